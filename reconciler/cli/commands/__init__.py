@@ -1,0 +1,1 @@
+"""One module per ``learnops`` command, each with ``register(subparsers)``."""

@@ -1,0 +1,116 @@
+"""One error tree for everything a user can get wrong or a platform can refuse.
+
+Every error carries a stable ``code`` and, where it has one, the place it comes
+from (``file:line:col`` or a resource address) so the CLI can print one clear
+line. Provider failures are either temporary (worth retrying after ``delay``
+seconds) or permanent.
+"""
+
+from __future__ import annotations
+
+
+class ReconcilerError(Exception):
+    """Base of every error learnops reports to a user."""
+
+    code = "LO000"
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class UsageError(ReconcilerError):
+    """The command line or a file named on it is wrong."""
+
+    code = "LO001"
+
+
+class SpecError(ReconcilerError):
+    """The spec directory does not compile; ``diagnostics`` holds every problem."""
+
+    code = "LO002"
+
+    def __init__(self, message: str, diagnostics: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
+class ConfigError(ReconcilerError):
+    """``learnops.yaml`` or a provider's configuration is wrong."""
+
+    code = "LO003"
+
+
+class ProviderError(ReconcilerError):
+    """A platform refused or failed a call."""
+
+    code = "LO100"
+
+
+class TemporaryError(ProviderError):
+    """Worth retrying: the platform asked us to wait or failed transiently."""
+
+    code = "LO101"
+
+    def __init__(self, message: str, *, delay: float = 1.0, where: str | None = None) -> None:
+        super().__init__(message, where=where)
+        self.delay = delay
+
+
+class PermanentError(ProviderError):
+    """Retrying will not help: the request itself is wrong or refused."""
+
+    code = "LO102"
+
+
+class NotFoundError(PermanentError):
+    code = "LO103"
+
+
+class PreconditionFailed(PermanentError):
+    """The resource changed since it was read (HTTP 412): plan again."""
+
+    code = "LO104"
+
+
+class AuthError(PermanentError):
+    """Missing or wrong credentials (401), or a token short of scope (403)."""
+
+    code = "LO105"
+
+
+class PreconditionRequired(PermanentError):
+    """A write came without ``If-Match``/``If-None-Match`` (HTTP 428)."""
+
+    code = "LO106"
+
+
+class InvalidRequest(PermanentError):
+    """The platform rejected a body (HTTP 422); ``pointer`` is the JSON pointer."""
+
+    code = "LO107"
+
+    def __init__(self, message: str, *, pointer: str = "", where: str | None = None) -> None:
+        super().__init__(message, where=where)
+        self.pointer = pointer
+
+
+class LockHeldError(ReconcilerError):
+    """Another apply holds the platform's apply lock."""
+
+    code = "LO200"
+
+    def __init__(self, message: str, *, holder: str, lock_id: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder
+        self.lock_id = lock_id
+
+
+class StalePlanError(ReconcilerError):
+    """A saved plan no longer matches the platform or the specs."""
+
+    code = "LO201"

@@ -1,0 +1,94 @@
+"""The plugin seam: how learnops reads and writes a live learning platform.
+
+A provider is any class satisfying :class:`Provider`, registered under the
+entry-point group ``reconciler.providers`` and constructed as
+``cls(config, project_root)``. Reads are separate from the one write call, and
+every write carries its precondition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from reconciler.model import JSON, KINDS, Address, ProviderConfig
+from reconciler.rules.directory import User
+
+WriteAction = Literal["create", "update", "inactivate", "delete"]
+
+
+@dataclass(frozen=True)
+class LiveResource:
+    """A resource as the platform holds it (the wire shape of DESIGN §7, typed)."""
+
+    address: Address
+    spec: Mapping[str, JSON]
+    version: int
+    managed_by: str | None = None
+    spec_hash: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    # What the platform knows: enrolled / in_progress / completed / certified counts,
+    # ``active`` for assignments, ``current_version`` for plans.
+    status: Mapping[str, JSON] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    """One change to make. ``precondition_version`` is the live version the change was
+    planned against (``If-Match``); ``None`` with ``create`` means "must not exist"
+    (``If-None-Match: *``). The idempotency key makes a retried write harmless."""
+
+    address: Address
+    action: WriteAction
+    idempotency_key: str
+    precondition_version: int | None = None
+    spec: Mapping[str, JSON] | None = None
+    spec_hash: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The platform's apply lease."""
+
+    lock_id: str
+    holder: str
+    expires_at: str  # ISO 8601 UTC
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What the planner and the executor need of a platform."""
+
+    name: str
+
+    def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]: ...
+
+    def read_users(self) -> list[User]: ...
+
+    def state_version(self) -> int: ...
+
+    def write(self, request: WriteRequest) -> LiveResource | None:
+        """Make one change; returns the resource after it (``None`` after a delete).
+        Raises ``TemporaryError`` (retry after ``delay``) or ``PermanentError``."""
+        ...
+
+    def acquire_lock(self, holder: str, ttl_seconds: float) -> Lock:
+        """Raises ``LockHeldError`` naming the holder when another apply has it."""
+        ...
+
+    def renew_lock(self, lock: Lock, ttl_seconds: float) -> Lock: ...
+
+    def release_lock(self, lock: Lock) -> None: ...
+
+    def force_unlock(self, lock_id: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ProviderFactory(Protocol):
+    def __call__(self, config: ProviderConfig, project_root: Path) -> Provider: ...
