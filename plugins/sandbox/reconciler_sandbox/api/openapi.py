@@ -1,0 +1,105 @@
+"""The OpenAPI document: FastAPI's view of the routes plus the resource schemas.
+
+The spec schemas are the files of ``schema/`` embedded whole (each keeps its ``$id``,
+so its own relative references still resolve), the ones the compiler validates with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from reconciler.schemas import load_schema, schema_dir
+
+from .bodies import SCHEMA_FILES
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "pointer": {"type": "string", "description": "JSON pointer of a 422"},
+                "holder": {"type": "string", "description": "who holds the lock (409)"},
+            },
+        }
+    },
+}
+
+_METADATA = {
+    "type": "object",
+    "required": ["name", "version"],
+    "properties": {
+        "name": {"type": "string"},
+        "version": {"type": "integer", "description": "Also the ETag."},
+        "managed_by": {"type": ["string", "null"]},
+        "spec_hash": {"type": ["string", "null"]},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+    },
+}
+
+
+_WRITE_METADATA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "description": "Must equal the name in the path."},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+        "managed_by": {"type": ["string", "null"], "description": "e.g. learnops"},
+        "spec_hash": {"type": ["string", "null"], "description": "The hash of the spec sent."},
+    },
+}
+
+
+def document(app: FastAPI) -> dict[str, Any]:
+    """Built once per app (FastAPI's own caching convention)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    openapi = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    schemas: dict[str, Any] = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for path in sorted(schema_dir().glob("*.schema.json")):
+        schemas["file." + path.name.removesuffix(".schema.json")] = load_schema(path.name)
+    schemas["Error"] = _ERROR
+    schemas["ResourceMetadata"] = _METADATA
+    for kind, file_name in SCHEMA_FILES.items():
+        schema_id = load_schema(file_name)["$id"]
+        schemas[f"{kind}Spec"] = {"$ref": f"{schema_id}#/$defs/spec"}
+        schemas[f"{kind}Resource"] = {
+            "type": "object",
+            "required": ["apiVersion", "kind", "metadata", "spec", "status"],
+            "properties": {
+                "apiVersion": {"const": "learnops/v1"},
+                "kind": {"const": kind},
+                "metadata": {"$ref": "#/components/schemas/ResourceMetadata"},
+                "spec": {"$ref": f"#/components/schemas/{kind}Spec"},
+                "status": {"type": "object"},
+            },
+        }
+    schemas["WriteMetadata"] = _WRITE_METADATA
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            # Bodies are checked by JSON Schema and answered in the Error shape, and a bad
+            # query value is a 400: FastAPI's own 422 shape never leaves this API.
+            if "422" in responses:
+                responses["422"] = {"description": "Invalid body (see pointer)", **error}
+            responses["default"] = {"description": "{error: {code, message}}", **error}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    app.openapi_schema = openapi
+    return openapi

@@ -1,0 +1,234 @@
+"""Everything of DESIGN §7 that is not a resource collection: state, directory,
+learners, reports, audit and the apply lock."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from reconciler.model import JSON
+
+from . import paging
+from .auth import Caller, require
+from .bodies import invalid, json_body
+from .context import options_of, platform_of
+from .problems import ApiProblem
+
+Reader = Annotated[Caller, Depends(require("read"))]
+Writer = Annotated[Caller, Depends(require("write"))]
+Admin = Annotated[Caller, Depends(require("admin"))]
+Limit = Annotated[int | None, Query(ge=1)]
+AsOf = Annotated[date | None, Query(description="The day to look at (default: today).")]
+
+
+def router() -> APIRouter:
+    api = APIRouter()
+    _state_and_directory(api)
+    _learners_and_reports(api)
+    _locks(api)
+    return api
+
+
+def _page_size(request: Request, limit: int | None) -> int:
+    options = options_of(request)
+    return min(limit or options.default_page_size, options.max_page_size)
+
+
+def _state_and_directory(api: APIRouter) -> None:
+    @api.get("/state", tags=["platform"], operation_id="get_state")
+    def get_state(request: Request, _: Reader) -> dict[str, int]:
+        return {"state_version": platform_of(request).state_version()}
+
+    @api.get("/users", tags=["directory"], operation_id="list_users")
+    def list_users(
+        request: Request, _: Reader, limit: Limit = None, page_token: str | None = None
+    ) -> dict[str, Any]:
+        size = _page_size(request, limit)
+        after = paging.decode("users", page_token, str)
+        fetched = platform_of(request).list_users(after=after, limit=size + 1)
+        return paging.page("users", fetched, size, lambda user: str(user["employee_id"]))
+
+    @api.get("/groups", tags=["directory"], operation_id="list_groups")
+    def list_groups(request: Request, _: Reader) -> dict[str, Any]:
+        return {"items": platform_of(request).list_groups()}
+
+    @api.post(
+        "/users:import",
+        tags=["directory"],
+        operation_id="import_users",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+                "description": "The HRIS export: employee_id,...,groups,status (header first).",
+            }
+        },
+    )
+    async def import_users(request: Request, caller: Admin) -> JSONResponse:
+        raw = await request.body()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiProblem(400, "bad_request", "the CSV must be UTF-8") from None
+        platform = platform_of(request)
+        # The engine is synchronous; keep the event loop free while it works.
+        counts = await run_in_threadpool(platform.import_users_csv, text, actor=caller.name)
+        return JSONResponse(counts)
+
+
+def _learners_and_reports(api: APIRouter) -> None:
+    @api.get("/learners/{employee_id}/view", tags=["learners"], operation_id="learner_view")
+    def learner_view(
+        request: Request, employee_id: str, _: Reader, as_of: AsOf = None
+    ) -> dict[str, Any]:
+        return platform_of(request).learner_view(employee_id, as_of or date.today())
+
+    @api.post(
+        "/learners/{employee_id}/completions",
+        tags=["learners"],
+        operation_id="record_completion",
+        status_code=201,
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+            "schema": _COMPLETION_SCHEMA}}}},
+    )
+    def record_completion(
+        request: Request,
+        employee_id: str,
+        caller: Writer,
+        body: Annotated[JSON, Depends(json_body)],
+    ) -> dict[str, Any]:
+        object_name, completed_on, score = _completion(body)
+        return platform_of(request).record_completion(
+            employee_id, object_name, completed_on=completed_on, score=score, actor=caller.name
+        )
+
+    @api.get(
+        "/reports/enrollments.csv",
+        tags=["reports"],
+        operation_id="enrollments_report",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    )
+    def enrollments_report(request: Request, _: Reader, as_of: AsOf = None) -> Response:
+        report = platform_of(request).enrollments_report_csv(as_of or date.today())
+        return Response(report, media_type="text/csv; charset=utf-8")
+
+    @api.get("/audit", tags=["platform"], operation_id="list_audit")
+    def list_audit(
+        request: Request, _: Reader, limit: Limit = None, page_token: str | None = None
+    ) -> dict[str, Any]:
+        size = _page_size(request, limit)
+        after = paging.decode("audit", page_token, int) or 0
+        fetched = platform_of(request).audit(after=after, limit=size + 1)
+        return paging.page("audit", fetched, size, lambda entry: int(entry["id"]))
+
+
+_COMPLETION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["object"],
+    "additionalProperties": False,
+    "properties": {
+        "object": {"type": "string", "description": "The learning object completed."},
+        "completed_on": {"type": "string", "format": "date", "description": "Default: today."},
+        "score": {"type": ["integer", "null"]},
+    },
+}
+
+
+def _completion(body: JSON) -> tuple[str, date, int | None]:
+    if not isinstance(body, dict):
+        raise invalid("", "the body must be a JSON object")
+    unknown = sorted(set(body) - {"object", "completed_on", "score"})
+    if unknown:
+        raise invalid(f"/{unknown[0]}", "is not a field of a completion")
+    object_name = body.get("object")
+    if not isinstance(object_name, str) or not object_name:
+        raise invalid("/object", "the learning object's name is required")
+    completed_on = date.today()
+    if "completed_on" in body:
+        try:
+            completed_on = date.fromisoformat(str(body["completed_on"]))
+        except ValueError:
+            raise invalid("/completed_on", "must be a date YYYY-MM-DD") from None
+    score = body.get("score")
+    if score is not None and (not isinstance(score, int) or isinstance(score, bool)):
+        raise invalid("/score", "must be an integer")
+    return object_name, completed_on, score
+
+
+def _locks(api: APIRouter) -> None:
+    lock_body = {"type": "object", "required": ["holder", "ttl_seconds"], "properties": {
+        "holder": {"type": "string", "minLength": 1},
+        "ttl_seconds": {"type": "number", "exclusiveMinimum": 0}}}
+    renew_body = {"type": "object", "required": ["lock_id", "ttl_seconds"], "properties": {
+        "lock_id": {"type": "string", "minLength": 1},
+        "ttl_seconds": {"type": "number", "exclusiveMinimum": 0}}}
+
+    @api.post(
+        "/locks/apply",
+        tags=["locks"],
+        operation_id="acquire_apply_lock",
+        status_code=201,
+        openapi_extra={"requestBody": {"required": True, "content": {
+            "application/json": {"schema": lock_body}}}},
+        responses={409: {"description": "Held by another apply; the error names the holder."}},
+    )
+    def acquire(
+        request: Request, _: Writer, body: Annotated[JSON, Depends(json_body)]
+    ) -> dict[str, Any]:
+        holder = _text(body, "holder")
+        return platform_of(request).acquire_lock(holder, _ttl(body))
+
+    @api.post(
+        "/locks/apply:renew",
+        tags=["locks"],
+        operation_id="renew_apply_lock",
+        openapi_extra={"requestBody": {"required": True, "content": {
+            "application/json": {"schema": renew_body}}}},
+    )
+    def renew(
+        request: Request, _: Writer, body: Annotated[JSON, Depends(json_body)]
+    ) -> dict[str, Any]:
+        return platform_of(request).renew_lock(_text(body, "lock_id"), _ttl(body))
+
+    @api.delete(
+        "/locks/apply",
+        tags=["locks"],
+        operation_id="release_apply_lock",
+        status_code=204,
+        response_class=Response,
+    )
+    def release(
+        request: Request,
+        caller: Writer,
+        lock_id: Annotated[str, Query(min_length=1)],
+        force: Annotated[bool, Query(description="Break another holder's lease (admin).")] = False,
+    ) -> Response:
+        platform = platform_of(request)
+        if force:
+            if not caller.allows("admin"):
+                raise ApiProblem(403, "forbidden", "force-unlock needs a token with admin scope")
+            platform.force_unlock(lock_id)
+        else:
+            platform.release_lock(lock_id)
+        return Response(status_code=204)
+
+
+def _text(body: JSON, key: str) -> str:
+    if not isinstance(body, dict):
+        raise invalid("", "the body must be a JSON object")
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise invalid(f"/{key}", "must be a non-empty string")
+    return value
+
+
+def _ttl(body: JSON) -> float:
+    ttl = body.get("ttl_seconds") if isinstance(body, dict) else None
+    if not isinstance(ttl, int | float) or isinstance(ttl, bool) or ttl <= 0:
+        raise invalid("/ttl_seconds", "must be a positive number of seconds")
+    return float(ttl)

@@ -1,0 +1,225 @@
+"""The four resource collections of DESIGN §7: list, read, write, delete, inactivate.
+
+Routes are made per collection (not one ``/{collection}`` route) so the OpenAPI
+document names each kind and its body schema. Every write states its precondition:
+``If-Match: "<version>"`` for an existing resource, ``If-None-Match: *`` for a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from reconciler.model import COLLECTIONS, JSON
+
+from . import paging
+from .auth import Caller, require
+from .bodies import json_body, resource_write
+from .context import options_of, platform_of
+from .problems import ApiProblem
+
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description='The version read, e.g. "7".')
+]
+IfNoneMatch = Annotated[
+    str | None, Header(alias="If-None-Match", description='"*" to create; a version on GET.')
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, description="Replays the first result."),
+]
+
+
+def etag(resource: dict[str, Any]) -> str:
+    return f'"{resource["metadata"]["version"]}"'
+
+
+def version_of(header: str) -> int:
+    """``"7"`` (or ``W/"7"``, or a bare ``7``) as the version 7."""
+    text = header.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ApiProblem(
+            400, "bad_precondition", f'expected a version like "7" in the header, not {header!r}'
+        )
+    return int(text)
+
+
+def required_version(if_match: str | None, action: str) -> int:
+    if if_match is None:
+        raise ApiProblem(
+            428, "precondition_required", f"a {action} needs If-Match with the version read"
+        )
+    return version_of(if_match)
+
+
+def resource_response(resource: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(resource, status_code=status, headers={"ETag": etag(resource)})
+
+
+def _body_doc(kind: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["spec"],
+                        "properties": {
+                            "apiVersion": {"const": "learnops/v1"},
+                            "kind": {"const": kind},
+                            "metadata": {"$ref": "#/components/schemas/WriteMetadata"},
+                            "spec": {"$ref": f"#/components/schemas/{kind}Spec"},
+                        },
+                    }
+                }
+            },
+        }
+    }
+
+
+def router() -> APIRouter:
+    api = APIRouter()
+    for kind, collection in COLLECTIONS.items():
+        _add_collection(api, kind, collection)
+    return api
+
+
+def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
+    """Registers the six routes of one collection; ``:inactivate`` before ``{name}``."""
+    resource_ref = {"$ref": f"#/components/schemas/{kind}Resource"}
+    one: dict[int | str, dict[str, Any]] = {
+        "200": {"content": {"application/json": {"schema": resource_ref}}}
+    }
+    tags: list[str | Any] = [collection]
+
+    def list_resources(
+        request: Request,
+        _: Annotated[Caller, Depends(require("read"))],
+        limit: Annotated[int | None, Query(ge=1)] = None,
+        page_token: str | None = None,
+    ) -> dict[str, Any]:
+        options = options_of(request)
+        size = min(limit or options.default_page_size, options.max_page_size)
+        after = paging.decode(collection, page_token, str)
+        fetched = platform_of(request).list_resources(kind, after=after, limit=size + 1)
+        return paging.page(collection, fetched, size, lambda item: str(item["metadata"]["name"]))
+
+    def inactivate_resource(
+        request: Request,
+        name: str,
+        caller: Annotated[Caller, Depends(require("write"))],
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        version = required_version(if_match, "inactivation")
+        resource = platform_of(request).inactivate_resource(
+            kind, name, if_match=version, actor=caller.name, idempotency_key=idempotency_key
+        )
+        return resource_response(resource)
+
+    def get_resource(
+        request: Request,
+        name: str,
+        _: Annotated[Caller, Depends(require("read"))],
+        if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        resource = platform_of(request).get_resource(kind, name)
+        tag = etag(resource)
+        if if_none_match is not None and _matches(if_none_match, tag):
+            return Response(status_code=304, headers={"ETag": tag})
+        return resource_response(resource)
+
+    def put_resource(
+        request: Request,
+        name: str,
+        caller: Annotated[Caller, Depends(require("write"))],
+        body: Annotated[JSON, Depends(json_body)],
+        if_match: IfMatch = None,
+        if_none_match: IfNoneMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        if if_match is None and if_none_match is None:
+            raise ApiProblem(
+                428,
+                "precondition_required",
+                'a PUT needs If-Match: "<version>" (update) or If-None-Match: * (create)',
+            )
+        if if_match is not None and if_none_match is not None:
+            raise ApiProblem(400, "bad_precondition", "send If-Match or If-None-Match, not both")
+        if if_none_match is not None and if_none_match.strip() != "*":
+            raise ApiProblem(400, "bad_precondition", "a PUT takes only If-None-Match: *")
+        write = resource_write(kind, name, body)
+        resource, created = platform_of(request).put_resource(
+            kind,
+            name,
+            write,
+            if_match=None if if_match is None else version_of(if_match),
+            if_none_match=if_none_match is not None,
+            actor=caller.name,
+            idempotency_key=idempotency_key,
+        )
+        response = resource_response(resource, 201 if created else 200)
+        if created:
+            response.headers["Location"] = request.url.path
+        return response
+
+    def delete_resource(
+        request: Request,
+        name: str,
+        caller: Annotated[Caller, Depends(require("write"))],
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        version = required_version(if_match, "delete")
+        platform_of(request).delete_resource(
+            kind, name, if_match=version, actor=caller.name, idempotency_key=idempotency_key
+        )
+        return Response(status_code=204)
+
+    base = f"/{collection}"
+    item = f"{base}/{{name}}"
+    snake = collection.replace("-", "_")
+    Responses = dict[int | str, dict[str, Any]]
+    routes: list[tuple[str, Callable[..., Any], str, dict[str, Any], Responses]] = [
+        (base, list_resources, "GET", {}, _page_doc(resource_ref)),
+        (f"{item}:inactivate", inactivate_resource, "POST", {}, one),
+        (item, get_resource, "GET", {}, {**one, "304": {"description": "Not modified"}}),
+        (item, put_resource, "PUT", _body_doc(kind), {**one, "201": one["200"]}),
+        (item, delete_resource, "DELETE", {}, {"204": {"description": "Deleted"}}),
+    ]
+    for path, endpoint, method, extra, responses in routes:
+        api.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            tags=tags,
+            operation_id=f"{endpoint.__name__}_{snake}",
+            summary=f"{endpoint.__name__.replace('_', ' ')} ({kind})",
+            openapi_extra=extra or None,
+            responses=responses or None,
+            response_model=None,
+        )
+
+
+def _page_doc(item: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    page = {
+        "type": "object",
+        "required": ["items", "next_page_token"],
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "next_page_token": {
+                "type": ["string", "null"],
+                "description": "Pass as page_token for the next page; null on the last.",
+            },
+        },
+    }
+    return {"200": {"content": {"application/json": {"schema": page}}}}
+
+
+def _matches(if_none_match: str, tag: str) -> bool:
+    candidates = [part.strip().removeprefix("W/") for part in if_none_match.split(",")]
+    return "*" in candidates or tag in candidates

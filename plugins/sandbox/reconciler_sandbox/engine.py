@@ -1,0 +1,363 @@
+"""The sandbox learning platform: one SQLite file behind one facade, :class:`Platform`.
+
+Every write is one transaction that also writes its audit entry, raises the
+platform state version and stores its idempotency record, so a crash never leaves
+half of them. Resources are DESIGN §7 dicts; what a resource write means for
+learners (enrollments, plan versions) happens in the same transaction.
+
+Deletes keep history: a resource that others refer to cannot be deleted
+(``PermanentError`` naming them, so the caller removes dependents first, as
+``apply`` does in reverse order); deleting an assignment inactivates its
+enrollments; deleting a plan or learning object (possible only once no
+assignment or plan names it) leaves enrollments, completions, certificates and
+plan versions in place for reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import (
+    InvalidRequest,
+    NotFoundError,
+    PermanentError,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from reconciler.model import JSON, content_hash
+from reconciler.rules.directory import User, parse_users_csv
+from reconciler_sandbox import directory as users
+from reconciler_sandbox import journal, learning, locks, notifications, resources, tokens, views
+from reconciler_sandbox.db import Database
+from reconciler_sandbox.membership import Membership
+from reconciler_sandbox.plans import record_plan_spec
+from reconciler_sandbox.resources import StoredResource
+from reconciler_sandbox.specs import check_kind, keeps, parse_body
+
+MAX_PAGE = 1000
+
+
+class Platform:
+    """The reference learning platform. Safe to share between threads (a connection per
+    thread) and to open from several processes at once (WAL, busy timeout)."""
+
+    def __init__(self, path: str | Path, *, today: Callable[[], date] = date.today) -> None:
+        self._db = Database(path)
+        self._today = today
+        self._membership = Membership()
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    def close(self) -> None:
+        self._db.close()
+
+    def state_version(self) -> int:
+        return journal.state_version(self._db.connection())
+
+    # -- resources -----------------------------------------------------------------
+
+    def list_resources(self, kind: str, *, after: str | None = None,
+                       limit: int = 100) -> list[dict[str, Any]]:
+        """A page of resources ordered by name, starting after ``after``."""
+        check_kind(kind)
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", pointer="/limit")
+        with self._db.read() as conn:
+            return [self._wire(conn, stored)
+                    for stored in resources.fetch_page(conn, kind, after, limit)]
+
+    def get_resource(self, kind: str, name: str) -> dict[str, Any]:
+        check_kind(kind)
+        with self._db.read() as conn:
+            return self._wire(conn, self._existing(conn, kind, name))
+
+    def put_resource(
+        self, kind: str, name: str, body: dict[str, Any], *, if_match: int | None = None,
+        if_none_match: bool = False, actor: str, idempotency_key: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Create (``if_none_match``) or update (``if_match`` = the version read) a
+        resource. Returns the resource and whether it was created. Writing the same
+        content again changes nothing (no new version)."""
+        check_kind(kind)
+        parsed = parse_body(kind, body)
+        request = {"op": "put", "kind": kind, "name": name, "body": body,
+                   "if_match": if_match, "if_none_match": if_none_match}
+        fingerprint = journal.fingerprint(request)
+        with self._db.write() as conn:
+            replayed = journal.replay(conn, idempotency_key, fingerprint)
+            if replayed is not None:
+                return replayed["resource"], bool(replayed["created"])
+            before = resources.fetch(conn, kind, name)
+            self._check_put_precondition(kind, name, before, if_match, if_none_match)
+            now = journal.utc_now()
+            after = StoredResource(
+                kind=kind, name=name, version=before.version + 1 if before else 1,
+                managed_by=_mark(parsed.managed_by, before.managed_by if before else None),
+                spec_hash=_mark(parsed.spec_hash, before.spec_hash if before else None),
+                labels=parsed.labels, annotations=parsed.annotations, spec=parsed.spec,
+                created_at=before.created_at if before else now, updated_at=now,
+            )
+            if before is not None and before.same_content(after):
+                result = self._wire(conn, before)
+            else:
+                resources.store(conn, after)
+                self._apply_effects(conn, before, after)
+                result = self._wire(conn, after)
+                journal.record_audit(
+                    conn, actor=actor, action="update" if before else "create", kind=kind,
+                    name=name, before=_audited(before), after=_audited(after),
+                )
+                journal.raise_state_version(conn)
+            created = before is None
+            journal.remember(conn, idempotency_key, fingerprint,
+                             {"resource": result, "created": created})
+            return result, created
+
+    def delete_resource(self, kind: str, name: str, *, if_match: int | None, actor: str,
+                        idempotency_key: str | None = None) -> None:
+        """Delete a resource nothing refers to (see the module docstring for history)."""
+        check_kind(kind)
+        fingerprint = journal.fingerprint(
+            {"op": "delete", "kind": kind, "name": name, "if_match": if_match})
+        with self._db.write() as conn:
+            if journal.replay(conn, idempotency_key, fingerprint) is not None:
+                return
+            before = self._existing(conn, kind, name)
+            self._check_version(before, if_match)
+            referrers = resources.dependents(conn, kind, name)
+            if referrers:
+                raise PermanentError(
+                    f"{kind}/{name} is still used by "
+                    + ", ".join(f"{k}/{n}" for k, n in referrers)
+                    + ": remove or change those first",
+                    where=f"{kind}/{name}",
+                )
+            resources.remove(conn, kind, name)
+            if kind == "Assignment":
+                self._membership.reevaluate_removed(conn, name, self._today())
+            journal.record_audit(conn, actor=actor, action="delete", kind=kind, name=name,
+                                 before=_audited(before), after=None)
+            journal.raise_state_version(conn)
+            journal.remember(conn, idempotency_key, fingerprint, {"deleted": True})
+
+    def inactivate_resource(self, kind: str, name: str, *, if_match: int | None, actor: str,
+                            idempotency_key: str | None = None) -> dict[str, Any]:
+        """Set an assignment's ``active: false``: its learners lose access, and every
+        enrollment, completion and certificate stays on record. Re-activate with a
+        ``put_resource`` of ``active: true``."""
+        check_kind(kind)
+        if kind != "Assignment":
+            raise InvalidRequest(f"only assignments can be inactivated, not a {kind}",
+                                 pointer="/kind")
+        fingerprint = journal.fingerprint(
+            {"op": "inactivate", "kind": kind, "name": name, "if_match": if_match})
+        with self._db.write() as conn:
+            replayed = journal.replay(conn, idempotency_key, fingerprint)
+            if replayed is not None:
+                return dict(replayed["resource"])
+            before = self._existing(conn, kind, name)
+            self._check_version(before, if_match)
+            if before.spec.get("active", True) is False:
+                result = self._wire(conn, before)
+            else:
+                spec = {**before.spec, "active": False}
+                after = StoredResource(
+                    kind=kind, name=name, version=before.version + 1,
+                    managed_by=before.managed_by,
+                    # learnops inactivated it: the live content still matches its mark.
+                    spec_hash=content_hash(spec) if before.spec_hash else None,
+                    labels=before.labels, annotations=before.annotations, spec=spec,
+                    created_at=before.created_at, updated_at=journal.utc_now(),
+                )
+                resources.store(conn, after)
+                self._apply_effects(conn, before, after)
+                result = self._wire(conn, after)
+                journal.record_audit(conn, actor=actor, action="inactivate", kind=kind,
+                                     name=name, before=_audited(before), after=_audited(after))
+                journal.raise_state_version(conn)
+            journal.remember(conn, idempotency_key, fingerprint, {"resource": result})
+            return result
+
+    def _apply_effects(self, conn: Any, before: StoredResource | None,
+                       after: StoredResource) -> None:
+        """What a stored change means for learners, in the same transaction."""
+        today = self._today()
+        match after.kind:
+            case "LearningObject":
+                pass  # a changed completion rule applies to completions from now on
+            case "Audience":
+                # Resolving checks the new rule (cycles, malformed where) before commit.
+                self._membership.members(conn, after.name)
+                if before is not None and before.spec != after.spec:
+                    self._membership.reevaluate(
+                        conn, resources.assignments_reaching(conn, after.name), today)
+            case "CertificationPlan":
+                _, moved = record_plan_spec(conn, after.name, after.spec)
+                learning.settle(conn, moved)
+            case "Assignment":
+                if before is None or before.spec != after.spec:
+                    self._membership.reevaluate(conn, [after.name], today)
+
+    def _existing(self, conn: Any, kind: str, name: str) -> StoredResource:
+        stored = resources.fetch(conn, kind, name)
+        if stored is None:
+            raise NotFoundError(f"no {kind} named {name}", where=f"{kind}/{name}")
+        return stored
+
+    @staticmethod
+    def _check_put_precondition(kind: str, name: str, before: StoredResource | None,
+                                if_match: int | None, if_none_match: bool) -> None:
+        where = f"{kind}/{name}"
+        if if_match is not None and if_none_match:
+            raise InvalidRequest("send either If-Match or If-None-Match, not both",
+                                 pointer="/if_match")
+        if if_match is None and not if_none_match:
+            raise PreconditionRequired(
+                "a write needs If-Match: <version> (update) or If-None-Match: * (create)",
+                where=where)
+        if if_none_match and before is not None:
+            raise PreconditionFailed(f"{where} already exists (version {before.version})",
+                                     where=where)
+        if if_match is not None:
+            if before is None:
+                raise PreconditionFailed(f"{where} does not exist", where=where)
+            if before.version != if_match:
+                raise PreconditionFailed(
+                    f"{where} is at version {before.version}, not {if_match}: read it again",
+                    where=where)
+
+    @staticmethod
+    def _check_version(before: StoredResource, if_match: int | None) -> None:
+        where = f"{before.kind}/{before.name}"
+        if if_match is None:
+            raise PreconditionRequired("a write needs If-Match: <version>", where=where)
+        if before.version != if_match:
+            raise PreconditionFailed(
+                f"{where} is at version {before.version}, not {if_match}: read it again",
+                where=where)
+
+    def _wire(self, conn: Any, stored: StoredResource) -> dict[str, Any]:
+        status = views.resource_status(
+            conn, stored, self._today(),
+            lambda audience: self._membership.audience_count(conn, audience))
+        return stored.wire(status)
+
+    # -- users -----------------------------------------------------------------------
+
+    def import_users_csv(self, text: str, *, actor: str) -> dict[str, int]:
+        """Add and update users by employee_id; all or nothing. Changed learners are
+        re-evaluated against every assignment (nobody else is looked at)."""
+        parsed = parse_users_csv(text)
+        with self._db.write() as conn:
+            result = users.upsert_users(conn, parsed)
+            if result.changed:
+                self._membership.reevaluate(
+                    conn, resources.names_of(conn, "Assignment"), self._today(),
+                    only=result.changed, why_leaving="left the audience (directory change)")
+                journal.record_audit(
+                    conn, actor=actor, action="import", kind="User", name="users.csv",
+                    before=None,
+                    after={"added": list(result.added), "updated": list(result.updated)})
+                journal.raise_state_version(conn)
+        return {"added": len(result.added), "updated": len(result.updated),
+                "unchanged": result.unchanged}
+
+    def list_users(self, *, after: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", pointer="/limit")
+        with self._db.read() as conn:
+            return [users.user_wire(u) for u in users.page_of_users(conn, after, limit)]
+
+    def list_groups(self) -> list[dict[str, Any]]:
+        with self._db.read() as conn:
+            return users.groups_with_counts(conn)
+
+    def directory(self) -> list[User]:
+        with self._db.read() as conn:
+            return users.all_users(conn)
+
+    # -- learners ----------------------------------------------------------------------
+
+    def learner_view(self, employee_id: str, as_of: date) -> dict[str, Any]:
+        """What the learner sees on ``as_of`` (time-driven events up to then included)."""
+        with self._db.write() as conn:
+            if not users.user_exists(conn, employee_id):
+                raise NotFoundError(f"no user {employee_id}", where=f"learners/{employee_id}")
+            learning.catch_up(conn, as_of, employee_id)
+            return views.learner_view(conn, employee_id, as_of)
+
+    def record_completion(self, employee_id: str, object_name: str, *, completed_on: date,
+                          score: int | None = None, actor: str) -> dict[str, Any]:
+        with self._db.write() as conn:
+            result = learning.record_completion(conn, employee_id, object_name, completed_on,
+                                                score, actor)
+            journal.record_audit(conn, actor=actor, action="complete", kind="LearningObject",
+                                 name=object_name, before=None, after=result)
+            journal.raise_state_version(conn)
+            return result
+
+    def enrollments_report_csv(self, as_of: date) -> str:
+        with self._db.write() as conn:
+            learning.catch_up(conn, as_of)
+            return views.enrollments_report(conn, as_of)
+
+    def notifications(self, employee_id: str | None = None) -> list[dict[str, Any]]:
+        """Notifications sent up to today, all or those to one recipient (an employee
+        id, or an admin's address)."""
+        with self._db.write() as conn:
+            learning.catch_up(conn, self._today())
+            return notifications.listing(conn, employee_id)
+
+    # -- audit, locks, tokens ----------------------------------------------------------
+
+    def audit(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", pointer="/limit")
+        return journal.audit_entries(self._db.connection(), after=after, limit=limit)
+
+    def acquire_lock(self, holder: str, ttl_seconds: float) -> dict[str, Any]:
+        with self._db.write() as conn:
+            return locks.acquire(conn, holder, ttl_seconds)
+
+    def renew_lock(self, lock_id: str, ttl_seconds: float) -> dict[str, Any]:
+        with self._db.write() as conn:
+            return locks.renew(conn, lock_id, ttl_seconds)
+
+    def release_lock(self, lock_id: str) -> None:
+        with self._db.write() as conn:
+            locks.release(conn, lock_id)
+
+    def force_unlock(self, lock_id: str) -> None:
+        with self._db.write() as conn:
+            locks.force(conn, lock_id, actor="admin")
+
+    def create_token(self, name: str, scopes: Iterable[str]) -> str:
+        with self._db.write() as conn:
+            return tokens.create(conn, name, scopes)
+
+    def token_scopes(self, secret: str) -> frozenset[str] | None:
+        return tokens.scopes_of(self._db.connection(), secret)
+
+    def token_name(self, secret: str) -> str | None:
+        return tokens.name_of(self._db.connection(), secret)
+
+
+def _mark(sent: object, kept: str | None) -> str | None:
+    """An ownership mark left out of a write keeps its stored value."""
+    if keeps(sent):
+        return kept
+    assert sent is None or isinstance(sent, str)  # parse_body checked
+    return sent
+
+
+def _audited(stored: StoredResource | None) -> JSON:
+    if stored is None:
+        return None
+    wire = stored.wire({})
+    del wire["status"]
+    return wire

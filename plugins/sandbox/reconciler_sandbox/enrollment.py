@@ -1,0 +1,189 @@
+"""Who is enrolled in what, and why: assignments turned into enrollments.
+
+A learner has at most one current enrollment per item (plan or learning
+object), whatever number of assignments reach them; each assignment that does
+is a *source* row of that enrollment. An enrollment stays active while at least
+one source is active; when the last one goes (the assignment is inactivated or
+deleted, the learner leaves its audience, the item leaves its items) the
+enrollment becomes inactive: access stops, the record and its completions stay.
+A source coming back reactivates the same enrollment, progress intact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from reconciler.model import JSON
+from reconciler.rules.durations import is_duration, parse_date, parse_duration
+from reconciler_sandbox.journal import utc_now
+from reconciler_sandbox.learning import assigned_notice
+from reconciler_sandbox.notifications import send
+from reconciler_sandbox.plans import current_version
+
+Key = tuple[str, str, str]  # (employee_id, item_kind, item_name)
+
+
+@dataclass(frozen=True)
+class Link:
+    enrollment_id: int
+    active: bool
+    state: str
+
+
+def assignment_items(spec: Mapping[str, JSON]) -> list[tuple[str, str]]:
+    items: list[tuple[str, str]] = []
+    for item in spec.get("items") or []:
+        for kind in ("plan", "object"):
+            if isinstance(item.get(kind), str):
+                items.append((kind, item[kind]))
+    return items
+
+
+def due_on(spec: Mapping[str, JSON], enrolled_on: date) -> date | None:
+    """An assignment's due date for a learner: a duration after they were enrolled
+    through it, or a fixed date."""
+    due = spec.get("due")
+    if not isinstance(due, str):
+        return None
+    return parse_duration(due).add_to(enrolled_on) if is_duration(due) else parse_date(due)
+
+
+def start_on(spec: Mapping[str, JSON], today: date) -> date:
+    """Enrollment day: today for ``immediately``, else the start date (today once past)."""
+    start = spec.get("start", "immediately")
+    if not isinstance(start, str) or start == "immediately":
+        return today
+    return max(parse_date(start), today)
+
+
+def reconcile_assignment(
+    conn: sqlite3.Connection, name: str, spec: Mapping[str, JSON] | None,
+    members: frozenset[str], today: date, only: frozenset[str] | None = None,
+    why_leaving: str = "left the audience",
+) -> list[int]:
+    """Make the enrollments sourced by assignment ``name`` match ``members`` x items.
+    ``spec`` None: the assignment is gone. ``only``: just these learners changed
+    (an import), so nobody else's enrollments are looked at. Returns the
+    enrollments created or reactivated, for the caller to settle."""
+    active = spec is not None and spec.get("active", True) is not False
+    items = assignment_items(spec) if spec is not None else []
+    people = members if only is None else members & only
+    wanted: set[Key] = {(u, k, n) for u in people for k, n in items} if active else set()
+
+    links = _links(conn, name, only)
+    dropped = [key for key, link in links.items() if link.active and key not in wanted]
+    reason = _reason(name, spec, why_leaving)
+    for key in dropped:
+        _unlink(conn, name, links[key].enrollment_id, reason)
+
+    added = sorted(key for key in wanted if not (key in links and links[key].active))
+    if spec is not None:
+        _refresh_due(conn, name, spec)
+    if not added or spec is None:
+        return []
+    enrolled_on = start_on(spec, today)
+    due = due_on(spec, enrolled_on)
+    notify = bool((spec.get("notify") or {}).get("on_assign", True))
+    current = _current_enrollments(conn, {(k, n) for _, k, n in added})
+    touched: list[int] = []
+    for key in added:
+        enrollment = current.get(key)
+        if enrollment is None:
+            enrollment_id = _enroll(conn, key, enrolled_on, notify)
+        else:
+            enrollment_id = enrollment.enrollment_id
+            if enrollment.state == "inactive":
+                conn.execute(
+                    "UPDATE enrollments SET state = 'active', inactive_reason = NULL"
+                    " WHERE id = ?", (enrollment_id,),
+                )
+        conn.execute(
+            "INSERT INTO enrollment_sources (enrollment_id, assignment, active, due_on, since)"
+            " VALUES (?, ?, 1, ?, ?) ON CONFLICT (assignment, enrollment_id) DO UPDATE SET"
+            " active = 1, due_on = excluded.due_on, since = excluded.since",
+            (enrollment_id, name, due.isoformat() if due else None, enrolled_on.isoformat()),
+        )
+        touched.append(enrollment_id)
+    return touched
+
+
+def _refresh_due(conn: sqlite3.Connection, name: str, spec: Mapping[str, JSON]) -> None:
+    """A changed ``due`` applies to learners already enrolled through the assignment,
+    counted from the day each was enrolled through it."""
+    rows = conn.execute(
+        "SELECT enrollment_id, since, due_on FROM enrollment_sources"
+        " WHERE assignment = ? AND active = 1", (name,),
+    ).fetchall()
+    for row in rows:
+        due = due_on(spec, date.fromisoformat(row["since"]))
+        text = due.isoformat() if due else None
+        if text != row["due_on"]:
+            conn.execute(
+                "UPDATE enrollment_sources SET due_on = ? WHERE assignment = ?"
+                " AND enrollment_id = ?", (text, name, row["enrollment_id"]),
+            )
+
+
+def _reason(name: str, spec: Mapping[str, JSON] | None, why_leaving: str) -> str:
+    if spec is None:
+        return f"assignment {name} deleted"
+    if spec.get("active", True) is False:
+        return f"assignment {name} inactivated"
+    return f"{why_leaving} of assignment {name}"
+
+
+def _links(conn: sqlite3.Connection, name: str, only: frozenset[str] | None) -> dict[Key, Link]:
+    rows = conn.execute(
+        "SELECT s.enrollment_id, s.active, e.employee_id, e.item_kind, e.item_name, e.state"
+        " FROM enrollment_sources s JOIN enrollments e ON e.id = s.enrollment_id"
+        " WHERE s.assignment = ? AND e.state != 'renewed'", (name,),
+    ).fetchall()
+    return {
+        (row["employee_id"], row["item_kind"], row["item_name"]):
+            Link(row["enrollment_id"], bool(row["active"]), row["state"])
+        for row in rows if only is None or row["employee_id"] in only
+    }
+
+
+def _unlink(conn: sqlite3.Connection, assignment: str, enrollment_id: int, reason: str) -> None:
+    conn.execute(
+        "UPDATE enrollment_sources SET active = 0 WHERE assignment = ? AND enrollment_id = ?",
+        (assignment, enrollment_id),
+    )
+    conn.execute(
+        "UPDATE enrollments SET state = 'inactive', inactive_reason = ? WHERE id = ?"
+        " AND state = 'active' AND NOT EXISTS (SELECT 1 FROM enrollment_sources"
+        " WHERE enrollment_id = ? AND active = 1)",
+        (reason, enrollment_id, enrollment_id),
+    )
+
+
+def _current_enrollments(conn: sqlite3.Connection,
+                         items: set[tuple[str, str]]) -> dict[Key, Link]:
+    """The latest cycle of every learner's enrollment in each of ``items``."""
+    found: dict[Key, Link] = {}
+    for kind, item in items:
+        for row in conn.execute(
+            "SELECT id, employee_id, state FROM enrollments e WHERE item_kind = ?"
+            " AND item_name = ? AND cycle = (SELECT max(cycle) FROM enrollments"
+            " WHERE employee_id = e.employee_id AND item_kind = e.item_kind"
+            " AND item_name = e.item_name)", (kind, item),
+        ):
+            found[(row["employee_id"], kind, item)] = Link(row["id"], True, row["state"])
+    return found
+
+
+def _enroll(conn: sqlite3.Connection, key: Key, enrolled_on: date, notify: bool) -> int:
+    employee_id, kind, item = key
+    version = current_version(conn, item) if kind == "plan" else None
+    row = conn.execute(
+        "INSERT INTO enrollments (employee_id, item_kind, item_name, cycle, plan_version,"
+        " enrolled_on, state, created_at) VALUES (?, ?, ?, 1, ?, ?, 'active', ?) RETURNING id",
+        (employee_id, kind, item, version, enrolled_on.isoformat(), utc_now()),
+    ).fetchone()
+    if notify:
+        send(conn, assigned_notice(conn, employee_id, kind, item, 1, enrolled_on))
+    return int(row[0])

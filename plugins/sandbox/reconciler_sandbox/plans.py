@@ -1,0 +1,82 @@
+"""Certification plan versions: a plan that learners are in is never edited in place.
+
+Writing a changed spec to a plan nobody is enrolled in (in its current version)
+replaces that version; otherwise it adds version N+1, which new enrollments get.
+``in_progress: keep`` leaves enrolled learners on the version they started;
+``migrate`` moves learners who have not finished to the new version, and since
+completions belong to the learner and the learning object, not to a version,
+every item they completed carries over.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.model import JSON, canonical_json
+from reconciler_sandbox.journal import utc_now
+
+
+def current_version(conn: sqlite3.Connection, plan: str) -> int | None:
+    row = conn.execute(
+        "SELECT max(version) FROM plan_versions WHERE plan = ?", (plan,)
+    ).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def version_spec(conn: sqlite3.Connection, plan: str, version: int) -> dict[str, Any]:
+    row = conn.execute(
+        "SELECT spec FROM plan_versions WHERE plan = ? AND version = ?", (plan, version)
+    ).fetchone()
+    spec: dict[str, Any] = json.loads(row["spec"])
+    return spec
+
+
+class VersionSpecs:
+    """Plan version specs read once per operation (many learners share a version)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._cache: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def get(self, plan: str, version: int) -> dict[str, Any]:
+        key = (plan, version)
+        if key not in self._cache:
+            self._cache[key] = version_spec(self.conn, plan, version)
+        return self._cache[key]
+
+
+def record_plan_spec(conn: sqlite3.Connection, plan: str,
+                     spec: Mapping[str, JSON]) -> tuple[int, list[int]]:
+    """Store ``spec`` as the plan's current version. Returns the current version and
+    the enrollments moved onto it (to be re-settled: they may now be complete)."""
+    current = current_version(conn, plan)
+    text = canonical_json(dict(spec))
+    if current is not None:
+        if version_spec(conn, plan, current) == json.loads(text):
+            return current, []
+        in_use = conn.execute(
+            "SELECT 1 FROM enrollments WHERE item_kind = 'plan' AND item_name = ?"
+            " AND plan_version = ? LIMIT 1", (plan, current),
+        ).fetchone()
+        if in_use is None:
+            conn.execute(
+                "UPDATE plan_versions SET spec = ? WHERE plan = ? AND version = ?",
+                (text, plan, current),
+            )
+            return current, []
+    version = (current or 0) + 1
+    conn.execute(
+        "INSERT INTO plan_versions (plan, version, spec, created_at) VALUES (?, ?, ?, ?)",
+        (plan, version, text, utc_now()),
+    )
+    if spec.get("in_progress", "keep") != "migrate":
+        return version, []
+    moved = [row[0] for row in conn.execute(
+        "UPDATE enrollments SET plan_version = ? WHERE item_kind = 'plan' AND item_name = ?"
+        " AND state = 'active' AND completed_on IS NULL AND plan_version < ? RETURNING id",
+        (version, plan, version),
+    )]
+    return version, moved

@@ -1,0 +1,164 @@
+"""The ``sandbox`` provider: the embedded reference platform, in-process.
+
+learnops.yaml: ``provider: {type: sandbox, path: .learnops/sandbox.db, users: directory/users.csv}``
+(both optional; paths relative to the project root). The first time the
+platform is opened with an empty directory, it is seeded from ``users``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final, assert_never
+
+from reconciler.errors import ConfigError, TemporaryError
+from reconciler.model import JSON, KINDS, ProviderConfig
+from reconciler.providers import LiveResource, Lock, WriteRequest, wire
+from reconciler.rules.directory import User
+from reconciler_sandbox.engine import Platform
+
+ACTOR: Final = "learnops"
+DEFAULT_PATH: Final = ".learnops/sandbox.db"
+_OPTIONS: Final = frozenset({"path", "users", "page_size"})
+
+
+class SandboxProvider:
+    """A :class:`reconciler.providers.Provider` over :class:`Platform`, no HTTP between."""
+
+    name = "sandbox"
+
+    def __init__(self, config: ProviderConfig, project_root: Path) -> None:
+        options = config.options
+        unknown = sorted(set(options) - _OPTIONS)
+        if unknown:
+            raise ConfigError(
+                f"sandbox provider: unknown option(s) {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(_OPTIONS))})"
+            )
+        self.path = project_root / _text_option(options, "path", DEFAULT_PATH)
+        self.page_size = _int_option(options, "page_size", 500)
+        users_csv = (
+            project_root / _text_option(options, "users", "") if "users" in options else None
+        )
+        if users_csv is not None and not users_csv.is_file():
+            raise ConfigError(f"sandbox provider: users file {users_csv} does not exist")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.platform = Platform(self.path)
+        if users_csv is not None:
+            self._seed_users(users_csv)
+
+    def __repr__(self) -> str:
+        return f"SandboxProvider(path={str(self.path)!r})"
+
+    def _seed_users(self, users_csv: Path) -> None:
+        # Only an empty directory is seeded: users imported or changed later
+        # (through the API, say) are the platform's business, not the CSV's.
+        with _busy_is_temporary():
+            if self.platform.list_users(limit=1):
+                return
+            self.platform.import_users_csv(users_csv.read_text(encoding="utf-8"), actor=ACTOR)
+
+    # -- reads ---------------------------------------------------------------------
+
+    def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
+        resources: list[LiveResource] = []
+        with _busy_is_temporary():
+            for kind in kinds:
+                after: str | None = None
+                while True:  # keyset pages: ``after`` is the last name seen
+                    page = self.platform.list_resources(kind, after=after, limit=self.page_size)
+                    resources.extend(wire.live_resource(item) for item in page)
+                    if len(page) < self.page_size:
+                        break
+                    after = resources[-1].address.name
+        return resources
+
+    def read_users(self) -> list[User]:
+        with _busy_is_temporary():
+            return list(self.platform.directory())
+
+    def state_version(self) -> int:
+        with _busy_is_temporary():
+            return int(self.platform.state_version())
+
+    # -- the one write ---------------------------------------------------------------
+
+    def write(self, request: WriteRequest) -> LiveResource | None:
+        kind, name = request.address.kind, request.address.name
+        key = request.idempotency_key
+        version = request.precondition_version
+        with _busy_is_temporary():
+            match request.action:
+                case "create":
+                    created, _ = self.platform.put_resource(
+                        kind, name, dict(wire.write_body(request)),
+                        if_match=version, if_none_match=version is None,
+                        actor=ACTOR, idempotency_key=key,
+                    )
+                    return wire.live_resource(created)
+                case "update":
+                    updated, _ = self.platform.put_resource(
+                        kind, name, dict(wire.write_body(request)),
+                        if_match=version, actor=ACTOR, idempotency_key=key,
+                    )
+                    return wire.live_resource(updated)
+                case "inactivate":
+                    inactive = self.platform.inactivate_resource(
+                        kind, name, if_match=version, actor=ACTOR, idempotency_key=key
+                    )
+                    return wire.live_resource(inactive)
+                case "delete":
+                    self.platform.delete_resource(
+                        kind, name, if_match=version, actor=ACTOR, idempotency_key=key
+                    )
+                    return None
+                case _:
+                    assert_never(request.action)
+
+    # -- the apply lock --------------------------------------------------------------
+
+    def acquire_lock(self, holder: str, ttl_seconds: float) -> Lock:
+        with _busy_is_temporary():
+            return wire.lock(self.platform.acquire_lock(holder, ttl_seconds))
+
+    def renew_lock(self, lock: Lock, ttl_seconds: float) -> Lock:
+        with _busy_is_temporary():
+            return wire.lock(self.platform.renew_lock(lock.lock_id, ttl_seconds))
+
+    def release_lock(self, lock: Lock) -> None:
+        with _busy_is_temporary():
+            self.platform.release_lock(lock.lock_id)
+
+    def force_unlock(self, lock_id: str) -> None:
+        with _busy_is_temporary():
+            self.platform.force_unlock(lock_id)
+
+    def close(self) -> None:
+        self.platform.close()
+
+
+@contextmanager
+def _busy_is_temporary() -> Iterator[None]:
+    """Another process holding the database past the busy timeout is worth a retry."""
+    try:
+        yield
+    except sqlite3.OperationalError as problem:
+        if "locked" in str(problem) or "busy" in str(problem):
+            raise TemporaryError(f"sandbox database is busy: {problem}", delay=0.5) from problem
+        raise
+
+
+def _text_option(options: Mapping[str, JSON], key: str, default: str) -> str:
+    value = options.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"sandbox provider: '{key}' must be a non-empty path")
+    return value
+
+
+def _int_option(options: Mapping[str, JSON], key: str, default: int) -> int:
+    value = options.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"sandbox provider: '{key}' must be a positive integer")
+    return value

@@ -1,0 +1,121 @@
+"""Runs the sandbox API with uvicorn: in the foreground (``learnops sandbox serve``)
+or on a background thread for tests (``running_server``)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import uvicorn
+
+from reconciler.errors import ReconcilerError
+from reconciler_sandbox.api import API_PREFIX, ApiOptions, create_app
+from reconciler_sandbox.engine import Platform
+
+SERVE_ACTOR = "sandbox-serve"
+
+
+def serve(
+    db_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    options: ApiOptions | None = None,
+    *,
+    users_csv: Path | None = None,
+) -> None:
+    """Serve until SIGTERM or SIGINT, then finish the requests in flight and return.
+
+    ``users_csv`` is imported (added and updated by employee id) before serving."""
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    platform = Platform(db_path)
+    try:
+        if users_csv is not None:
+            platform.import_users_csv(users_csv.read_text(encoding="utf-8"), actor=SERVE_ACTOR)
+        config = uvicorn.Config(
+            create_app(platform, options=options),
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=10,
+            lifespan="off",
+        )
+        with _quiet_stop():
+            uvicorn.Server(config).run()
+    finally:
+        platform.close()
+
+
+@contextmanager
+def _quiet_stop() -> Iterator[None]:
+    """uvicorn shuts down gracefully on a signal, then raises it again so the default
+    action (die) happens; with a no-op handler in place we return and close the
+    database properly instead."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stopped(signum: int, frame: FrameType | None) -> None:
+        """uvicorn already stopped; nothing is left to do."""
+
+    previous = {sig: signal.signal(sig, stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def running_server(
+    db: str | Path | Platform,
+    options: ApiOptions | None = None,
+    *,
+    start_timeout: float = 10.0,
+) -> Iterator[str]:
+    """A real server on 127.0.0.1 and a free port, on a background thread.
+
+    Yields the API's base URL (``http://127.0.0.1:PORT/api/v1``), what a ``rest``
+    provider's ``url`` takes. ``db`` is a database path (opened and closed here) or an
+    open :class:`Platform` (left open). The socket is bound here, before uvicorn runs,
+    so the port is known without racing anyone for it."""
+    own = not isinstance(db, Platform)
+    platform = Platform(db) if not isinstance(db, Platform) else db
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        port = listener.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(platform, options=options),
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=5,
+            lifespan="off",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [listener]}, name=f"sandbox-{port}", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + start_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                raise ReconcilerError(f"the sandbox server on port {port} did not start")
+            time.sleep(0.01)
+        try:
+            yield f"http://127.0.0.1:{port}{API_PREFIX}"
+        finally:
+            server.should_exit = True
+            thread.join(start_timeout)
+    finally:
+        listener.close()
+        if own:
+            platform.close()

@@ -1,0 +1,57 @@
+"""API tokens: the secret is shown once and stored only as its sha256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from collections.abc import Iterable
+from typing import Final
+
+from reconciler.errors import InvalidRequest
+from reconciler_sandbox.journal import record_audit, utc_now
+
+# Each scope grants those after it: admin implies write implies read.
+_IMPLIES: Final = {
+    "admin": frozenset({"admin", "write", "read"}),
+    "write": frozenset({"write", "read"}),
+    "read": frozenset({"read"}),
+}
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create(conn: sqlite3.Connection, name: str, scopes: Iterable[str]) -> str:
+    granted = sorted(set(scopes))
+    unknown = [s for s in granted if s not in _IMPLIES]
+    if unknown or not granted:
+        raise InvalidRequest(
+            f"token scopes must be some of read, write, admin (got {', '.join(granted) or 'none'})",
+            pointer="/scopes",
+        )
+    secret = "lo_" + secrets.token_urlsafe(32)
+    conn.execute(
+        "INSERT INTO tokens (secret_hash, name, scopes, created_at) VALUES (?, ?, ?, ?)",
+        (_hash(secret), name, " ".join(granted), utc_now()),
+    )
+    record_audit(conn, actor="admin", action="create", kind="Token", name=name,
+                 before=None, after={"scopes": granted})
+    return secret
+
+
+def scopes_of(conn: sqlite3.Connection, secret: str) -> frozenset[str] | None:
+    """Everything the token may do (implied scopes included), or None for no such token."""
+    row = conn.execute(
+        "SELECT scopes FROM tokens WHERE secret_hash = ?", (_hash(secret),)
+    ).fetchone()
+    if row is None:
+        return None
+    return frozenset().union(*(_IMPLIES[s] for s in row["scopes"].split()))
+
+
+def name_of(conn: sqlite3.Connection, secret: str) -> str | None:
+    """The name a token was created with: the actor of its writes in the audit log."""
+    row = conn.execute("SELECT name FROM tokens WHERE secret_hash = ?", (_hash(secret),)).fetchone()
+    return None if row is None else str(row["name"])

@@ -1,0 +1,291 @@
+"""The resource collections over HTTP (DESIGN §7), against a real uvicorn server:
+pages, versions as ETags, preconditions, schema validation, idempotency, audit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from reconciler_sandbox.engine import Platform
+from reconciler_sandbox.server import running_server
+
+pytestmark = pytest.mark.slow
+
+
+def course(title: str = "HIPAA Basics") -> dict[str, Any]:
+    return {
+        "metadata": {"labels": {"area": "compliance"}, "annotations": {},
+                     "managed_by": "learnops", "spec_hash": "sha256:abc"},
+        "spec": {"title": title, "type": "course", "languages": [],
+                 "completion": {"type": "view"}, "prerequisites": [], "existing": False},
+    }
+
+
+def everyone() -> dict[str, Any]:
+    return {"users": [], "groups": [], "include": [], "where": {}, "exclude": []}
+
+
+class Api:
+    """A requests session bound to the API root and one token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.request(method, self.url + path, timeout=10, **kwargs)
+
+    def create(self, collection: str, name: str, body: dict[str, Any]) -> requests.Response:
+        return self("PUT", f"/{collection}/{name}", json=body, headers={"If-None-Match": "*"})
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    db = tmp_path_factory.mktemp("api") / "sandbox.db"
+    platform = Platform(db)
+    tokens = {
+        "writer": platform.create_token("ci-bot", ["write"]),
+        "reader": platform.create_token("dashboard", ["read"]),
+    }
+    with running_server(platform) as url:
+        yield url, tokens
+    platform.close()
+
+
+@pytest.fixture
+def api(server: tuple[str, dict[str, str]]) -> Api:
+    url, tokens = server
+    return Api(url, tokens["writer"])
+
+
+def error_of(response: requests.Response) -> dict[str, Any]:
+    assert response.headers["content-type"].startswith("application/json")
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] and error["message"]
+    return error
+
+
+def test_create_read_update_delete_with_versions_as_etags(api: Api) -> None:
+    created = api.create("learning-objects", "crud-course", course())
+    assert created.status_code == 201
+    assert created.headers["ETag"] == '"1"'
+    assert created.json()["metadata"]["managed_by"] == "learnops"
+
+    read = api("GET", "/learning-objects/crud-course")
+    assert read.json()["spec"]["title"] == "HIPAA Basics"
+    assert read.headers["ETag"] == '"1"'
+
+    updated = api("PUT", "/learning-objects/crud-course", json=course("HIPAA 2"),
+                  headers={"If-Match": '"1"'})
+    assert updated.status_code == 200
+    assert updated.headers["ETag"] == '"2"'
+
+    assert api("DELETE", "/learning-objects/crud-course",
+               headers={"If-Match": '"2"'}).status_code == 204
+    assert error_of(api("GET", "/learning-objects/crud-course"))["code"] == "not_found"
+
+
+def test_a_write_without_precondition_is_428_and_a_stale_one_412(api: Api) -> None:
+    api.create("learning-objects", "guarded", course())
+
+    missing = api("PUT", "/learning-objects/guarded", json=course("x"))
+    assert missing.status_code == 428
+    assert error_of(missing)["code"] == "precondition_required"
+    assert api("DELETE", "/learning-objects/guarded").status_code == 428
+    assert api("POST", "/learning-objects/guarded:inactivate").status_code == 428
+
+    stale = api("PUT", "/learning-objects/guarded", json=course("x"), headers={"If-Match": '"7"'})
+    assert stale.status_code == 412
+    again = api.create("learning-objects", "guarded", course())
+    assert again.status_code == 412
+    assert api("GET", "/learning-objects/guarded").json()["spec"]["title"] == "HIPAA Basics"
+
+
+def test_get_with_the_current_etag_is_304(api: Api) -> None:
+    etag = api.create("learning-objects", "cached", course()).headers["ETag"]
+    unchanged = api("GET", "/learning-objects/cached", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    changed = api("GET", "/learning-objects/cached", headers={"If-None-Match": '"0"'})
+    assert changed.status_code == 200
+
+
+def test_inactivating_an_assignment_keeps_it_with_active_false(api: Api) -> None:
+    api.create("audiences", "everyone", {"spec": everyone()})
+    api.create("learning-objects", "onboarding", course("Onboarding"))
+    assignment = {"spec": {"items": [{"object": "onboarding"}], "audience": "everyone",
+                           "start": "immediately", "notify": {"on_assign": True,
+                                                              "reminders": []},
+                           "active": True, "on_remove": "inactivate"}}
+    etag = api.create("assignments", "onboard-all", assignment).headers["ETag"]
+    inactive = api("POST", "/assignments/onboard-all:inactivate", headers={"If-Match": etag})
+    assert inactive.status_code == 200
+    assert inactive.json()["spec"]["active"] is False
+    assert inactive.headers["ETag"] != etag
+    assert api("GET", "/assignments/onboard-all").status_code == 200
+
+
+def test_pages_follow_names_and_neither_skip_nor_repeat_under_writes(api: Api) -> None:
+    names = [f"paged-{n:02d}" for n in range(7)]
+    for name in names:
+        api.create("audiences", name, {"spec": everyone()})
+    seen: list[str] = []
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 3}
+        if token:
+            params["page_token"] = token
+        page = api("GET", "/audiences", params=params).json()
+        seen.extend(item["metadata"]["name"] for item in page["items"])
+        if len(seen) == 3:
+            # Others write meanwhile: one before the cursor, one after it.
+            api.create("audiences", "paged-00a", {"spec": everyone()})
+            api.create("audiences", "paged-99", {"spec": everyone()})
+        token = page["next_page_token"]
+        if token is None:
+            break
+    paged = [name for name in seen if name.startswith("paged-")]
+    assert len(paged) == len(set(paged))
+    assert set(names) | {"paged-99"} <= set(paged)
+    assert paged == sorted(paged)
+
+
+def test_a_page_token_of_another_collection_is_refused(api: Api) -> None:
+    api.create("learning-objects", "tok-a", course())
+    api.create("learning-objects", "tok-b", course())
+    token = api("GET", "/learning-objects", params={"limit": 1}).json()["next_page_token"]
+    assert token
+    wrong = api("GET", "/audiences", params={"page_token": token})
+    assert wrong.status_code == 400
+    assert error_of(wrong)["code"] == "invalid_page_token"
+    assert api("GET", "/audiences", params={"page_token": "garbage!"}).status_code == 400
+
+
+def test_an_invalid_spec_is_422_pointing_at_the_field(api: Api) -> None:
+    body = course()
+    body["spec"]["type"] = "podcast"
+    invalid = api.create("learning-objects", "bad-type", body)
+    assert invalid.status_code == 422
+    error = error_of(invalid)
+    assert error["pointer"] == "/spec/type"
+    assert "podcast" in error["message"]
+
+    plan = {"spec": {"title": "Plan", "steps": [{"name": "one", "items": ["x"],
+                                                 "release": {"offset": "7 days"}}]}}
+    deep = error_of(api.create("certification-plans", "bad-plan", plan))
+    assert deep["pointer"].startswith("/spec/steps/0/release")
+    assert api("GET", "/learning-objects/bad-type").status_code == 404
+
+
+def test_kind_and_name_must_match_the_path(api: Api) -> None:
+    wrong_name = course()
+    wrong_name["metadata"]["name"] = "other"
+    assert error_of(api.create("learning-objects", "named", wrong_name))["pointer"] == (
+        "/metadata/name"
+    )
+    wrong_kind = {**course(), "kind": "Audience"}
+    assert error_of(api.create("learning-objects", "named", wrong_kind))["pointer"] == "/kind"
+    bad = api.create("learning-objects", "Not_A_Name", course())
+    assert bad.status_code == 422
+    assert error_of(bad)["pointer"] == "/metadata/name"
+
+
+def test_malformed_json_and_wrong_media_type_are_json_errors(api: Api) -> None:
+    headers = {"If-None-Match": "*", "Content-Type": "application/json"}
+    broken = api("PUT", "/learning-objects/broken", data=b"{nope", headers=headers)
+    assert broken.status_code == 400
+    assert error_of(broken)["code"] == "malformed_json"
+    text = api("PUT", "/learning-objects/broken", data=json.dumps(course()),
+               headers={"If-None-Match": "*", "Content-Type": "text/plain"})
+    assert text.status_code == 415
+
+
+def test_same_idempotency_key_replays_without_a_second_write(api: Api) -> None:
+    headers = {"If-None-Match": "*", "Idempotency-Key": "key-replay-1"}
+    first = api("PUT", "/learning-objects/replayed", json=course(), headers=headers)
+    version = api("GET", "/state").json()["state_version"]
+    second = api("PUT", "/learning-objects/replayed", json=course(), headers=headers)
+    assert first.status_code == 201
+    assert second.status_code == 201  # the first answer, not a 412
+    assert second.json() == first.json()
+    assert api("GET", "/state").json()["state_version"] == version
+    entries = all_audit(api)
+    assert sum(1 for e in entries if e["name"] == "replayed") == 1
+
+
+def all_audit(api: Api) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = api("GET", "/audit", params={"limit": 50, **({"page_token": token} if token
+                                                            else {})}).json()
+        entries.extend(page["items"])
+        token = page["next_page_token"]
+        if token is None:
+            return entries
+
+
+def test_every_write_is_audited_with_the_token_as_actor(
+    api: Api, server: tuple[str, dict[str, str]]
+) -> None:
+    etag = api.create("learning-objects", "audited", course()).headers["ETag"]
+    api("PUT", "/learning-objects/audited", json=course("Changed"), headers={"If-Match": etag})
+    entries = [e for e in all_audit(api) if e["kind"] == "LearningObject"
+               and e["name"] == "audited"]
+    actors = {e["actor"] for e in entries}
+    assert len(entries) == 2
+    assert actors == {"ci-bot"}
+    assert entries[0]["before"] is None
+    assert entries[1]["before"]["spec"]["title"] == "HIPAA Basics"
+    assert entries[1]["after"]["spec"]["title"] == "Changed"
+
+
+def test_state_version_rises_with_every_write(api: Api) -> None:
+    before = api("GET", "/state").json()["state_version"]
+    api.create("learning-objects", "state-raiser", course())
+    assert api("GET", "/state").json()["state_version"] > before
+
+
+def test_unknown_routes_and_methods_are_json_errors(api: Api) -> None:
+    missing = api("GET", "/no-such-collection/x/y")
+    assert missing.status_code == 404
+    assert error_of(missing)["code"] == "not_found"
+    wrong = api("PATCH", "/learning-objects/x", json={})
+    assert wrong.status_code == 405
+    assert error_of(wrong)["code"] == "method_not_allowed"
+    assert api("GET", "/learning-objects", params={"limit": 0}).status_code == 400
+
+
+def test_openapi_describes_the_routes_and_resource_schemas(
+    server: tuple[str, dict[str, str]],
+) -> None:
+    root = server[0].removesuffix("/api/v1")
+    document = requests.get(root + "/openapi.json", timeout=10).json()
+    paths = document["paths"]
+    for collection in ("learning-objects", "audiences", "certification-plans", "assignments"):
+        assert set(paths[f"/api/v1/{collection}/{{name}}"]) == {"get", "put", "delete"}
+        assert "post" in paths[f"/api/v1/{collection}/{{name}}:inactivate"]
+        assert "get" in paths[f"/api/v1/{collection}"]
+    for path in ("/api/v1/state", "/api/v1/users", "/api/v1/groups", "/api/v1/users:import",
+                 "/api/v1/learners/{employee_id}/view", "/api/v1/audit",
+                 "/api/v1/learners/{employee_id}/completions", "/api/v1/locks/apply",
+                 "/api/v1/locks/apply:renew", "/api/v1/reports/enrollments.csv"):
+        assert path in paths
+    schemas = document["components"]["schemas"]
+    assert schemas["LearningObjectSpec"]["$ref"].endswith("learning-object.schema.json#/$defs/spec")
+    assert schemas["file.learning-object"]["$defs"]["spec"]["required"] == ["title", "type"]
+    assert "bearer" in json.dumps(document["components"]["securitySchemes"]).lower()
+
+
+def test_reader_lists_but_cannot_write(server: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    url, tokens = server
+    reader = Api(url, tokens["reader"])
+    assert reader("GET", "/learning-objects").status_code == 200
+    refused = reader.create("learning-objects", "not-mine", course())
+    assert refused.status_code == 403
+    assert "write" in error_of(refused)["message"]

@@ -1,0 +1,48 @@
+"""The SQLite file itself: pragmas, schema version and migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from reconciler_sandbox import db as database
+from reconciler_sandbox.db import Database
+
+
+def test_file_is_wal_with_foreign_keys_and_a_schema_version(tmp_path: Path) -> None:
+    store = Database(tmp_path / "p.db")
+    conn = store.connection()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    assert store.schema_version() == len(database.MIGRATIONS)
+    # enrollments need a real user
+    with pytest.raises(sqlite3.IntegrityError), store.write() as tx:
+        tx.execute("INSERT INTO enrollments (employee_id, item_kind, item_name, cycle,"
+                   " enrolled_on, state, created_at) VALUES ('nobody', 'object', 'x', 1,"
+                   " '2027-01-01', 'active', 'now')")
+    store.close()
+
+
+def test_migrations_run_once_and_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          ) -> None:
+    path = tmp_path / "p.db"
+    Database(path).close()
+    extra = ("CREATE TABLE badges (name TEXT PRIMARY KEY)",
+             "INSERT INTO badges VALUES ('first')")
+    monkeypatch.setattr(database, "MIGRATIONS", (*database.MIGRATIONS, extra))
+    for _ in range(2):  # reopening does not rerun the new step (the insert would fail)
+        store = Database(path)
+        assert store.schema_version() == len(database.MIGRATIONS)
+        assert store.connection().execute("SELECT count(*) FROM badges").fetchone()[0] == 1
+        store.close()
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
+    store = Database(tmp_path / "p.db")
+    with pytest.raises(ZeroDivisionError), store.write() as tx:
+        tx.execute("UPDATE platform_state SET version = 99")
+        raise ZeroDivisionError
+    assert store.connection().execute("SELECT version FROM platform_state").fetchone()[0] == 0
+    store.close()

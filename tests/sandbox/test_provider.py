@@ -1,0 +1,79 @@
+"""The sandbox provider's own promises (the shared ones are in tests/providers):
+where its database goes and how its directory is seeded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from reconciler_sandbox.engine import Platform
+from reconciler_sandbox.provider import SandboxProvider
+
+from reconciler.errors import ConfigError
+from reconciler.model import JSON, ProviderConfig
+
+HEADER = ("employee_id,first_name,last_name,email,job_role,department,location,language,"
+          "hire_date,groups,status\n")
+ANA = "E1001,Ana,Diaz,ana@example.com,Nurse,Nursing,Miami,es,2021-03-04,nursing,\n"
+BEN = "E1002,Ben,Ng,ben@example.com,Physician,Medicine,Boston,en,2019-06-01,physicians,\n"
+
+
+def sandbox(root: Path, **options: JSON) -> SandboxProvider:
+    return SandboxProvider(ProviderConfig("sandbox", options), root)
+
+
+def users_csv(root: Path, text: str) -> None:
+    (root / "directory").mkdir(exist_ok=True)
+    (root / "directory" / "users.csv").write_text(text, encoding="utf-8")
+
+
+def test_without_options_the_database_is_created_under_the_project(tmp_path: Path) -> None:
+    provider = sandbox(tmp_path)
+    provider.close()
+    assert (tmp_path / ".learnops" / "sandbox.db").is_file()
+
+
+def test_a_relative_path_starts_at_the_project_root(tmp_path: Path) -> None:
+    provider = sandbox(tmp_path, path="state/nested/platform.db")
+    provider.close()
+    assert (tmp_path / "state" / "nested" / "platform.db").is_file()
+
+
+def test_the_first_use_seeds_the_directory_from_the_users_file(tmp_path: Path) -> None:
+    users_csv(tmp_path, HEADER + ANA + BEN)
+    provider = sandbox(tmp_path, users="directory/users.csv")
+    try:
+        assert sorted(u.employee_id for u in provider.read_users()) == ["E1001", "E1002"]
+    finally:
+        provider.close()
+
+
+def test_a_seeded_directory_is_not_overwritten_by_the_file_later(tmp_path: Path) -> None:
+    users_csv(tmp_path, HEADER + ANA)
+    sandbox(tmp_path, users="directory/users.csv").close()
+    users_csv(tmp_path, HEADER + BEN)  # the file moved on; the platform is the truth now
+    provider = sandbox(tmp_path, users="directory/users.csv")
+    try:
+        assert [u.employee_id for u in provider.read_users()] == ["E1001"]
+    finally:
+        provider.close()
+
+
+def test_seeding_records_learnops_as_the_actor(tmp_path: Path) -> None:
+    users_csv(tmp_path, HEADER + ANA)
+    sandbox(tmp_path, users="directory/users.csv").close()
+    platform = Platform(tmp_path / ".learnops" / "sandbox.db")
+    try:
+        assert {entry["actor"] for entry in platform.audit()} == {"learnops"}
+    finally:
+        platform.close()
+
+
+def test_a_missing_users_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"users file .*directory/users\.csv does not exist"):
+        sandbox(tmp_path, users="directory/users.csv")
+
+
+def test_unknown_options_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown option\\(s\\) url"):
+        sandbox(tmp_path, url="http://x")
