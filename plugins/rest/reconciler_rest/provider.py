@@ -1,0 +1,127 @@
+"""The ``rest`` provider: any platform speaking the API of DESIGN §7, over ``requests``.
+
+learnops.yaml: ``{type: rest, url: https://lms.example.com/api/v1, token_env: LMS_TOKEN}``
+(see :mod:`reconciler_rest.settings` for timeouts, retries, page and pool sizes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import assert_never
+from urllib.parse import quote
+
+from reconciler.errors import PermanentError
+from reconciler.model import COLLECTIONS, KINDS, Address, ProviderConfig
+from reconciler.providers import LiveResource, Lock, WriteRequest, wire
+from reconciler.rules.directory import User
+from reconciler_rest.client import ApiClient
+from reconciler_rest.settings import RestSettings
+
+LOCK_PATH = "/locks/apply"
+
+
+class RestProvider:
+    """A :class:`reconciler.providers.Provider` over HTTP; safe to share between threads."""
+
+    name = "rest"
+
+    def __init__(
+        self,
+        config: ProviderConfig,
+        project_root: Path,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = RestSettings.from_config(config)
+        self.api = ApiClient(self.settings, sleep=sleep)
+
+    def __repr__(self) -> str:
+        return f"RestProvider(url={self.settings.url!r}, token_env={self.settings.token_env!r})"
+
+    # -- reads ---------------------------------------------------------------------
+
+    def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
+        return [
+            wire.live_resource(item)
+            for kind in kinds
+            for item in self.api.pages(f"/{_collection(kind)}")
+        ]
+
+    def read_users(self) -> list[User]:
+        return [wire.user(item) for item in self.api.pages("/users")]
+
+    def state_version(self) -> int:
+        body = self.api.get("/state")
+        version = body.get("state_version") if isinstance(body, dict) else None
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise PermanentError("platform sent no integer 'state_version'", where="GET /state")
+        return version
+
+    # -- the one write ---------------------------------------------------------------
+
+    def write(self, request: WriteRequest) -> LiveResource | None:
+        path = _resource_path(request.address)
+        headers = {"Idempotency-Key": request.idempotency_key}
+        if request.precondition_version is not None:
+            headers["If-Match"] = _etag(request.precondition_version)
+        match request.action:
+            case "create":
+                if request.precondition_version is None:
+                    headers["If-None-Match"] = "*"
+                return self._resource(
+                    self.api.send("PUT", path, headers=headers, body=wire.write_body(request))
+                )
+            case "update":
+                # No version, no If-Match: the platform refuses it (428), as it should.
+                return self._resource(
+                    self.api.send("PUT", path, headers=headers, body=wire.write_body(request))
+                )
+            case "inactivate":
+                return self._resource(self.api.send("POST", f"{path}:inactivate", headers=headers))
+            case "delete":
+                self.api.send("DELETE", path, headers=headers)
+                return None
+            case _:
+                assert_never(request.action)
+
+    @staticmethod
+    def _resource(body: object) -> LiveResource:
+        if not isinstance(body, dict):
+            raise PermanentError("platform answered a write without the resource")
+        return wire.live_resource(body)
+
+    # -- the apply lock --------------------------------------------------------------
+
+    def acquire_lock(self, holder: str, ttl_seconds: float) -> Lock:
+        body = {"holder": holder, "ttl_seconds": ttl_seconds}
+        return wire.lock(self.api.send("POST", LOCK_PATH, body=body))
+
+    def renew_lock(self, lock: Lock, ttl_seconds: float) -> Lock:
+        body = {"lock_id": lock.lock_id, "ttl_seconds": ttl_seconds}
+        return wire.lock(self.api.send("POST", f"{LOCK_PATH}:renew", body=body))
+
+    def release_lock(self, lock: Lock) -> None:
+        self.api.send("DELETE", f"{LOCK_PATH}?lock_id={quote(lock.lock_id, safe='')}")
+
+    def force_unlock(self, lock_id: str) -> None:
+        self.api.send("DELETE", f"{LOCK_PATH}?lock_id={quote(lock_id, safe='')}&force=true")
+
+    def close(self) -> None:
+        self.api.close()
+
+
+def _collection(kind: str) -> str:
+    collection = COLLECTIONS.get(kind)
+    if collection is None:
+        raise PermanentError(f"unknown kind '{kind}' (known: {', '.join(KINDS)})")
+    return collection
+
+
+def _resource_path(address: Address) -> str:
+    return f"/{_collection(address.kind)}/{quote(address.name, safe='')}"
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
