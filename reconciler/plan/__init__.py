@@ -1,0 +1,1 @@
+"""The plan stage: desired state against live state, as data (see ``model``)."""

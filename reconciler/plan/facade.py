@@ -1,0 +1,35 @@
+"""The facade ``learnops plan`` (and ``apply DIR``) call: compile, open the
+provider, plan, close. Kept apart from the planner so the planner stays pure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler.compiler import compile_dir
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import build_plan
+from reconciler.providers.registry import open_provider
+
+
+def plan_directory(
+    spec_dir: Path,
+    *,
+    target: str | None = None,
+    allow_delete: bool = False,
+    allow_disruptive: bool = False,
+    source_dir: str | None = None,
+) -> Plan:
+    """The facade of ``learnops plan``: compile ``spec_dir`` (``SpecError`` when it does
+    not compile), open its provider for ``target``, plan, close the provider."""
+    compiled = compile_dir(spec_dir)
+    provider = open_provider(compiled.state.project, target)
+    try:
+        return build_plan(
+            compiled,
+            provider,
+            allow_delete=allow_delete,
+            allow_disruptive=allow_disruptive,
+            source_dir=str(spec_dir) if source_dir is None else source_dir,
+        )
+    finally:
+        provider.close()

@@ -1,0 +1,237 @@
+"""What a plan does to learners, per change.
+
+Assignments: who gains or loses an item. A learner counts as *added* by an
+assignment only if, before the plan, no active assignment gave them that item
+(overlapping assignments never enrol anyone twice), and as *removed* only if,
+after the plan, no active assignment still gives it; when two changed assignments
+reach the same learner for the same item, the first (by address) gets the credit.
+Audiences: who joins or leaves the audience. Plans: enrolled and in-progress
+learners from the live status, and whether the change makes a new version
+(``in_progress: keep``) or moves learners in progress (``migrate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from reconciler.model import JSON, Address, DesiredState
+from reconciler.plan.model import SAMPLE_SIZE, Change, Impact
+from reconciler.plan.normalize import normalize_spec
+from reconciler.providers import LiveResource
+from reconciler.rules.audience import AudienceError, Directory, resolve_all, resolve_audience
+from reconciler.rules.directory import User
+
+Item = tuple[str, str]  # ("plan", name) | ("object", name)
+_NO_ONE: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """One side (before or after the plan) of who gets what."""
+
+    members: Mapping[str, frozenset[str]]  # assignment name -> learners it reaches
+    items: Mapping[str, tuple[Item, ...]]  # assignment name -> its items
+    by_item: Mapping[Item, frozenset[str]]  # item -> learners any active assignment gives it
+    audiences: Mapping[str, frozenset[str]]  # audience name -> members
+
+
+def assess(
+    changes: Sequence[Change],
+    desired: DesiredState,
+    live: Mapping[Address, LiveResource],
+    read_users: Callable[[], Iterable[User]],
+) -> dict[Address, Impact]:
+    """The impact of each change that writes something (no-ops have none).
+
+    ``read_users`` is only called when an assignment or audience changes: a plan
+    that touches neither never pays for the directory."""
+    writing = [change for change in changes if change.is_change]
+    impacts: dict[Address, Impact] = {}
+    if any(c.address.kind in ("Assignment", "Audience") for c in writing):
+        directory = Directory(read_users())
+        before = _reach_before(live, directory)
+        after = _reach_after(changes, desired, live, directory)
+        impacts.update(_assignment_impacts(writing, before, after, live))
+        impacts.update(_audience_impacts(writing, before, after))
+    for change in writing:
+        if change.address.kind in ("CertificationPlan", "LearningObject"):
+            impacts[change.address] = _status_impact(change, live.get(change.address))
+    return impacts
+
+
+def _reach_before(live: Mapping[Address, LiveResource], directory: Directory) -> _Reach:
+    audiences = {
+        a.name: normalize_spec("Audience", r.spec) for a, r in live.items() if a.kind == "Audience"
+    }
+    assignments = {
+        a.name: r.spec for a, r in live.items() if a.kind == "Assignment" and _active(r.spec, r)
+    }
+    return _reach(assignments, audiences, directory)
+
+
+def _reach_after(
+    changes: Sequence[Change],
+    desired: DesiredState,
+    live: Mapping[Address, LiveResource],
+    directory: Directory,
+) -> _Reach:
+    """The platform as the plan leaves it: desired specs where the plan writes or keeps
+    them, live ones where it leaves them alone, removed resources inactive."""
+    planned = {change.address: change for change in changes}
+    specs: dict[Address, Mapping[str, JSON]] = {a: r.spec for a, r in live.items()}
+    for resource in desired.resources:
+        if resource.address in planned:  # conflicts have no change: the live spec stays
+            specs[resource.address] = resource.spec
+    removed = {c.address for c in changes if c.action in ("inactivate", "delete")}
+    audiences = {
+        a.name: normalize_spec("Audience", spec)
+        for a, spec in specs.items()
+        if a.kind == "Audience"
+    }
+    assignments = {
+        a.name: spec
+        for a, spec in specs.items()
+        if a.kind == "Assignment" and a not in removed and _active(spec, None)
+    }
+    return _reach(assignments, audiences, directory)
+
+
+def _reach(
+    assignments: Mapping[str, Mapping[str, JSON]],
+    audiences: Mapping[str, Mapping[str, JSON]],
+    directory: Directory,
+) -> _Reach:
+    try:
+        audience_members = resolve_all(audiences, directory)
+    except AudienceError:
+        # A broken live audience (dangling include) must not stop the plan:
+        # resolve what can be resolved, one audience at a time.
+        audience_members = _resolve_each(audiences, directory)
+    members: dict[str, frozenset[str]] = {}
+    items: dict[str, tuple[Item, ...]] = {}
+    by_item: dict[Item, set[str]] = {}
+    for name, spec in assignments.items():
+        audience = spec.get("audience")
+        members[name] = (
+            audience_members.get(audience, _NO_ONE) if isinstance(audience, str) else _NO_ONE
+        )
+        items[name] = _items(spec)
+        for item in items[name]:
+            by_item.setdefault(item, set()).update(members[name])
+    return _Reach(
+        members=members,
+        items=items,
+        by_item={item: frozenset(ids) for item, ids in by_item.items()},
+        audiences=audience_members,
+    )
+
+
+def _resolve_each(
+    audiences: Mapping[str, Mapping[str, JSON]], directory: Directory
+) -> dict[str, frozenset[str]]:
+    resolved: dict[str, frozenset[str]] = {}
+    for name in audiences:
+        try:
+            resolved[name] = resolve_audience(name, audiences, directory)
+        except AudienceError:
+            resolved[name] = _NO_ONE
+    return resolved
+
+
+def _assignment_impacts(
+    writing: Sequence[Change],
+    before: _Reach,
+    after: _Reach,
+    live: Mapping[Address, LiveResource],
+) -> dict[Address, Impact]:
+    impacts: dict[Address, Impact] = {}
+    claimed_added: dict[Item, set[str]] = {}
+    claimed_removed: dict[Item, set[str]] = {}
+    for change in sorted(writing, key=lambda c: c.address):
+        if change.address.kind != "Assignment":
+            continue
+        name = change.address.name
+        added: set[str] = set()
+        for item in after.items.get(name, ()):
+            gained = after.members[name] - before.by_item.get(item, _NO_ONE)
+            fresh = gained - claimed_added.setdefault(item, set())
+            claimed_added[item].update(fresh)
+            added.update(fresh)
+        removed: set[str] = set()
+        for item in before.items.get(name, ()):
+            lost = before.members[name] - after.by_item.get(item, _NO_ONE)
+            fresh = lost - claimed_removed.setdefault(item, set())
+            claimed_removed[item].update(fresh)
+            removed.update(fresh)
+        resource = live.get(change.address)
+        status = resource.status if resource else {}
+        impacts[change.address] = Impact(
+            learners_added=len(added),
+            learners_removed=len(removed),
+            in_progress=_count(status, "in_progress"),
+            enrolled=_count(status, "enrolled"),
+            sample_added=_sample(added),
+            sample_removed=_sample(removed),
+        )
+    return impacts
+
+
+def _audience_impacts(
+    writing: Sequence[Change], before: _Reach, after: _Reach
+) -> dict[Address, Impact]:
+    impacts: dict[Address, Impact] = {}
+    for change in writing:
+        if change.address.kind != "Audience":
+            continue
+        name = change.address.name
+        old = before.audiences.get(name, _NO_ONE)
+        new = after.audiences.get(name, _NO_ONE) if change.action != "delete" else _NO_ONE
+        impacts[change.address] = Impact(
+            learners_added=len(new - old),
+            learners_removed=len(old - new),
+            sample_added=_sample(new - old),
+            sample_removed=_sample(old - new),
+        )
+    return impacts
+
+
+def _status_impact(change: Change, resource: LiveResource | None) -> Impact:
+    status = resource.status if resource else {}
+    enrolled = _count(status, "enrolled")
+    in_progress = _count(status, "in_progress")
+    if change.address.kind != "CertificationPlan" or change.action not in ("update", "adopt"):
+        return Impact(enrolled=enrolled, in_progress=in_progress)
+    spec_changed = any(not diff.path.startswith("metadata.") for diff in change.diff)
+    policy = (change.after or {}).get("in_progress", "keep")
+    return Impact(
+        enrolled=enrolled,
+        in_progress=in_progress,
+        new_version=spec_changed and policy == "keep",
+        migrated=spec_changed and policy == "migrate",
+    )
+
+
+def _active(spec: Mapping[str, JSON], resource: LiveResource | None) -> bool:
+    if spec.get("active") is False:
+        return False
+    return not (resource is not None and resource.status.get("active") is False)
+
+
+def _items(spec: Mapping[str, JSON]) -> tuple[Item, ...]:
+    found: list[Item] = []
+    for entry in spec.get("items") or []:
+        if isinstance(entry, Mapping):
+            for key in ("plan", "object"):
+                if isinstance(entry.get(key), str):
+                    found.append((key, entry[key]))
+    return tuple(found)
+
+
+def _count(status: Mapping[str, JSON], key: str) -> int:
+    value = status.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _sample(ids: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(ids)[:SAMPLE_SIZE])

@@ -1,0 +1,167 @@
+"""The plan as data: what will change on the platform, why, and what it does to learners.
+
+The planner builds a :class:`Plan`; the renderers (text, markdown, JSON) and the
+executor walk the same frozen values, so what a reviewer approves is what runs.
+Refusals (``prevent-destroy``, a delete without ``--allow-delete``, a disruptive
+change without ``--allow-disruptive``) are decided here, at plan time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal, get_args
+
+from reconciler.model import JSON, Address, Location
+
+FORMAT_VERSION: Final = "1"
+
+Action = Literal["create", "update", "inactivate", "delete", "adopt", "no-op"]
+ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
+
+Reason = Literal[
+    "new in code",  # create
+    "spec changed",  # the code changed since the last apply
+    "metadata changed",  # only labels or annotations differ
+    "drift",  # the platform changed behind learnops' back
+    "spec changed and drift",  # both at once
+    "removed from code",
+    "adopt requested",
+    "unchanged",
+    "exists",  # an ``existing: true`` object that is there
+    "already inactive",  # removed from code earlier and inactivated since
+]
+REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
+
+DiffOp = Literal["add", "remove", "change"]
+
+Refusal = Literal["prevent-destroy", "delete-not-allowed", "disruptive-not-allowed"]
+REFUSALS: Final[tuple[Refusal, ...]] = get_args(Refusal)
+
+SAMPLE_SIZE: Final = 10  # learner ids kept per impact, enough for a reviewer to spot-check
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One field-level difference; ``path`` reads like ``steps[1].release.offset``
+    (spec fields bare, labels and annotations under ``metadata.``)."""
+
+    op: DiffOp
+    path: str
+    old: JSON = None
+    new: JSON = None
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What a change does to learners.
+
+    ``learners_added``/``learners_removed`` count people who gain or lose an item
+    (assignments; audiences count their own members), deduplicated across
+    assignments. ``enrolled``/``in_progress`` come from the live status.
+    ``new_version``: a plan with ``in_progress: keep`` gets a new version (learners
+    in it stay on theirs); ``migrated``: learners in progress are moved to the new one.
+    """
+
+    learners_added: int = 0
+    learners_removed: int = 0
+    in_progress: int = 0
+    enrolled: int = 0
+    new_version: bool = False
+    migrated: bool = False
+    sample_added: tuple[str, ...] = ()
+    sample_removed: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Impact()
+
+
+NO_IMPACT: Final = Impact()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One resource's fate. ``before`` is the live spec (``None`` when absent),
+    ``after`` the spec the platform will hold (``None`` when removed or untouched
+    by an inactivate). ``precondition_version`` is the live version the write must
+    find (``None``: the resource must not exist yet)."""
+
+    address: Address
+    action: Action
+    reason: Reason
+    before: Mapping[str, JSON] | None = None
+    after: Mapping[str, JSON] | None = None
+    diff: tuple[FieldDiff, ...] = ()
+    precondition_version: int | None = None
+    impact: Impact = NO_IMPACT
+    disruptive: bool = False
+    refusal: Refusal | None = None
+    spec_hash: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    location: Location | None = None
+
+    @property
+    def is_change(self) -> bool:
+        return self.action != "no-op"
+
+    @property
+    def refused(self) -> bool:
+        return self.refusal is not None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A plan-time error or warning; ``where`` is ``file:line:col`` or an address."""
+
+    code: str
+    message: str
+    where: str | None = None
+
+    def format(self, severity: Literal["error", "warning"]) -> str:
+        prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}{severity}[{self.code}]: {self.message}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything ``apply`` needs to make the platform equal the specs.
+
+    ``order`` holds the addresses to write, generation by generation: creates,
+    updates and adopts in dependency order, then removals in reverse dependency
+    order. Addresses within a generation are independent of each other.
+    """
+
+    source_dir: str
+    source_digest: str
+    target_provider: str
+    state_version: int
+    changes: tuple[Change, ...]
+    order: tuple[tuple[Address, ...], ...]
+    warnings: tuple[Problem, ...] = ()
+    errors: tuple[Problem, ...] = ()
+    format_version: str = FORMAT_VERSION
+
+    @property
+    def ok(self) -> bool:
+        """A plan with errors (conflicts, refusals, missing objects) must not be applied."""
+        return not self.errors
+
+    @property
+    def has_changes(self) -> bool:
+        return any(change.is_change for change in self.changes)
+
+    def summary(self) -> dict[Action, int]:
+        counts: dict[Action, int] = dict.fromkeys(ACTIONS, 0)
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def by_address(self) -> Mapping[Address, Change]:
+        return {change.address: change for change in self.changes}
+
+    def to_write(self) -> tuple[Change, ...]:
+        """The changes in ``order``, flattened: what an executor walks."""
+        changes = self.by_address()
+        return tuple(changes[address] for generation in self.order for address in generation)

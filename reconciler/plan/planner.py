@@ -1,0 +1,295 @@
+"""Builds the :class:`Plan`: desired state against live state, resource by resource.
+
+Classification (DESIGN §3): absent live -> ``create``; an unmanaged live resource
+of the same name is a conflict (an error saying how to adopt) unless the code asks
+to adopt it; ``existing: true`` objects are only checked to exist; a managed one is
+``update`` when its essence differs (reason ``spec changed``, ``drift`` when the
+platform no longer matches the hash learnops wrote, or both), else ``no-op``.
+Managed assignments gone from the code are inactivated, or deleted when their last
+applied ``on_remove`` says so; other kinds have no inactive state and are deleted,
+which like every delete needs ``--allow-delete``. Safety refusals are decided here,
+not at apply time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Final
+
+from reconciler.model import (
+    ADOPT_ANNOTATION,
+    KINDS,
+    MANAGED_BY,
+    PREVENT_DESTROY_ANNOTATION,
+    Address,
+    DesiredResource,
+    DesiredState,
+    Location,
+)
+from reconciler.plan.diff import diff_essence
+from reconciler.plan.impact import assess
+from reconciler.plan.model import Change, Plan, Problem, Reason
+from reconciler.plan.normalize import Essence, essence, matches_hash
+from reconciler.plan.order import write_order
+from reconciler.providers import LiveResource, Provider
+from reconciler.rules.directory import User
+
+if TYPE_CHECKING:  # the compiler facade imports every earlier stage; planning needs none
+    from reconciler.compiler import Compiled
+
+# Stable codes of plan-time problems (the LO7xx block belongs to the plan stage).
+UNMANAGED_CONFLICT: Final = "LO701"
+EXISTING_MISSING: Final = "LO702"
+PREVENT_DESTROY: Final = "LO703"
+DELETE_NOT_ALLOWED: Final = "LO704"
+DISRUPTIVE_NOT_ALLOWED: Final = "LO705"
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    allow_delete: bool = False
+    allow_disruptive: bool = False
+    source_dir: str = ""  # the spec directory as the user named it (prefixes locations)
+
+
+def build_plan(
+    compiled: Compiled,
+    provider: Provider,
+    *,
+    allow_delete: bool = False,
+    allow_disruptive: bool = False,
+    source_dir: str | None = None,
+) -> Plan:
+    """Read the platform through ``provider`` and plan ``compiled`` against it."""
+    options = PlanOptions(
+        allow_delete=allow_delete,
+        allow_disruptive=allow_disruptive,
+        source_dir=str(compiled.state.project.root) if source_dir is None else source_dir,
+    )
+    # The state version is read first: a write racing the reads below raises it, and
+    # a saved plan made from a moved platform is then refused as stale.
+    state_version = provider.state_version()
+    live = provider.read_resources(KINDS)
+    warnings = tuple(
+        Problem(d.code, d.message, _where(options.source_dir, d.location))
+        for d in compiled.warnings
+    )
+    return plan_state(
+        compiled.state,
+        compiled.graph.generations(),
+        live,
+        provider.read_users,
+        target_provider=provider.name,
+        state_version=state_version,
+        options=options,
+        warnings=warnings,
+    )
+
+
+def plan_state(
+    desired: DesiredState,
+    generations: Sequence[Sequence[Address]],
+    live_resources: Iterable[LiveResource],
+    read_users: Callable[[], Iterable[User]],
+    *,
+    target_provider: str,
+    state_version: int,
+    options: PlanOptions = PlanOptions(),
+    warnings: tuple[Problem, ...] = (),
+) -> Plan:
+    """The plan of ``desired`` against already-read live state (no platform calls
+    except ``read_users``, and only when assignments or audiences change)."""
+    live = {resource.address: resource for resource in live_resources}
+    errors: list[Problem] = []
+    changes: dict[Address, Change] = {}
+    for wanted_resource in desired.resources:
+        change = _classify(wanted_resource, live.get(wanted_resource.address), options, errors)
+        if change is not None:
+            changes[wanted_resource.address] = change
+    wanted = desired.by_address()
+    removed = {
+        address: resource
+        for address, resource in sorted(live.items())
+        if address not in wanted and resource.managed_by == MANAGED_BY
+    }
+    for address, gone in removed.items():
+        changes[address] = _removal(gone, options, errors)
+
+    impacts = assess(tuple(changes.values()), desired, live, read_users)
+    for address, impact in impacts.items():
+        change = replace(changes[address], impact=impact)
+        if impact.migrated and impact.in_progress > 0:
+            change = replace(change, disruptive=True)
+            if not options.allow_disruptive:
+                change = replace(change, refusal="disruptive-not-allowed")
+                errors.append(Problem(
+                    DISRUPTIVE_NOT_ALLOWED,
+                    f"{address} moves {impact.in_progress} learner(s) in progress to a new "
+                    "version (in_progress: migrate); pass --allow-disruptive to do so, or use "
+                    "in_progress: keep",
+                    _where(options.source_dir, change.location) or str(address),
+                ))
+        changes[address] = change
+
+    order = write_order(
+        generations, changes, {address: resource.spec for address, resource in removed.items()}
+    )
+    return Plan(
+        source_dir=options.source_dir,
+        source_digest=desired.digest,
+        target_provider=target_provider,
+        state_version=state_version,
+        changes=_in_order(changes, generations, removed),
+        order=order,
+        warnings=warnings,
+        errors=tuple(errors),
+    )
+
+
+def _classify(
+    resource: DesiredResource,
+    live: LiveResource | None,
+    options: PlanOptions,
+    errors: list[Problem],
+) -> Change | None:
+    where = _where(options.source_dir, resource.location) or str(resource.address)
+    base = Change(
+        address=resource.address,
+        action="no-op",
+        reason="unchanged",
+        after=resource.spec,
+        spec_hash=resource.spec_hash,
+        labels=resource.labels,
+        annotations=resource.annotations,
+        location=resource.location,
+    )
+    if resource.kind == "LearningObject" and resource.spec.get("existing") is True:
+        if live is None:
+            errors.append(Problem(
+                EXISTING_MISSING,
+                f"{resource.address} is marked existing: true but the platform has no "
+                "learning object of that name; create it there, or drop existing: true "
+                "to let learnops create it",
+                where,
+            ))
+            return None
+        # Checked, never written: the platform's copy is the truth.
+        return replace(base, reason="exists", before=live.spec, after=live.spec,
+                       precondition_version=live.version)
+    if live is None:
+        return replace(base, action="create", reason="new in code")
+
+    desired_essence = essence(resource.kind, resource.spec, resource.labels, resource.annotations)
+    live_essence = essence(resource.kind, live.spec, live.labels, live.annotations)
+    # Most resources are unchanged: equality is cheap, deepdiff is not.
+    diff = () if desired_essence == live_essence else diff_essence(live_essence, desired_essence)
+    found = replace(base, before=live.spec, diff=diff, precondition_version=live.version)
+    if live.managed_by != MANAGED_BY:
+        if resource.annotations.get(ADOPT_ANNOTATION) == "true":
+            return replace(found, action="adopt", reason="adopt requested")
+        owner = f"managed by {live.managed_by!r}" if live.managed_by else "not managed by learnops"
+        errors.append(Problem(
+            UNMANAGED_CONFLICT,
+            f"{resource.address} already exists on the platform and is {owner}; to adopt "
+            f'it, add the annotation {ADOPT_ANNOTATION}: "true" to its metadata (or rename '
+            "the resource)",
+            where,
+        ))
+        return None
+    if not diff:
+        return found
+    reason = _update_reason(resource, live, desired_essence, live_essence)
+    return replace(found, action="update", reason=reason)
+
+
+def _update_reason(
+    resource: DesiredResource, live: LiveResource, desired: Essence, current: Essence
+) -> Reason:
+    if desired.spec == current.spec:
+        return "metadata changed"
+    code_changed = resource.spec_hash != live.spec_hash
+    drifted = not matches_hash(resource.kind, live.spec, live.spec_hash)
+    if code_changed and drifted:
+        return "spec changed and drift"
+    if drifted:
+        return "drift"
+    return "spec changed"
+
+
+def _removal(resource: LiveResource, options: PlanOptions, errors: list[Problem]) -> Change:
+    where = str(resource.address)
+    # Only assignments have an inactive state; the other kinds can only be deleted
+    # (the platform keeps their learners' records for reports).
+    inactivates = resource.address.kind == "Assignment"
+    deletes = not inactivates or resource.spec.get("on_remove") == "delete"
+    change = Change(
+        address=resource.address,
+        action="delete" if deletes else "inactivate",
+        reason="removed from code",
+        before=resource.spec,
+        precondition_version=resource.version,
+        spec_hash=resource.spec_hash,
+        labels=resource.labels,
+        annotations=resource.annotations,
+    )
+    if not deletes and _inactive(resource):
+        return replace(change, action="no-op", reason="already inactive")
+    if resource.annotations.get(PREVENT_DESTROY_ANNOTATION) == "true":
+        errors.append(Problem(
+            PREVENT_DESTROY,
+            f"{resource.address} was removed from the code but carries "
+            f'{PREVENT_DESTROY_ANNOTATION}: "true"; put its spec back, or apply it without '
+            "the annotation first",
+            where,
+        ))
+        return replace(change, refusal="prevent-destroy")
+    if deletes and not options.allow_delete:
+        why = (
+            "with on_remove: delete; pass --allow-delete to delete it, or set "
+            "on_remove: inactivate"
+            if inactivates
+            else "and only assignments can be inactivated; pass --allow-delete to delete it "
+            "(learners' records stay for reports), or put its spec back"
+        )
+        errors.append(Problem(
+            DELETE_NOT_ALLOWED, f"{resource.address} was removed from the code {why}", where
+        ))
+        return replace(change, refusal="delete-not-allowed")
+    return change
+
+
+def _inactive(resource: LiveResource) -> bool:
+    return resource.spec.get("active") is False or resource.status.get("active") is False
+
+
+def _in_order(
+    changes: Mapping[Address, Change],
+    generations: Sequence[Sequence[Address]],
+    removed: Mapping[Address, LiveResource],
+) -> tuple[Change, ...]:
+    """Every change, in the order a reviewer reads best: apply order, removals last."""
+    ordered: list[Change] = []
+    seen: set[Address] = set()
+    for generation in generations:
+        for address in generation:
+            if address in changes and address not in seen:
+                ordered.append(changes[address])
+                seen.add(address)
+    rest = sorted(a for a in changes if a not in seen and a not in removed)
+    ordered.extend(changes[a] for a in rest)
+    ordered.extend(changes[a] for a in sorted(removed, key=_removal_key))
+    return tuple(ordered)
+
+
+def _removal_key(address: Address) -> tuple[int, str]:
+    return (-KINDS.index(address.kind) if address.kind in KINDS else 0, address.name)
+
+
+def _where(source_dir: str, location: Location | None) -> str | None:
+    if location is None:
+        return None
+    base = source_dir.rstrip("/")
+    prefix = f"{base}/" if base and base != "." else ""
+    return f"{prefix}{location.file}:{location.line}:{location.col}"
+

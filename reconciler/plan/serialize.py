@@ -1,0 +1,170 @@
+"""Plans as JSON (DESIGN §6), both ways, so a saved plan is exactly the plan shown.
+
+The document is ``schema/plan.schema.json``; reading one checks it against that
+schema first, so a hand-edited or foreign file is refused with every problem
+named instead of failing halfway through an apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from jsonschema import Draft202012Validator
+
+from reconciler.errors import PlanFileError
+from reconciler.model import JSON, Address, Location
+from reconciler.plan.model import (
+    ACTIONS,
+    FORMAT_VERSION,
+    Action,
+    Change,
+    DiffOp,
+    FieldDiff,
+    Impact,
+    Plan,
+    Problem,
+    Reason,
+    Refusal,
+)
+from reconciler.schemas import load_schema
+
+SCHEMA_FILE = "plan.schema.json"
+
+
+def plan_to_json(plan: Plan) -> dict[str, JSON]:
+    return {
+        "format_version": plan.format_version,
+        "source": {"dir": plan.source_dir, "digest": plan.source_digest},
+        "target": {"provider": plan.target_provider, "state_version": plan.state_version},
+        "summary": dict(plan.summary()),
+        "changes": [_change_to_json(change) for change in plan.changes],
+        "order": [[str(address) for address in generation] for generation in plan.order],
+        "warnings": [_problem_to_json(problem) for problem in plan.warnings],
+        "errors": [_problem_to_json(problem) for problem in plan.errors],
+    }
+
+
+def plan_from_json(document: JSON) -> Plan:
+    """A plan from its JSON form; :class:`PlanFileError` lists what is wrong."""
+    problems = sorted(
+        Draft202012Validator(load_schema(SCHEMA_FILE)).iter_errors(document),
+        key=lambda e: list(e.absolute_path),
+    )
+    if problems:
+        listed = "; ".join(
+            f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
+            for e in problems[:5]
+        )
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise PlanFileError(f"not a learnops plan (format {FORMAT_VERSION}): {listed}{more}")
+    data = cast(dict[str, Any], document)
+    return Plan(
+        format_version=data["format_version"],
+        source_dir=data["source"]["dir"],
+        source_digest=data["source"]["digest"],
+        target_provider=data["target"]["provider"],
+        state_version=data["target"]["state_version"],
+        changes=tuple(_change_from_json(item) for item in data["changes"]),
+        order=tuple(
+            tuple(Address.parse(text) for text in generation) for generation in data["order"]
+        ),
+        warnings=tuple(_problem_from_json(item) for item in data.get("warnings", [])),
+        errors=tuple(_problem_from_json(item) for item in data.get("errors", [])),
+    )
+
+
+def _change_to_json(change: Change) -> dict[str, JSON]:
+    impact = change.impact
+    return {
+        "address": str(change.address),
+        "action": change.action,
+        "reason": change.reason,
+        "before": _plain(change.before),
+        "after": _plain(change.after),
+        "diff": [
+            {"op": d.op, "path": d.path, "old": _plain(d.old), "new": _plain(d.new)}
+            for d in change.diff
+        ],
+        "precondition": {"version": change.precondition_version},
+        "impact": {
+            "learners_added": impact.learners_added,
+            "learners_removed": impact.learners_removed,
+            "in_progress": impact.in_progress,
+            "enrolled": impact.enrolled,
+            "new_version": impact.new_version,
+            "migrated": impact.migrated,
+            "sample_added": list(impact.sample_added),
+            "sample_removed": list(impact.sample_removed),
+        },
+        "disruptive": change.disruptive,
+        "refusal": change.refusal,
+        "spec_hash": change.spec_hash,
+        "labels": dict(change.labels),
+        "annotations": dict(change.annotations),
+        "location": (
+            None
+            if change.location is None
+            else {
+                "file": change.location.file,
+                "line": change.location.line,
+                "col": change.location.col,
+            }
+        ),
+    }
+
+
+def _change_from_json(item: Mapping[str, Any]) -> Change:
+    impact = item["impact"]
+    location = item.get("location")
+    action: Action = item["action"]
+    assert action in ACTIONS  # the schema's enum guarantees it
+    return Change(
+        address=Address.parse(item["address"]),
+        action=action,
+        reason=cast(Reason, item["reason"]),
+        before=item.get("before"),
+        after=item.get("after"),
+        diff=tuple(
+            FieldDiff(cast(DiffOp, d["op"]), d["path"], d.get("old"), d.get("new"))
+            for d in item.get("diff", [])
+        ),
+        precondition_version=item["precondition"]["version"],
+        impact=Impact(
+            learners_added=impact["learners_added"],
+            learners_removed=impact["learners_removed"],
+            in_progress=impact["in_progress"],
+            enrolled=impact.get("enrolled", 0),
+            new_version=impact.get("new_version", False),
+            migrated=impact.get("migrated", False),
+            sample_added=tuple(impact.get("sample_added", ())),
+            sample_removed=tuple(impact.get("sample_removed", ())),
+        ),
+        disruptive=item.get("disruptive", False),
+        refusal=cast("Refusal | None", item.get("refusal")),
+        spec_hash=item.get("spec_hash"),
+        labels=item.get("labels", {}),
+        annotations=item.get("annotations", {}),
+        location=(
+            None
+            if location is None
+            else Location(location["file"], location["line"], location["col"])
+        ),
+    )
+
+
+def _problem_to_json(problem: Problem) -> dict[str, JSON]:
+    return {"code": problem.code, "message": problem.message, "where": problem.where}
+
+
+def _problem_from_json(item: Mapping[str, Any]) -> Problem:
+    return Problem(item["code"], item["message"], item.get("where"))
+
+
+def _plain(value: JSON) -> JSON:
+    """Mappings and tuples as plain dicts and lists (specs may arrive as read-only views)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,1 @@
+"""Renderers: walkers over one :class:`reconciler.plan.model.Plan` (text, markdown, JSON)."""

@@ -1,0 +1,141 @@
+"""The plan as a pull-request comment: summary table, learner impact, problems, and
+each change in a collapsible section.
+
+GitHub refuses comments over 65,536 characters, so a large plan is summarised:
+first the sections lose their bodies (one line per change), then only as many
+lines as fit are kept and the rest counted. The result always fits ``limit``.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from reconciler.plan.model import ACTIONS, Change, FieldDiff, Plan, Problem
+from reconciler.render.common import (
+    diff_mark,
+    impact_parts,
+    refusal_text,
+    summary_line,
+    symbol,
+    total_impact,
+    value_text,
+)
+
+LIMIT: Final = 65_000
+MAX_PROBLEMS: Final = 50  # more than this and the JSON plan is the place to read them
+
+
+def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
+    head = _head(plan)
+    changes = [change for change in plan.changes if change.is_change]
+    full = head + "".join(_section(change) for change in changes)
+    if len(full) <= limit:
+        return full
+    compact = [_bullet(change) for change in changes]
+    note = "\n_This plan is large: changes are listed without their field diffs. " \
+           "The JSON plan (`--output json`) has everything._\n\n"
+    body = "".join(compact)
+    if len(head) + len(note) + len(body) <= limit:
+        return head + note + body
+    kept: list[str] = []
+    size = len(head) + len(note)
+    reserve = 80  # the closing "... and N more" line
+    for line in compact:
+        if size + len(line) + reserve > limit:
+            break
+        kept.append(line)
+        size += len(line)
+    more = f"\n… and {len(compact) - len(kept)} more changes (see `--output json`).\n"
+    return (head + note + "".join(kept) + more)[:limit]
+
+
+def _head(plan: Plan) -> str:
+    counts = plan.summary()
+    lines = [
+        f"### learnops plan: `{plan.source_dir or '.'}` → {plan.target_provider} "
+        f"(state version {plan.state_version})",
+        "",
+        summary_line(plan),
+        "",
+        "| action | resources |",
+        "| --- | ---: |",
+        *(f"| {action} | {counts[action]} |" for action in ACTIONS),
+        "",
+    ]
+    added, removed, in_progress = total_impact(plan)
+    disruptive = sum(1 for c in plan.changes if c.disruptive)
+    if added or removed or in_progress or disruptive:
+        lines += [
+            "**Learner impact:** "
+            f"{added} added, {removed} removed by assignment changes; "
+            f"{in_progress} learners in progress affected"
+            + (f"; **{disruptive} disruptive change(s)**" if disruptive else "")
+            + ".",
+            "",
+        ]
+    lines += _problems("Errors", plan.errors) + _problems("Warnings", plan.warnings)
+    return "\n".join(lines) + "\n"
+
+
+def _problems(title: str, problems: tuple[Problem, ...]) -> list[str]:
+    if not problems:
+        return []
+    severity: Literal["error", "warning"] = "error" if title == "Errors" else "warning"
+    lines = [f"**{title}** ({len(problems)}):", ""]
+    lines += [f"- `{_cell(p.format(severity))}`" for p in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        lines.append(f"- … and {len(problems) - MAX_PROBLEMS} more")
+    return [*lines, ""]
+
+
+def _title(change: Change) -> str:
+    parts = impact_parts(change.impact)
+    impact = f" · {', '.join(parts)}" if parts else ""
+    flag = " · ⚠️ disruptive" if change.disruptive else ""
+    refused = f" · ⛔ {refusal_text(change.refusal)}" if change.refusal else ""
+    return (
+        f"<code>{symbol(change)} {change.action}</code> <b>{change.address}</b> "
+        f"— {change.reason}{impact}{flag}{refused}"
+    )
+
+
+def _section(change: Change) -> str:
+    lines = ["<details>", f"<summary>{_title(change)}</summary>", ""]
+    if change.location is not None:
+        lines += [f"Defined at `{change.location}`.", ""]
+    if change.diff:
+        lines += ["| | field | before | after |", "| --- | --- | --- | --- |"]
+        lines += [_diff_row(diff) for diff in change.diff]
+        lines.append("")
+    elif change.action == "create":
+        lines += ["New resource.", ""]
+    sample = change.impact.sample_added or change.impact.sample_removed
+    if sample:
+        lines += [_samples(change), ""]
+    lines += ["</details>", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _bullet(change: Change) -> str:
+    return f"- {_title(change)}\n"
+
+
+def _diff_row(diff: FieldDiff) -> str:
+    old = "" if diff.op == "add" else f"`{_cell(value_text(diff.old))}`"
+    new = "" if diff.op == "remove" else f"`{_cell(value_text(diff.new))}`"
+    return f"| {diff_mark(diff.op)} | `{_cell(diff.path)}` | {old} | {new} |"
+
+
+def _samples(change: Change) -> str:
+    impact = change.impact
+    parts = []
+    if impact.sample_added:
+        parts.append("added e.g. " + ", ".join(impact.sample_added))
+    if impact.sample_removed:
+        parts.append("removed e.g. " + ", ".join(impact.sample_removed))
+    return "Learners " + "; ".join(parts) + "."
+
+
+def _cell(text: str) -> str:
+    # A pipe ends a table cell and a backtick ends inline code, even inside one.
+    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")

@@ -1,0 +1,144 @@
+"""Learner impact: who gains or loses an item, deduplicated across assignments."""
+
+from __future__ import annotations
+
+from reconciler.model import Address
+from reconciler.rules.directory import User
+
+from .builders import Users, assignment, audience, cert_plan, desired, live, make_plan, people
+
+A = "Assignment"
+NURSES = audience(where={"job_role": "Nurse"})
+EVERYONE = audience()
+
+
+def directory() -> Users:
+    return Users([
+        *people("E1", "E2", "E3", job_role="Nurse"),
+        *people("E4", "E5", job_role="Physician"),
+        User("E6", {"job_role": "Nurse"}, active=False),
+    ])
+
+
+def test_a_new_assignment_adds_its_audience_minus_inactive_users() -> None:
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES),
+         desired(A, "hipaa", assignment("nurses", ("plan", "hipaa")))],
+        [live("Audience", "nurses", NURSES)],
+        users=directory(),
+    )
+    impact = plan.by_address()[Address(A, "hipaa")].impact
+    assert (impact.learners_added, impact.learners_removed) == (3, 0)
+    assert impact.sample_added == ("E1", "E2", "E3")
+
+
+def test_learners_already_given_the_item_by_another_assignment_are_not_added() -> None:
+    on_platform = [
+        live("Audience", "nurses", NURSES),
+        live("Audience", "everyone", EVERYONE),
+        live(A, "nurses-hipaa", assignment("nurses", ("plan", "hipaa"))),
+    ]
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES), desired("Audience", "everyone", EVERYONE),
+         desired(A, "nurses-hipaa", assignment("nurses", ("plan", "hipaa"))),
+         desired(A, "all-hipaa", assignment("everyone", ("plan", "hipaa")))],
+        on_platform,
+        users=directory(),
+    )
+    impact = plan.by_address()[Address(A, "all-hipaa")].impact
+    assert impact.learners_added == 2 and impact.sample_added == ("E4", "E5")
+
+
+def test_two_new_overlapping_assignments_count_each_learner_once() -> None:
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES), desired("Audience", "everyone", EVERYONE),
+         desired(A, "a-first", assignment("nurses", ("plan", "hipaa"))),
+         desired(A, "b-second", assignment("everyone", ("plan", "hipaa")))],
+        users=directory(),
+    )
+    by = plan.by_address()
+    first, second = by[Address(A, "a-first")].impact, by[Address(A, "b-second")].impact
+    assert first.learners_added + second.learners_added == 5
+    assert (first.learners_added, second.learners_added) == (3, 2)
+
+
+def test_removing_an_assignment_removes_only_learners_no_one_else_still_reaches() -> None:
+    on_platform = [
+        live("Audience", "nurses", NURSES),
+        live("Audience", "everyone", EVERYONE),
+        live(A, "nurses-hipaa", assignment("nurses", ("plan", "hipaa"))),
+        live(A, "all-hipaa", assignment("everyone", ("plan", "hipaa")), status={
+            "enrolled": 5, "in_progress": 2}),
+    ]
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES), desired("Audience", "everyone", EVERYONE),
+         desired(A, "nurses-hipaa", assignment("nurses", ("plan", "hipaa")))],
+        on_platform,
+        users=directory(),
+    )
+    change = plan.by_address()[Address(A, "all-hipaa")]
+    assert change.action == "inactivate"
+    assert change.impact.learners_removed == 2 and change.impact.sample_removed == ("E4", "E5")
+    assert (change.impact.enrolled, change.impact.in_progress) == (5, 2)
+
+
+def test_narrowing_an_audience_shows_who_leaves_it() -> None:
+    plan = make_plan(
+        [desired("Audience", "staff", audience(where={"job_role": "Physician"}))],
+        [live("Audience", "staff", EVERYONE)],
+        users=directory(),
+    )
+    impact = plan.changes[0].impact
+    assert (impact.learners_added, impact.learners_removed) == (0, 3)
+    assert impact.sample_removed == ("E1", "E2", "E3")
+
+
+def test_editing_a_kept_plan_makes_a_new_version_and_is_not_disruptive() -> None:
+    old = cert_plan("a", "b")
+    new = cert_plan("a", "b", title="Renamed")
+    plan = make_plan(
+        [desired("CertificationPlan", "hipaa", new)],
+        [live("CertificationPlan", "hipaa", old, status={"enrolled": 10, "in_progress": 4})],
+    )
+    change = plan.changes[0]
+    assert change.impact.new_version and not change.impact.migrated
+    assert (change.impact.enrolled, change.impact.in_progress) == (10, 4)
+    assert not change.disruptive and plan.ok
+
+
+def test_migrating_learners_in_progress_is_disruptive_and_needs_the_flag() -> None:
+    old = cert_plan("a", "b", in_progress="migrate")
+    new = cert_plan("a", "b", in_progress="migrate", title="Renamed")
+    on_platform = [live("CertificationPlan", "hipaa", old, status={"in_progress": 4})]
+    wanted = [desired("CertificationPlan", "hipaa", new)]
+
+    refused = make_plan(wanted, on_platform)
+    change = refused.changes[0]
+    assert change.impact.migrated and change.disruptive
+    assert change.refusal == "disruptive-not-allowed"
+    assert "--allow-disruptive" in refused.errors[0].message
+
+    allowed = make_plan(wanted, on_platform, allow_disruptive=True)
+    assert allowed.ok and allowed.changes[0].disruptive and allowed.changes[0].refusal is None
+
+
+def test_migrating_with_nobody_in_progress_is_not_disruptive() -> None:
+    old = cert_plan("a", "b", in_progress="migrate")
+    new = cert_plan("a", "b", in_progress="migrate", title="Renamed")
+    plan = make_plan(
+        [desired("CertificationPlan", "hipaa", new)],
+        [live("CertificationPlan", "hipaa", old, status={"enrolled": 3, "in_progress": 0})],
+    )
+    assert plan.ok and not plan.changes[0].disruptive
+
+
+def test_a_broken_live_audience_does_not_stop_the_plan() -> None:
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES),
+         desired(A, "hipaa", assignment("nurses", ("plan", "hipaa")))],
+        [live("Audience", "dangling", audience(include=["gone"]), managed=False),
+         live("Audience", "nurses", NURSES)],
+        users=directory(),
+    )
+    assert plan.ok
+    assert plan.by_address()[Address(A, "hipaa")].impact.learners_added == 3
