@@ -1,8 +1,10 @@
 """The ``sandbox`` provider: the embedded reference platform, in-process.
 
-learnops.yaml: ``provider: {type: sandbox, path: .learnops/sandbox.db, users: directory/users.csv}``
-(both optional; paths relative to the project root). The first time the
-platform is opened with an empty directory, it is seeded from ``users``.
+learnops.yaml: ``provider: {type: sandbox, path: .learnops/sandbox.db,
+users: directory/users.csv, catalog: directory/catalog.csv}`` (all optional; paths
+relative to the project root). The first time the platform is opened with an empty
+directory it is seeded from ``users``; with no learning objects, from ``catalog``
+(content authored in the platform itself, not managed by learnops).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from reconciler.errors import ConfigError, TemporaryError
 from reconciler.model import JSON, KINDS, ProviderConfig
 from reconciler.providers import LiveResource, Lock, WriteRequest, wire
 from reconciler.rules.directory import User
+from reconciler_sandbox.catalog import parse_catalog_csv
 from reconciler_sandbox.engine import Platform
 
 ACTOR: Final = "learnops"
 DEFAULT_PATH: Final = ".learnops/sandbox.db"
-_OPTIONS: Final = frozenset({"path", "users", "page_size"})
+_OPTIONS: Final = frozenset({"path", "users", "catalog", "page_size"})
 
 
 class SandboxProvider:
@@ -39,15 +42,14 @@ class SandboxProvider:
             )
         self.path = project_root / _text_option(options, "path", DEFAULT_PATH)
         self.page_size = _int_option(options, "page_size", 500)
-        users_csv = (
-            project_root / _text_option(options, "users", "") if "users" in options else None
-        )
-        if users_csv is not None and not users_csv.is_file():
-            raise ConfigError(f"sandbox provider: users file {users_csv} does not exist")
+        users_csv = _file_option(options, "users", project_root)
+        catalog_csv = _file_option(options, "catalog", project_root)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.platform = Platform(self.path)
         if users_csv is not None:
             self._seed_users(users_csv)
+        if catalog_csv is not None:
+            self._seed_catalog(catalog_csv)
 
     def __repr__(self) -> str:
         return f"SandboxProvider(path={str(self.path)!r})"
@@ -59,6 +61,19 @@ class SandboxProvider:
             if self.platform.list_users(limit=1):
                 return
             self.platform.import_users_csv(users_csv.read_text(encoding="utf-8"), actor=ACTOR)
+
+    def _seed_catalog(self, catalog_csv: Path) -> None:
+        objects = parse_catalog_csv(catalog_csv.read_text(encoding="utf-8"), str(catalog_csv))
+        with _busy_is_temporary():
+            if self.platform.list_resources("LearningObject", limit=1):
+                return
+            for name, spec in objects.items():
+                # Unmanaged: authored in the platform, so learnops never changes them.
+                self.platform.put_resource(
+                    "LearningObject", name, {"metadata": {"managed_by": None}, "spec": spec},
+                    if_none_match=True, actor="catalog-import",
+                    idempotency_key=f"catalog-seed:{name}",
+                )
 
     # -- reads ---------------------------------------------------------------------
 
@@ -155,6 +170,15 @@ def _text_option(options: Mapping[str, JSON], key: str, default: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"sandbox provider: '{key}' must be a non-empty path")
     return value
+
+
+def _file_option(options: Mapping[str, JSON], key: str, project_root: Path) -> Path | None:
+    if key not in options:
+        return None
+    path = project_root / _text_option(options, key, "")
+    if not path.is_file():
+        raise ConfigError(f"sandbox provider: {key} file {path} does not exist")
+    return path
 
 
 def _int_option(options: Mapping[str, JSON], key: str, default: int) -> int:

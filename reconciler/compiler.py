@@ -1,0 +1,44 @@
+"""The compiler facade: a spec directory in, the desired state and its graph out.
+
+``load -> validate -> resolve -> graph``; commands call :func:`compile_dir` and
+never the stages one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.diagnostics import Diagnostic, has_errors
+from reconciler.errors import SpecError
+from reconciler.graph import ProgramGraph
+from reconciler.load import load_dir
+from reconciler.model import DesiredState
+from reconciler.resolve import resolve
+from reconciler.validate import validate_specs
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A spec directory that compiles: what it asks for, in what order, and the
+    warnings found on the way. ``files`` are the spec files read (sorted)."""
+
+    state: DesiredState
+    graph: ProgramGraph
+    warnings: tuple[Diagnostic, ...]
+    files: tuple[str, ...] = ()
+
+
+def compile_dir(spec_dir: Path) -> Compiled:
+    """Raises ``UsageError`` when ``spec_dir`` is not a directory and ``SpecError``
+    (``diagnostics``: every error and warning, sorted) when the specs do not compile."""
+    validated = validate_specs(load_dir(Path(spec_dir)))
+    if has_errors(validated.diagnostics):
+        errors = sum(1 for diagnostic in validated.diagnostics if diagnostic.is_error)
+        raise SpecError(f"{errors} error{'s' * (errors != 1)} in {spec_dir}", validated.diagnostics)
+    state = resolve(validated)
+    try:
+        graph = ProgramGraph.build(state)
+    except SpecError as cycle:
+        raise SpecError(cycle.message, (*cycle.diagnostics, *validated.warnings)) from None
+    return Compiled(state=state, graph=graph, warnings=validated.warnings, files=validated.files)

@@ -1,0 +1,33 @@
+"""``learnops.yaml`` as a :class:`ProjectConfig` (its shape is checked by validate first)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+from reconciler.model import JSON, ProjectConfig, ProviderConfig
+
+DEFAULT_PROVIDER: Final = ProviderConfig("sandbox", {"path": ".learnops/sandbox.db"})
+
+
+def default_project(root: Path) -> ProjectConfig:
+    """Without ``learnops.yaml``: named after the folder, on the local sandbox."""
+    return ProjectConfig(project=root.name, root=root, provider=DEFAULT_PROVIDER)
+
+
+def project_config(body: Mapping[str, JSON], root: Path) -> ProjectConfig:
+    """A schema-valid ``learnops.yaml`` body as the project's configuration."""
+    provider = body.get("provider")
+    targets = body.get("targets") or {}
+    return ProjectConfig(
+        project=str(body["project"]),
+        root=root,
+        provider=_provider(provider) if isinstance(provider, Mapping) else DEFAULT_PROVIDER,
+        targets={name: _provider(entry) for name, entry in sorted(targets.items())},
+    )
+
+
+def _provider(entry: Mapping[str, JSON]) -> ProviderConfig:
+    options = {key: value for key, value in entry.items() if key != "type"}
+    return ProviderConfig(type=str(entry["type"]), options=options)

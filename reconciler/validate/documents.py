@@ -1,0 +1,67 @@
+"""Resource documents as the semantic checks see them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from reconciler.load import Document, NodePath
+from reconciler.model import JSON, Address, Location
+
+MAX_NAME: Final = 63
+INLINE_AUDIENCE_SUFFIX: Final = "-audience"
+
+
+@dataclass(frozen=True, eq=False)
+class SpecDocument:
+    """One ``kind``/``metadata.name`` document; ``schema_valid`` says its whole body
+    passed the schema, so its ``spec`` has the documented shape."""
+
+    address: Address
+    document: Document
+    schema_valid: bool
+
+    @property
+    def kind(self) -> str:
+        return self.address.kind
+
+    @property
+    def name(self) -> str:
+        return self.address.name
+
+    @property
+    def spec(self) -> Mapping[str, JSON]:
+        spec = self.document.get(("spec",))
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def metadata(self) -> Mapping[str, JSON]:
+        metadata = self.document.get(("metadata",))
+        return metadata if isinstance(metadata, dict) else {}
+
+    @property
+    def location(self) -> Location:
+        return self.document.location
+
+    @property
+    def name_location(self) -> Location:
+        return self.document.at(("metadata", "name"))
+
+    def at(self, spec_path: NodePath) -> Location:
+        """Where a node under ``spec`` was written."""
+        return self.document.at(("spec", *spec_path))
+
+    def key_at(self, spec_path: NodePath) -> Location:
+        return self.document.key_at(("spec", *spec_path))
+
+
+def inline_audience_name(assignment: str) -> str:
+    """The Audience an assignment's inline audience becomes: ``<assignment>-audience``,
+    shortened with a hash of the assignment's name when that passes 63 characters."""
+    name = assignment + INLINE_AUDIENCE_SUFFIX
+    if len(name) <= MAX_NAME:
+        return name
+    suffix = "-" + hashlib.sha256(assignment.encode()).hexdigest()[:8]
+    return name[: MAX_NAME - len(suffix)].rstrip("-") + suffix

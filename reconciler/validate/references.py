@@ -1,0 +1,106 @@
+"""Names one resource uses of another: every reference, in one place.
+
+The validate stage checks them and the graph stage turns them into edges, so
+both read them from :func:`spec_references`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from reconciler.diagnostics import Diagnostic, error
+from reconciler.load import NodePath
+from reconciler.model import JSON, Address
+from reconciler.validate.documents import SpecDocument
+from reconciler.validate.schema_errors import dotted
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``path`` (under ``spec``) names ``target``; ``relation`` is how the referring
+    resource uses it, as a verb: "requires", "includes", "excludes", "releases",
+    "assigns" or "targets"."""
+
+    path: NodePath
+    target: Address
+    relation: str
+
+
+def spec_references(kind: str, spec: Mapping[str, JSON]) -> Iterator[Reference]:
+    """Every name ``spec`` refers to, in document order. Works on a schema-valid
+    spec as written (an inline audience is searched for its own references) and
+    on a resolved one."""
+    match kind:
+        case "LearningObject":
+            yield from _names(spec, ("prerequisites",), "LearningObject", "requires")
+        case "Audience":
+            yield from _audience(spec, ())
+        case "CertificationPlan":
+            for index, step in enumerate(_list(spec.get("steps"))):
+                if isinstance(step, dict):
+                    yield from _names(step, ("steps", index, "items"), "LearningObject", "releases")
+        case "Assignment":
+            for index, item in enumerate(_list(spec.get("items"))):
+                if isinstance(item, dict) and isinstance(item.get("plan"), str):
+                    yield Reference(
+                        ("items", index, "plan"),
+                        Address("CertificationPlan", item["plan"]),
+                        "assigns",
+                    )
+                elif isinstance(item, dict) and isinstance(item.get("object"), str):
+                    yield Reference(
+                        ("items", index, "object"),
+                        Address("LearningObject", item["object"]),
+                        "assigns",
+                    )
+            audience = spec.get("audience")
+            if isinstance(audience, str):
+                yield Reference(("audience",), Address("Audience", audience), "targets")
+            elif isinstance(audience, dict):
+                yield from _audience(audience, ("audience",))
+
+
+def _audience(spec: Mapping[str, JSON], at: NodePath) -> Iterator[Reference]:
+    yield from _names(spec, (*at, "include"), "Audience", "includes")
+    yield from _names(spec, (*at, "exclude"), "Audience", "excludes")
+
+
+def _names(
+    holder: Mapping[str, JSON], path: NodePath, kind: str, relation: str
+) -> Iterator[Reference]:
+    for index, name in enumerate(_list(holder.get(str(path[-1])))):
+        if isinstance(name, str):
+            yield Reference((*path, index), Address(kind, name), relation)
+
+
+def _list(value: JSON) -> list[JSON]:
+    return value if isinstance(value, list) else []
+
+
+def check_references(
+    resources: list[SpecDocument], known: Mapping[str, set[str]]
+) -> list[Diagnostic]:
+    """A diagnostic for every name that no resource of the expected kind has."""
+    found: list[Diagnostic] = []
+    for resource in resources:
+        for reference in spec_references(resource.kind, resource.spec):
+            kind, name = reference.target.kind, reference.target.name
+            if name in known.get(kind, set()):
+                continue
+            message = f"{_field(reference.path)} refers to unknown {kind} {name!r}"
+            close = difflib.get_close_matches(name, sorted(known.get(kind, set())), n=1, cutoff=0.6)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+            others = sorted(
+                other for other, names in known.items() if other != kind and name in names
+            )
+            if others:
+                message += f" ({name!r} is a {others[0]}, not a {kind})"
+            found.append(error("LO501", message, resource.at(reference.path)))
+    return found
+
+
+def _field(path: NodePath) -> str:
+    return dotted(("spec", *path))
