@@ -1,0 +1,42 @@
+"""``learnops explain EMPLOYEE_ID [DIR]``: why one learner gets what, and when."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import Any
+
+from reconciler.cli.insight_output import (
+    add_dir_and_target,
+    compiled_or_report,
+    day_argument,
+    explain_text,
+)
+from reconciler.insight.explain import explain
+from reconciler.insight.programs import read_directory
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "explain",
+        help="explain which audiences and assignments reach a learner, and their schedule",
+        description="For one learner: each audience rule that matches or not, the assignments "
+                    "that reach them, their enrollments after dedupe and each plan's release "
+                    "schedule, as if the specs were applied on --as-of.",
+    )
+    parser.add_argument("employee_id", metavar="EMPLOYEE_ID")
+    add_dir_and_target(parser)
+    parser.add_argument("--as-of", type=day_argument, default=None, metavar="DATE",
+                        help="the day the specs are applied (default: today)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    compiled = compiled_or_report(args.dir)
+    if compiled is None:
+        return 1
+    directory = read_directory(compiled.state.project, args.target)
+    found = explain(args.employee_id, compiled.state, directory, args.as_of or date.today())
+    sys.stdout.write(explain_text(found))
+    return 0

@@ -1,0 +1,49 @@
+"""Active assignments that hand out the same item: one enrollment each learner, not several.
+
+An overlap is not a mistake (a broad campaign and a targeted one may share a plan), but a
+reviewer should know that learners in both audiences are enrolled and notified once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from reconciler.insight.programs import Programs
+from reconciler.model import DesiredState
+from reconciler.rules.assignment import Item, assignment_items, is_active
+from reconciler.rules.audience import Directory, resolve_all
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """``item`` is handed out by every one of ``assignments`` (active ones, by name);
+    ``learners_deduplicated`` learners are reached by two or more of them."""
+
+    item: Item
+    assignments: tuple[str, ...]
+    learners_deduplicated: int
+
+
+def overlaps(state: DesiredState, directory: Directory) -> list[Overlap]:
+    """Every item shared by two or more active assignments, by item."""
+    programs = Programs.of(state)
+    by_item: dict[Item, list[str]] = {}
+    for name, spec in programs.assignments.items():
+        if is_active(spec):
+            for item in dict.fromkeys(assignment_items(spec)):
+                by_item.setdefault(item, []).append(name)
+    shared = {item: names for item, names in by_item.items() if len(names) > 1}
+    if not shared:
+        return []
+    members = resolve_all(programs.audiences, directory)
+    found: list[Overlap] = []
+    for item, names in sorted(shared.items()):
+        reached = Counter(
+            learner
+            for name in names
+            for learner in members.get(str(programs.assignments[name].get("audience")), ())
+        )
+        twice = sum(1 for count in reached.values() if count > 1)
+        found.append(Overlap(item, tuple(sorted(names)), twice))
+    return found
