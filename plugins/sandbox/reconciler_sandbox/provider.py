@@ -44,12 +44,17 @@ class SandboxProvider:
         self.page_size = _int_option(options, "page_size", 500)
         users_csv = _file_option(options, "users", project_root)
         catalog_csv = _file_option(options, "catalog", project_root)
+        # Read before the database opens: a bad catalog leaves nothing behind.
+        catalog = (
+            parse_catalog_csv(catalog_csv.read_text(encoding="utf-8"), str(catalog_csv))
+            if catalog_csv is not None else {}
+        )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.platform = Platform(self.path)
         if users_csv is not None:
             self._seed_users(users_csv)
-        if catalog_csv is not None:
-            self._seed_catalog(catalog_csv)
+        if catalog:
+            self._seed_catalog(catalog)
 
     def __repr__(self) -> str:
         return f"SandboxProvider(path={str(self.path)!r})"
@@ -62,15 +67,14 @@ class SandboxProvider:
                 return
             self.platform.import_users_csv(users_csv.read_text(encoding="utf-8"), actor=ACTOR)
 
-    def _seed_catalog(self, catalog_csv: Path) -> None:
-        objects = parse_catalog_csv(catalog_csv.read_text(encoding="utf-8"), str(catalog_csv))
+    def _seed_catalog(self, objects: Mapping[str, Mapping[str, JSON]]) -> None:
         with _busy_is_temporary():
             if self.platform.list_resources("LearningObject", limit=1):
                 return
             for name, spec in objects.items():
                 # Unmanaged: authored in the platform, so learnops never changes them.
                 self.platform.put_resource(
-                    "LearningObject", name, {"metadata": {"managed_by": None}, "spec": spec},
+                    "LearningObject", name, {"metadata": {"managed_by": None}, "spec": dict(spec)},
                     if_none_match=True, actor="catalog-import",
                     idempotency_key=f"catalog-seed:{name}",
                 )
