@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from reconciler_sandbox.provider import SandboxProvider
 
 from reconciler.errors import ConfigError
 from reconciler.model import ProviderConfig
-from reconciler_sandbox.provider import SandboxProvider
 
 CATALOG = """\
 name,title,type,duration,url,languages
