@@ -1,0 +1,105 @@
+"""The cost of an idle ``learnops sync`` cycle on the 10,000-resource workload.
+
+    python3 benchmarks/bench_sync.py [--resources 10000] [--users 1000] [--cycles 50]
+
+Generates the apply benchmark's workload (benchmarks/apply_workload.py) into a real
+git repository, lets one sync cycle apply it to an in-process sandbox, then times
+idle cycles: same commit, same platform state version, so a cycle is one
+``git ls-remote`` and one state-version read (goal: under 50 ms). For scale it also
+times a cycle after a write outside learnops (the platform moved: a full plan of
+every resource, nothing to apply). Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from apply_workload import write_workload
+from reconciler_sandbox.engine import Platform
+
+from reconciler.apply.executor import StopSignal
+from reconciler.sync.cycle import Syncer, SyncOptions
+from reconciler.sync.git import Remote, WorkingCopy
+
+GOAL_MS = 50.0
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--resources", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=1_000)
+    parser.add_argument("--cycles", type=int, default=50)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
+        repo = Path(scratch) / "repo"
+        started = time.perf_counter()
+        write_workload(repo / "specs", resources=args.resources, users=args.users)
+        git(repo, "init", "--quiet", "--initial-branch=main")
+        git(repo, "add", "--all")
+        git(repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com",
+            "commit", "--quiet", "-m", "workload")
+        print(f"workload: {args.resources} resources, {args.users} users "
+              f"({time.perf_counter() - started:.1f} s to generate and commit)")
+
+        copy = WorkingCopy(Remote.of(str(repo), "main"), Path(scratch) / "working-copy")
+        syncer = Syncer(copy, SyncOptions(path="specs", auto_apply=True, parallelism=10))
+        try:
+            started = time.perf_counter()
+            first = syncer.cycle(StopSignal())
+            elapsed = time.perf_counter() - started
+            if first.failure is not None:
+                print(f"the first cycle failed: {first.failure.line()}", file=sys.stderr)
+                return 1
+            print(f"first cycle (fetch, compile, plan, apply {len(first.applied)} changes): "
+                  f"{elapsed:.1f} s")
+
+            idle: list[float] = []
+            for _ in range(args.cycles):
+                report = syncer.cycle(StopSignal())
+                assert report.idle, "a cycle with nothing moved must be idle"
+                idle.append(report.duration * 1000)
+            idle.sort()
+            median = statistics.median(idle)
+            p95 = idle[max(0, int(len(idle) * 0.95) - 1)]
+            print(f"idle cycle over {len(idle)} cycles: median {median:.1f} ms, "
+                  f"p95 {p95:.1f} ms, min {idle[0]:.1f} ms, max {idle[-1]:.1f} ms "
+                  f"(goal < {GOAL_MS:.0f} ms: {'met' if median < GOAL_MS else 'NOT met'})")
+
+            started = time.perf_counter()
+            copy.head()
+            ls_remote = (time.perf_counter() - started) * 1000
+            print(f"  of which git ls-remote: {ls_remote:.1f} ms")
+
+            platform = Platform(syncer.copy.files_at("specs") / ".learnops" / "sandbox.db")
+            try:
+                platform.import_users_csv(
+                    "employee_id,first_name,last_name,email,job_role,department,location,"
+                    "language,hire_date,groups,status\n"
+                    "X9999,Bench,Mark,b@example.com,Nurse,Nursing,Boston,en,2020-01-01,,\n",
+                    actor="someone",
+                )
+            finally:
+                platform.close()
+            moved = syncer.cycle(StopSignal())
+            print(f"cycle after the platform moved (full plan, nothing to apply): "
+                  f"{moved.duration:.2f} s, status {moved.status.state}")
+        finally:
+            syncer.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""One sync cycle: fetch, compile, plan, gate, apply, verify.
+
+An idle cycle (the branch head and the platform's state version both as the last
+settled cycle left them) costs one ``git ls-remote`` and one state-version read,
+nothing more. Otherwise the head is checked out and compiled (once per commit);
+a revision that does not compile is never applied: the last good revision stays
+and the failure names the file and line. A plan whose errors stand (conflicts,
+refusals) is not applied either. With ``auto_apply`` the gated plan is planned
+again under the platform's apply lock and executed; a last plan, after the lock
+is released, says where the platform stands.
+
+Between steps the cycle looks at its :class:`StopSignal`: a stopped cycle ends
+before its next step; a stopped apply starts no further writes, lets those in
+flight finish (each write is whole), and releases its lock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Final
+
+from reconciler.apply.executor import (
+    ApplyResult,
+    FailedChange,
+    SkippedChange,
+    StopSignal,
+    execute,
+)
+from reconciler.apply.lock import ApplyLease, default_holder
+from reconciler.compiler import Compiled, compile_dir
+from reconciler.diagnostics import Diagnostic
+from reconciler.errors import PlanRefusedError, ReconcilerError, SpecError, UsageError
+from reconciler.model import Address, ProjectConfig
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import build_plan
+from reconciler.providers import Provider
+from reconciler.providers.registry import open_provider
+from reconciler.sync.gates import GateOptions, Selection, gated_plan, select
+from reconciler.sync.git import WorkingCopy
+from reconciler.sync.status import (
+    AppliedSet,
+    ChangeRecord,
+    CycleReport,
+    SyncFailure,
+    SyncState,
+    SyncStatus,
+    utc_now,
+)
+
+ProviderOpener = Callable[[ProjectConfig, str | None], Provider]
+_DRIFT: Final = ("drift", "spec changed and drift")
+# A cycle stopped (SIGTERM) or an apply that left changes unmade; LO800 is GitError.
+NOT_FINISHED: Final = "LO801"
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    path: str = "specs"  # the spec directory inside the repository
+    target: str | None = None  # a target of learnops.yaml (None: its provider)
+    auto_apply: bool = False
+    self_heal: bool = False
+    prune: bool = False
+    allow_disruptive: bool = False
+    parallelism: int = 10
+    lock_timeout: float = 60.0
+
+    @property
+    def gates(self) -> GateOptions:
+        return GateOptions(self_heal=self.self_heal, prune=self.prune)
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """Where the last settled cycle left things: nothing to do until one moves.
+    ``state_version`` is ``None`` for a revision that does not compile."""
+
+    commit: str
+    state_version: int | None
+
+
+class _Stopped(Exception):
+    """The cycle's stop signal was raised between two steps."""
+
+
+class Syncer:
+    """Runs cycles one at a time (the loop serialises them) and keeps the status."""
+
+    def __init__(
+        self,
+        copy: WorkingCopy,
+        options: SyncOptions,
+        *,
+        opener: ProviderOpener = open_provider,
+        holder: str | None = None,
+    ) -> None:
+        self.copy = copy
+        self.options = options
+        self._open = opener
+        self._holder = holder or f"learnops sync ({default_holder()})"
+        self._settled: _Settled | None = None
+        self._compiled: tuple[str, Compiled] | None = None
+        self._provider: Provider | None = None
+        self._provider_config: tuple[ProjectConfig, str | None] | None = None
+        self.status = SyncStatus(
+            repo=copy.remote.location, branch=copy.remote.branch, path=options.path
+        )
+
+    def close(self) -> None:
+        if self._provider is not None:
+            self._provider.close()
+            self._provider = None
+            self._provider_config = None
+
+    # -- the cycle -------------------------------------------------------------------
+
+    def cycle(self, stop: StopSignal) -> CycleReport:
+        started = time.perf_counter()
+        self.status = replace(self.status, cycles=self.status.cycles + 1,
+                              last_attempt_at=utc_now())
+        try:
+            head = self.copy.head()
+            if self._idle(head):
+                if self.status.state != "Failed":
+                    self.status = replace(self.status, last_success_at=self.status.last_attempt_at)
+                return CycleReport(idle=True, status=self.status,
+                                   duration=time.perf_counter() - started)
+            return self._work(stop, started)
+        except _Stopped:
+            return self._fail(started, "stopped before the cycle finished; nothing half-done",
+                              NOT_FINISHED, None, (), retryable=False)
+        except ReconcilerError as problem:
+            return self._fail(started, problem.message, problem.code, problem.where, (),
+                              retryable=True)
+
+    def _idle(self, head: str) -> bool:
+        settled = self._settled
+        if settled is None or settled.commit != head or head != self.copy.checked_out:
+            return False
+        if settled.state_version is None:
+            return True  # a bad revision stays bad until a new commit
+        return (
+            self._provider is not None
+            and self._provider.state_version() == settled.state_version
+        )
+
+    def _work(self, stop: StopSignal, started: float) -> CycleReport:
+        commit = self.copy.update()
+        self.status = replace(self.status, head=commit)
+        _between(stop)
+        try:
+            compiled = self._compile(commit)
+        except (SpecError, UsageError) as invalid:
+            self._settled = _Settled(commit, None)
+            return self._invalid(started, commit, invalid)
+        provider = self._provider_for(compiled)
+        _between(stop)
+        plan = self._plan(compiled, provider)
+        selection = select(plan, self.options.gates)
+        if selection.errors:
+            self._settled = _Settled(commit, plan.state_version)
+            first = selection.errors[0]
+            return self._fail(
+                started, f"the plan has {len(selection.errors)} error(s), nothing was applied: "
+                f"{first.message}", first.code, first.where,
+                tuple(problem.format("error") for problem in selection.errors),
+                retryable=False,
+            )
+        self.status = replace(self.status, revision=commit)
+        result: ApplyResult | None = None
+        if self.options.auto_apply and selection.to_apply:
+            _between(stop)
+            result = self._apply(compiled, provider, stop)
+            plan = self._plan(compiled, provider)  # where the platform stands now
+            selection = select(plan, self.options.gates)
+        return self._settle(started, commit, plan, selection, result)
+
+    # -- the steps -----------------------------------------------------------------------
+
+    def _compile(self, commit: str) -> Compiled:
+        if self._compiled is not None and self._compiled[0] == commit:
+            return self._compiled[1]
+        self._compiled = None
+        compiled = compile_dir(self.copy.files_at(self.options.path))
+        self._compiled = (commit, compiled)
+        return compiled
+
+    def _provider_for(self, compiled: Compiled) -> Provider:
+        """The platform of the revision's ``learnops.yaml``, kept open across cycles
+        (reopened only when that file changes what it points at)."""
+        config = (compiled.state.project, self.options.target)
+        if self._provider is None or self._provider_config != config:
+            self.close()
+            self._provider = self._open(compiled.state.project, self.options.target)
+            self._provider_config = config
+        return self._provider
+
+    def _plan(self, compiled: Compiled, provider: Provider) -> Plan:
+        return build_plan(
+            compiled, provider, allow_delete=self.options.prune,
+            allow_disruptive=self.options.allow_disruptive, source_dir=self.options.path,
+        )
+
+    def _apply(self, compiled: Compiled, provider: Provider, stop: StopSignal) -> ApplyResult:
+        graph = compiled.graph
+
+        def descendants(address: Address) -> Iterable[Address]:
+            return graph.descendants(address) if address in graph else ()
+
+        lease = ApplyLease(provider, holder=self._holder, wait=self.options.lock_timeout,
+                           on_lost=stop.stop)
+        with lease:
+            # Planned again under the lock: nobody moves the platform in between.
+            plan = self._plan(compiled, provider)
+            selection = select(plan, self.options.gates)
+            if selection.errors:
+                first = selection.errors[0]
+                raise PlanRefusedError(f"the plan has errors, nothing was applied: "
+                                       f"{first.message}", where=first.where)
+            return execute(gated_plan(plan, selection), provider, descendants=descendants,
+                           parallelism=self.options.parallelism, stop=stop)
+
+    # -- outcomes --------------------------------------------------------------------------
+
+    def _settle(
+        self, started: float, commit: str, plan: Plan, selection: Selection,
+        result: ApplyResult | None,
+    ) -> CycleReport:
+        applied = tuple(sorted(ChangeRecord(str(c.address), c.action)
+                               for c in (result.applied if result else ())))
+        not_applied: list[FailedChange | SkippedChange] = (
+            [*result.failed, *result.skipped] if result else []
+        )
+        failed = tuple(sorted(ChangeRecord(str(c.address), c.action) for c in not_applied))
+        state: SyncState = "Synced" if selection.in_sync else "OutOfSync"
+        now = utc_now()
+        status = replace(
+            self.status, state=state, state_version=plan.state_version,
+            # Drift still on the platform: held (no --self-heal) or not applied yet.
+            drifted=tuple(str(c.address) for c in plan.changes if c.reason in _DRIFT),
+            held_removals=tuple(str(c.address) for c in selection.held_removals),
+            pending=tuple(str(c.address) for c in selection.to_apply),
+            last_applied=AppliedSet(commit, applied, now) if applied else self.status.last_applied,
+        )
+        if result is not None and not result.ok:
+            self.status = status
+            first = result.failed[0] if result.failed else None
+            message = (
+                f"{len(failed)} change(s) not applied; first: {first.error}" if first
+                else f"{len(failed)} change(s) not applied: {result.skipped[0].cause}"
+            )
+            return self._fail(
+                started, message, first.code if first else NOT_FINISHED,
+                str(first.address) if first else None,
+                tuple(f"{r.address}: {r.action} not applied" for r in failed),
+                retryable=True, applied=applied, failed=failed,
+            )
+        self._settled = _Settled(commit, plan.state_version)
+        self.status = replace(status, last_error=None, last_success_at=now)
+        return CycleReport(idle=False, status=self.status,
+                           duration=time.perf_counter() - started, applied=applied)
+
+    def _invalid(self, started: float, commit: str, problem: SpecError | UsageError) -> CycleReport:
+        diagnostics = [
+            d for d in getattr(problem, "diagnostics", ())
+            if isinstance(d, Diagnostic) and d.is_error
+        ]
+        if not diagnostics:
+            return self._fail(started, f"revision {commit[:12]} is not valid: {problem}",
+                              problem.code, problem.where, (), retryable=False)
+        first = diagnostics[0]
+        base = self.options.path
+        where = first.path(base)
+        if first.location is not None:
+            where = f"{where}:{first.location.line}:{first.location.col}"
+        return self._fail(
+            started, f"revision {commit[:12]} is not valid: error[{first.code}]: {first.message}",
+            first.code, where, tuple(d.format(base) for d in diagnostics), retryable=False,
+        )
+
+    def _fail(
+        self, started: float, message: str, code: str, where: str | None,
+        details: tuple[str, ...], *, retryable: bool,
+        applied: tuple[ChangeRecord, ...] = (), failed: tuple[ChangeRecord, ...] = (),
+    ) -> CycleReport:
+        failure = SyncFailure(message=message, code=code, where=where, details=details,
+                              revision=self.status.head, at=utc_now())
+        self.status = replace(self.status, state="Failed", last_error=failure)
+        return CycleReport(idle=False, status=self.status,
+                           duration=time.perf_counter() - started, applied=applied,
+                           failed=failed, failure=failure, retryable=retryable)
+
+
+def _between(stop: StopSignal) -> None:
+    if stop.reason is not None:
+        raise _Stopped(stop.reason)

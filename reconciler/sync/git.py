@@ -1,0 +1,152 @@
+"""The spec repository through the git command line, in a working copy the sync owns.
+
+git runs with argument lists (never a shell). The branch head is asked of the
+remote with ``ls-remote``, which moves no objects: an idle sync cycle costs one
+small process. Objects are fetched only when the head moved, then checked out
+detached, with ``--force``: the working copy belongs to the sync, not to a person.
+Untracked files (a sandbox database under ``.learnops/``, say) survive checkouts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from reconciler.errors import GitError, UsageError
+
+GIT_TIMEOUT: Final = 300.0  # seconds for one git command: a first fetch may be large
+_SHA: Final = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+# Credentials are never asked for interactively: a daemon has nobody to ask.
+_ENVIRONMENT: Final = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Where the specs live: a URL git understands, or a local path (made absolute,
+    since git runs inside the working copy), and the branch followed."""
+
+    location: str
+    branch: str
+
+    @classmethod
+    def of(cls, repo: str, branch: str) -> Remote:
+        if not repo or repo.startswith("-"):
+            raise UsageError(f"'{repo}' is not a repository URL or path")
+        if not branch or branch.startswith("-") or ".." in branch or " " in branch:
+            raise UsageError(f"'{branch}' is not a branch name")
+        local = Path(repo).expanduser()
+        location = str(local.resolve()) if "://" not in repo and local.exists() else repo
+        return cls(location=location, branch=branch)
+
+    @property
+    def ref(self) -> str:
+        return f"refs/heads/{self.branch}"
+
+    @property
+    def tracking_ref(self) -> str:
+        return f"refs/remotes/origin/{self.branch}"
+
+
+class WorkingCopy:
+    """A clone of one branch of ``remote`` at ``path``, checked out at one commit."""
+
+    def __init__(self, remote: Remote, path: Path) -> None:
+        self.remote = remote
+        self.path = path
+        self._checked_out: str | None = self._current() if (path / ".git").is_dir() else None
+
+    @property
+    def checked_out(self) -> str | None:
+        """The commit the files on disk are at (``None`` before the first checkout)."""
+        return self._checked_out
+
+    def head(self) -> str:
+        """The branch's latest commit on the remote (``ls-remote``: no objects move)."""
+        out = self._git(
+            ["ls-remote", "--exit-code", self.remote.location, self.remote.ref],
+            in_copy=False,
+            missing=f"the branch '{self.remote.branch}' does not exist in {self.remote.location}",
+        )
+        for line in out.splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref == self.remote.ref and _SHA.match(sha):
+                return sha
+        raise GitError(
+            f"git ls-remote did not name {self.remote.ref}", where=self.remote.location
+        )
+
+    def update(self) -> str:
+        """Fetch the branch and check out its head; returns the commit now on disk
+        (the newest one, if the branch moved again since :meth:`head`)."""
+        self._prepare()
+        self._git(["fetch", "--no-tags", "--quiet", "origin",
+                   f"+{self.remote.ref}:{self.remote.tracking_ref}"])
+        commit = self._git(
+            ["rev-parse", "--verify", "--quiet", f"{self.remote.tracking_ref}^{{commit}}"]
+        ).strip()
+        if commit != self._checked_out:
+            self._git(["-c", "advice.detachedHead=false", "checkout", "--force", "--detach",
+                       "--quiet", commit])
+            self._checked_out = commit
+        return commit
+
+    def files_at(self, relative: str) -> Path:
+        """A folder of the working copy (the spec directory, ``--path``)."""
+        return self.path / relative
+
+    # -- the parts -------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        if (self.path / ".git").is_dir():
+            current = self._git(["config", "--get", "remote.origin.url"],
+                                missing="the working copy has no origin").strip()
+            if current != self.remote.location:
+                self._git(["remote", "set-url", "origin", self.remote.location])
+            return
+        if self.path.exists() and any(self.path.iterdir()):
+            raise GitError(
+                "the folder exists and is not a working copy learnops made; "
+                "choose another --workdir or empty it",
+                where=str(self.path),
+            )
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._git(["init", "--quiet"])
+        self._git(["remote", "add", "origin", self.remote.location])
+
+    def _current(self) -> str | None:
+        try:
+            return self._git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).strip()
+        except GitError:
+            return None  # a repository with nothing checked out yet
+
+    def _git(self, args: Sequence[str], *, in_copy: bool = True,
+             missing: str | None = None) -> str:
+        """Run git; a failure is a :class:`GitError` carrying git's last stderr line.
+        ``missing`` replaces the message when git exits 2 (``--exit-code``: no match)
+        or 1 with no stderr (``config --get``: no such key)."""
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=self.path if in_copy else None, capture_output=True, text=True,
+                timeout=GIT_TIMEOUT, env={**os.environ, **_ENVIRONMENT}, check=False,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed (the git command line is needed)") from None
+        except subprocess.TimeoutExpired:
+            raise GitError(f"git {args[0]} took longer than {GIT_TIMEOUT:g}s",
+                           where=self.remote.location) from None
+        if done.returncode == 0:
+            return done.stdout
+        last_line = next(
+            (line.strip() for line in reversed(done.stderr.splitlines()) if line.strip()), ""
+        )
+        if missing is not None and (done.returncode == 2 or not last_line):
+            raise GitError(missing, where=self.remote.location)
+        raise GitError(
+            f"git {args[0]} failed: {last_line or f'exit status {done.returncode}'}",
+            where=self.remote.location,
+        )

@@ -1,0 +1,120 @@
+"""``learnops sync`` end to end (it lives here, not in tests/cli, to share the
+spec repository fixtures of the sync tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from reconciler.cli.main import main
+from reconciler.sync.server import signature
+
+from .repo import HIPAA, SpecRepo, resource, resource_writes
+
+
+def sync_args(repo: SpecRepo, workdir: Path, *extra: str) -> list[str]:
+    return ["sync", "--repo", str(repo.root), "--workdir", str(workdir), "--target", "live",
+            *extra]
+
+
+def test_once_applies_the_branch_and_says_so(
+    repo: SpecRepo, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply")) == 0
+    out = capsys.readouterr().out
+    assert f"sync {repo.first[:12]}: applied 5 change(s)" in out
+    assert f"sync {repo.first[:12]}: Synced" in out
+    assert len(resource_writes(repo.db)) == 5
+
+
+def test_once_on_a_bad_revision_exits_1_naming_file_and_line(
+    repo: SpecRepo, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.commit("typo", {
+        "specs/assignments/hipaa.yaml": HIPAA.replace("audience: nurses", "audience: nursez"),
+    })
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply")) == 1
+    assert "specs/assignments/hipaa.yaml:6:" in capsys.readouterr().err
+    assert resource_writes(repo.db) == []
+
+
+def test_once_json_prints_the_status(
+    repo: SpecRepo, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(sync_args(repo, workdir, "--once", "--output", "json")) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["status"] == "OutOfSync"
+    assert status["revision"] == repo.first
+    assert len(status["pending"]) == 5
+
+
+def test_a_repository_that_is_not_there_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["sync", "--repo", str(tmp_path / "nowhere"), "--workdir",
+                 str(tmp_path / "copy"), "--once"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "git ls-remote failed" in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_interval_is_a_usage_error(repo: SpecRepo, workdir: Path) -> None:
+    assert main(sync_args(repo, workdir, "--interval", "soon")) == 1
+
+
+@pytest.mark.slow
+def test_the_daemon_follows_pushes_and_stops_cleanly_on_sigterm(
+    repo: SpecRepo, workdir: Path
+) -> None:
+    env = {**os.environ, "LEARNOPS_WEBHOOK_SECRET": "s3cret", "NO_COLOR": "1"}
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *sync_args(
+            repo, workdir, "--auto-apply", "--interval", "1h", "--listen", "127.0.0.1:0")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert daemon.stdout is not None
+        first_line = daemon.stdout.readline()
+        assert first_line.startswith("Serving"), first_line + (daemon.stderr.read() if
+                                                               daemon.stderr else "")
+        url = first_line.rsplit(" ", 1)[1].strip()
+        _wait_for(lambda: _status(url)["status"] == "Synced")
+
+        changed = repo.commit("hipaa: 45 days", {
+            "specs/assignments/hipaa.yaml": HIPAA.replace("due: 30d", "due: 45d"),
+        })
+        body = json.dumps({"ref": "refs/heads/main"}).encode()
+        pushed = requests.post(f"{url}/webhook", data=body, timeout=10, headers={
+            "X-GitHub-Event": "push", "X-Hub-Signature-256": signature(b"s3cret", body)})
+        assert pushed.status_code == 202
+        _wait_for(lambda: (_status(url)["last_applied"] or {}).get("revision") == changed)
+        assert resource(repo.db, "Assignment", "hipaa-nurses")["spec"]["due"] == "45d"
+
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+
+
+def _status(url: str) -> dict[str, object]:
+    document: dict[str, object] = requests.get(f"{url}/status", timeout=10).json()
+    return document
+
+
+def _wait_for(condition: object, timeout: float = 60.0) -> None:
+    assert callable(condition)
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the sync did not get there"
+        time.sleep(0.05)
