@@ -1,0 +1,196 @@
+"""Apply throughput over HTTP against the sandbox server's raw write throughput.
+
+    python3 benchmarks/bench_apply.py [--resources 10000] [--users 1000] [--parallelism 10]
+
+Generates the workload (benchmarks/apply_workload.py), then, each against a fresh
+sandbox server in its own process:
+
+- raw: the same resource bodies PUT with ``requests`` from 10 threads, generation by
+  generation (an assignment cannot be written before its audience exists), no retries,
+  no planning: the fastest any client could write this workload;
+- apply: what ``learnops apply DIR --target bench --auto-approve`` does, from an empty
+  platform, over the ``rest`` provider: compile, lock, plan, execute.
+
+Prints writes per second of both and their ratio (goal: apply's execution at least 0.7
+of raw). Figures, not assertions: the machine decides the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from apply_workload import write_workload
+from reconciler_sandbox.engine import Platform
+
+from reconciler.apply.executor import execute
+from reconciler.apply.lock import ApplyLease
+from reconciler.compiler import Compiled, compile_dir
+from reconciler.model import COLLECTIONS, MANAGED_BY, Address
+from reconciler.plan.planner import build_plan
+from reconciler.providers.registry import open_provider
+
+GOAL = 0.7
+TOKEN_ENV = "LEARNOPS_BENCH_TOKEN"
+TARGET = "bench"
+
+
+@contextmanager
+def sandbox_server(db: Path, users_csv: Path) -> Iterator[tuple[str, str]]:
+    """``learnops sandbox serve`` in its own process; yields (API url, admin token)."""
+    platform = Platform(db)
+    try:
+        token = platform.create_token("bench", ["admin"])
+    finally:
+        platform.close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--db", str(db),
+         "--port", str(port), "--users", str(users_csv)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{url}/state", timeout=1,
+                                headers={"Authorization": f"Bearer {token}"}).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the sandbox server did not start")
+            time.sleep(0.1)
+        yield url, token
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+
+
+def raw_writes(
+    url: str, token: str, compiled: Compiled, generations: Sequence[Sequence[Address]],
+    threads: int,
+) -> tuple[int, float]:
+    """Every resource PUT once, 10 threads, one pooled session per thread."""
+    resources = compiled.state.by_address()
+    local = threading.local()
+
+    def put(address: Address) -> None:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {token}"
+        resource = resources[address]
+        body: dict[str, Any] = {
+            "metadata": {"labels": dict(resource.labels),
+                         "annotations": dict(resource.annotations),
+                         "managed_by": MANAGED_BY, "spec_hash": resource.spec_hash},
+            "spec": dict(resource.spec),
+        }
+        response = session.put(f"{url}/{COLLECTIONS[address.kind]}/{address.name}",
+                               json=body, headers={"If-None-Match": "*"}, timeout=60)
+        if response.status_code not in (200, 201):
+            raise SystemExit(f"raw PUT {address}: HTTP {response.status_code} {response.text}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        for generation in generations:
+            list(pool.map(put, generation))
+    return sum(len(g) for g in generations), time.perf_counter() - started
+
+
+def learnops_apply(spec_dir: Path, url: str, token: str, parallelism: int) -> dict[str, float]:
+    """The steps of ``learnops apply DIR --auto-approve`` over the rest provider, timed."""
+    config = spec_dir / "learnops.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f"targets:\n  {TARGET}: {{type: rest, url: '{url}', token_env: {TOKEN_ENV}}}\n",
+        encoding="utf-8",
+    )
+    os.environ[TOKEN_ENV] = token
+    started = time.perf_counter()
+    compiled = compile_dir(spec_dir)
+    compiled_at = time.perf_counter()
+    provider = open_provider(compiled.state.project, TARGET)
+    try:
+        with ApplyLease(provider):
+            plan = build_plan(compiled, provider, source_dir=str(spec_dir))
+            planned_at = time.perf_counter()
+            graph = compiled.graph
+            result = execute(
+                plan, provider, parallelism=parallelism,
+                descendants=lambda a: graph.descendants(a) if a in graph else (),
+            )
+            executed_at = time.perf_counter()
+    finally:
+        provider.close()
+    if not result.ok:
+        raise SystemExit(f"apply failed: {result.failed[:3]} {result.skipped[:3]}")
+    return {
+        "writes": result.writes,
+        "compile": compiled_at - started,
+        "plan": planned_at - compiled_at,
+        "execute": executed_at - planned_at,
+        "total": executed_at - started,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=1_000)
+    parser.add_argument("--parallelism", type=int, default=10)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench-apply-") as tmp:
+        root = Path(tmp)
+        spec_dir = write_workload(root / "specs", args.resources, args.users)
+        users_csv = spec_dir / "directory" / "users.csv"
+        compiled = compile_dir(spec_dir)
+        generations = compiled.graph.generations()
+        print(f"workload: {len(compiled.state.resources):,} resources in "
+              f"{len(generations)} generations, {args.users:,} users")
+
+        with sandbox_server(root / "raw.db", users_csv) as (url, token):
+            raw_count, raw_seconds = raw_writes(url, token, compiled, generations,
+                                                args.parallelism)
+        raw_rate = raw_count / raw_seconds
+        print(f"raw PUTs ({args.parallelism} threads): {raw_count:,} writes in "
+              f"{raw_seconds:.1f} s = {raw_rate:,.0f} writes/s")
+
+        with sandbox_server(root / "apply.db", users_csv) as (url, token):
+            timing = learnops_apply(spec_dir, url, token, args.parallelism)
+        writes = timing["writes"]
+        execute_rate = writes / timing["execute"]
+        total_rate = writes / timing["total"]
+        print(f"learnops apply (parallelism {args.parallelism}): {writes:,.0f} writes; "
+              f"compile {timing['compile']:.1f} s, plan {timing['plan']:.1f} s, "
+              f"execute {timing['execute']:.1f} s")
+        print(f"  execution: {execute_rate:,.0f} writes/s, ratio to raw "
+              f"{execute_rate / raw_rate:.2f} (goal >= {GOAL})")
+        print(f"  end to end (compile + plan + execute): {total_rate:,.0f} writes/s, "
+              f"ratio to raw {total_rate / raw_rate:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

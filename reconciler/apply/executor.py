@@ -1,0 +1,385 @@
+"""Makes a plan real: the same generations the renderers walk, one write per change.
+
+Each generation runs on a bounded thread pool; a generation starts when the one
+before it has finished, so a resource is written only after everything it
+depends on. Every write carries its precondition and an idempotency key derived
+from the plan, so a retried write (or a rerun of the same saved plan) cannot
+apply twice. Temporary failures are retried with exponential backoff and full
+jitter; a permanent one fails that resource and skips what depends on it while
+independent branches go on. Nothing here prints: progress goes to a callback.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import assert_never
+
+from reconciler.apply.events import (
+    AppliedChange,
+    ApplyEvent,
+    ApplyResult,
+    ChangeDone,
+    ChangeRetrying,
+    ChangeStarted,
+    EventSink,
+    FailedChange,
+    SkippedChange,
+)
+from reconciler.errors import (
+    NotFoundError,
+    PermanentError,
+    PlanRefusedError,
+    PreconditionFailed,
+    ProviderError,
+    TemporaryError,
+    UsageError,
+)
+from reconciler.model import MANAGED_BY, Address, content_hash
+from reconciler.plan.model import Change, Plan
+from reconciler.plan.normalize import matches_hash
+from reconciler.providers import LiveResource, Provider, WriteAction, WriteRequest
+
+# The results travel with the executor: callers import them from here or from events.
+__all__ = [
+    "AppliedChange",
+    "ApplyEvent",
+    "ApplyResult",
+    "ChangeDone",
+    "ChangeRetrying",
+    "ChangeStarted",
+    "EventSink",
+    "FailedChange",
+    "RetryPolicy",
+    "SkippedChange",
+    "StopSignal",
+    "execute",
+    "idempotency_key",
+    "pending_changes",
+    "write_action",
+    "write_request",
+]
+
+
+# -- knobs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long one change may keep trying: both bounds hold."""
+
+    max_attempts: int = 8
+    base_delay: float = 0.05
+    max_delay: float = 10.0
+    deadline: float = 120.0  # seconds from a change's first attempt
+
+    def backoff(self, attempt: int, floor: float, rng: Callable[[], float]) -> float:
+        """Full jitter over an exponential ceiling, never below what the platform asked."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return max(floor, rng() * ceiling)
+
+
+class StopSignal:
+    """Tells a running apply to start no further writes (interrupted, lease lost)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._reason: str | None = None
+
+    def stop(self, reason: str) -> None:
+        if self._reason is None:
+            self._reason = reason
+        self._event.set()
+
+    @property
+    def reason(self) -> str | None:
+        return self._reason if self._event.is_set() else None
+
+    def sleep(self, seconds: float) -> bool:
+        """Waits ``seconds`` unless stopped first; True when stopped."""
+        return self._event.wait(seconds)
+
+
+# -- the plan as writes ----------------------------------------------------------------
+
+
+def write_action(change: Change) -> WriteAction | None:
+    """What the platform is asked to do for a change; ``None``: nothing."""
+    match change.action:
+        case "create":
+            return "create"
+        case "update" | "adopt":  # adopting writes our spec and ownership over the live one
+            return "update"
+        case "inactivate":
+            return "inactivate"
+        case "delete":
+            return "delete"
+        case "no-op":
+            return None
+        case _:
+            assert_never(change.action)
+
+
+def idempotency_key(plan: Plan, change: Change) -> str:
+    """Same plan, same change -> same key, so a replayed write is recognised."""
+    return content_hash([
+        plan.source_digest,
+        plan.state_version,
+        str(change.address),
+        change.action,
+        change.spec_hash,
+        change.precondition_version,
+    ])
+
+
+def write_request(plan: Plan, change: Change) -> WriteRequest:
+    action = write_action(change)
+    if action is None:
+        raise UsageError(f"{change.address} needs no write", where=str(change.address))
+    return WriteRequest(
+        address=change.address,
+        action=action,
+        idempotency_key=idempotency_key(plan, change),
+        precondition_version=change.precondition_version,
+        spec=change.after if action in ("create", "update") else None,
+        spec_hash=change.spec_hash,
+        labels=change.labels,
+        annotations=change.annotations,
+    )
+
+
+def pending_changes(plan: Plan) -> list[Change]:
+    """The changes that write, in apply order."""
+    by_address = {change.address: change for change in plan.changes}
+    return [
+        by_address[address]
+        for generation in plan.order
+        for address in generation
+        if address in by_address and write_action(by_address[address]) is not None
+    ]
+
+
+# -- the walk ----------------------------------------------------------------------
+
+
+Descendants = Callable[[Address], Iterable[Address]]
+Outcome = AppliedChange | FailedChange | SkippedChange
+
+
+def execute(
+    plan: Plan,
+    provider: Provider,
+    *,
+    descendants: Descendants,
+    parallelism: int = 10,
+    retry: RetryPolicy = RetryPolicy(),
+    on_event: EventSink | None = None,
+    stop: StopSignal | None = None,
+    rng: Callable[[], float] = random.random,
+) -> ApplyResult:
+    """Apply every change of ``plan``; ``descendants(address)`` names what depends on it.
+
+    Refused changes must have been reported before: a plan holding one is an error.
+    """
+    if parallelism < 1:
+        raise UsageError(f"parallelism must be at least 1, not {parallelism}")
+    refused = [change for change in plan.changes if change.refused]
+    if refused or not plan.ok:
+        first = plan.errors[0].format("error") if plan.errors else (
+            f"{refused[0].address}: refused ({refused[0].refusal})"
+        )
+        raise PlanRefusedError(
+            f"the plan has {len(plan.errors) or len(refused)} error(s), nothing was written; "
+            f"first: {first}"
+        )
+    run = _Run(plan, provider, retry, on_event, stop or StopSignal(), rng)
+    return run.walk(descendants, parallelism)
+
+
+@dataclass
+class _Counter:
+    value: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self) -> None:
+        with self.lock:
+            self.value += 1
+
+
+class _Run:
+    def __init__(
+        self,
+        plan: Plan,
+        provider: Provider,
+        retry: RetryPolicy,
+        on_event: EventSink | None,
+        stop: StopSignal,
+        rng: Callable[[], float],
+    ) -> None:
+        self.plan = plan
+        self.provider = provider
+        self.retry = retry
+        self.stop = stop
+        self.rng = rng
+        self.writes = _Counter()
+        self._on_event = on_event
+        self._event_lock = threading.Lock()  # the sink sees one event at a time
+
+    def emit(self, event: ApplyEvent) -> None:
+        if self._on_event is not None:
+            with self._event_lock:
+                self._on_event(event)
+
+    def walk(self, descendants: Descendants, parallelism: int) -> ApplyResult:
+        by_address = {change.address: change for change in self.plan.changes}
+        _check_order(self.plan.order, by_address)
+        blocked: dict[Address, str] = {}  # address -> why it cannot run
+        outcomes: list[Outcome] = []
+        with ThreadPoolExecutor(parallelism, thread_name_prefix="apply") as pool:
+            try:
+                for generation in self.plan.order:
+                    runnable: list[Change] = []
+                    for address in generation:
+                        change = by_address[address]
+                        if write_action(change) is None:
+                            continue
+                        if address in blocked:
+                            skipped = SkippedChange(address, change.action, blocked[address])
+                            outcomes.append(skipped)
+                            self.emit(ChangeDone(skipped))
+                        else:
+                            runnable.append(change)
+                    for outcome in self._run_generation(pool, runnable):
+                        outcomes.append(outcome)
+                        if isinstance(outcome, FailedChange):
+                            cause = f"depends on {outcome.address}, which failed"
+                            for dependent in descendants(outcome.address):
+                                blocked.setdefault(dependent, cause)
+            except BaseException:
+                # Ctrl-C or a bug: no new writes; the ones in flight finish first.
+                self.stop.stop("apply interrupted")
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        unchanged = sum(1 for change in self.plan.changes if write_action(change) is None)
+        return ApplyResult(
+            applied=tuple(o for o in outcomes if isinstance(o, AppliedChange)),
+            failed=tuple(o for o in outcomes if isinstance(o, FailedChange)),
+            skipped=tuple(o for o in outcomes if isinstance(o, SkippedChange)),
+            writes=self.writes.value,
+            unchanged=unchanged,
+        )
+
+    def _run_generation(self, pool: ThreadPoolExecutor, changes: Sequence[Change]) -> list[Outcome]:
+        futures: list[Future[Outcome]] = [pool.submit(self._apply_one, c) for c in changes]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in done:
+            future.result()  # a bug in a worker surfaces here, not as a silent failure
+        wait(futures)
+        return [future.result() for future in futures]
+
+    def _apply_one(self, change: Change) -> Outcome:
+        if self.stop.reason is not None:
+            return self._done(SkippedChange(change.address, change.action, self.stop.reason))
+        self.emit(ChangeStarted(change.address, change.action))
+        request = write_request(self.plan, change)
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self.writes.add()
+                self.provider.write(request)
+                return self._done(AppliedChange(change.address, change.action))
+            except TemporaryError as problem:
+                delay = self._retry_delay(attempt, started, problem)
+                if delay is None:
+                    return self._failed(change, problem, f" (gave up after {attempt} attempts)")
+                self.emit(
+                    ChangeRetrying(change.address, change.action, attempt, delay, str(problem))
+                )
+                if self.stop.sleep(delay):
+                    reason = self.stop.reason or "apply stopped"
+                    return self._done(SkippedChange(change.address, change.action, reason))
+            except (PreconditionFailed, NotFoundError) as problem:
+                # A retry that finds its precondition gone may be looking at its own
+                # first attempt, committed before the answer was lost.
+                if attempt > 1 and self._landed(request, started):
+                    return self._done(AppliedChange(change.address, change.action, recovered=True))
+                return self._failed(change, problem, "")
+            except ProviderError as problem:
+                return self._failed(change, problem, "")
+
+    def _retry_delay(self, attempt: int, started: float, problem: TemporaryError) -> float | None:
+        if attempt >= self.retry.max_attempts:
+            return None
+        delay = self.retry.backoff(attempt, problem.delay, self.rng)
+        if time.monotonic() - started + delay > self.retry.deadline:
+            return None
+        return delay
+
+    def _landed(self, request: WriteRequest, started: float) -> bool:
+        """Does the platform already hold what ``request`` would have written?"""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                live = _find(self.provider.read_resources([request.address.kind]), request.address)
+                break
+            except TemporaryError as problem:
+                delay = self._retry_delay(attempt, started, problem)
+                if delay is None or self.stop.sleep(delay):
+                    return False
+            except PermanentError:
+                return False
+        match request.action:
+            case "create" | "update":
+                # The stored hash alone is not proof (a platform keeps it across other
+                # writers' edits): the content and metadata must be ours too.
+                return (
+                    live is not None
+                    and live.managed_by == MANAGED_BY
+                    and live.spec_hash == request.spec_hash
+                    and matches_hash(live.address.kind, live.spec, request.spec_hash)
+                    and dict(live.labels) == dict(request.labels)
+                    and dict(live.annotations) == dict(request.annotations)
+                )
+            case "inactivate":
+                return live is not None and (
+                    live.status.get("active") is False or live.spec.get("active") is False
+                )
+            case "delete":
+                return live is None
+            case _:
+                assert_never(request.action)
+
+    def _failed(self, change: Change, problem: ProviderError, suffix: str) -> Outcome:
+        failed = FailedChange(change.address, change.action, f"{problem}{suffix}", problem.code)
+        return self._done(failed)
+
+    def _done(self, outcome: Outcome) -> Outcome:
+        self.emit(ChangeDone(outcome))
+        return outcome
+
+
+def _find(resources: Iterable[LiveResource], address: Address) -> LiveResource | None:
+    return next((r for r in resources if r.address == address), None)
+
+
+def _check_order(order: Sequence[Sequence[Address]], changes: Mapping[Address, Change]) -> None:
+    """Every change that writes must have its place in the order, and only once."""
+    seen: set[Address] = set()
+    for generation in order:
+        for address in generation:
+            if address not in changes:
+                raise UsageError(f"the plan orders {address} but has no change for it")
+            if address in seen:
+                raise UsageError(f"the plan orders {address} twice")
+            seen.add(address)
+    missing = [a for a, c in changes.items() if a not in seen and write_action(c) is not None]
+    if missing:
+        raise UsageError(f"the plan has a change for {missing[0]} but no place for it in its order")
+

@@ -1,0 +1,153 @@
+"""The apply lease: one apply at a time per platform.
+
+The lease lives on the platform with an expiry, so a crashed apply frees it by
+itself; while an apply runs, a background thread renews it. A second apply
+polls until ``wait`` runs out, then fails naming the holder and the lock id
+(``learnops force-unlock LOCK_ID`` frees a lease whose holder is dead).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+from reconciler.errors import LockHeldError, PermanentError, ReconcilerError, TemporaryError
+from reconciler.providers import Lock, Provider
+
+
+def default_holder() -> str:
+    """Who holds the lease, as a person would look for them: ``user@host pid N``."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        user = "unknown"
+    return f"{user}@{socket.gethostname()} pid {os.getpid()}"
+
+
+class ApplyLease:
+    """``with ApplyLease(provider, wait=60) as lock:`` holds the apply lock for the block.
+
+    ``on_wait`` hears about the holder once, when the lease is busy and we start
+    waiting; ``on_lost`` hears when renewing fails for good (the apply should stop).
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        holder: str | None = None,
+        ttl: float = 30.0,
+        wait: float = 60.0,
+        poll: float = 1.0,
+        on_wait: Callable[[LockHeldError], None] | None = None,
+        on_lost: Callable[[str], None] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.holder = holder or default_holder()
+        self.ttl = ttl
+        self.wait = wait
+        self.poll = poll
+        self._on_wait = on_wait
+        self._on_lost = on_lost
+        self._lock: Lock | None = None
+        self._stopping = threading.Event()
+        self._renewer: threading.Thread | None = None
+        self.release_problem: ReconcilerError | None = None
+
+    @property
+    def lock(self) -> Lock:
+        if self._lock is None:
+            raise LookupError("the lease is not held")
+        return self._lock
+
+    # -- acquire -----------------------------------------------------------------------
+
+    def acquire(self) -> Lock:
+        deadline = time.monotonic() + self.wait
+        told = False
+        while True:
+            try:
+                self._lock = self.provider.acquire_lock(self.holder, self.ttl)
+                break
+            except LockHeldError as held:
+                if time.monotonic() + self.poll > deadline:
+                    raise _held_after_waiting(held, self.wait) from None
+                if not told and self._on_wait is not None:
+                    self._on_wait(held)
+                told = True
+                time.sleep(self.poll)
+            except TemporaryError as problem:
+                if time.monotonic() + problem.delay > deadline:
+                    raise
+                time.sleep(problem.delay)
+        self._stopping.clear()
+        self._renewer = threading.Thread(target=self._renew_loop, name="apply-lease", daemon=True)
+        self._renewer.start()
+        return self._lock
+
+    # -- keep it -------------------------------------------------------------------------
+
+    def _renew_loop(self) -> None:
+        interval = self.ttl / 3
+        while not self._stopping.wait(interval):
+            try:
+                self._lock = self.provider.renew_lock(self.lock, self.ttl)
+                interval = self.ttl / 3
+            except TemporaryError as problem:
+                # Still inside the ttl: try again soon rather than at the next tick.
+                interval = min(self.ttl / 6, max(problem.delay, 0.1))
+            except (PermanentError, LockHeldError) as problem:
+                if self._on_lost is not None:
+                    self._on_lost(f"the apply lock was lost ({problem}); no further writes")
+                return
+
+    # -- let go ------------------------------------------------------------------------
+
+    def release(self) -> None:
+        self._stopping.set()
+        if self._renewer is not None:
+            self._renewer.join()
+            self._renewer = None
+        if self._lock is None:
+            return
+        # A lease we fail to release expires by itself after its ttl.
+        for _ in range(3):
+            try:
+                self.provider.release_lock(self._lock)
+                self.release_problem = None
+                break
+            except TemporaryError as problem:
+                self.release_problem = problem
+                time.sleep(min(problem.delay, 2.0))
+            except (PermanentError, LockHeldError) as problem:
+                # Already gone (expired or forced): nothing is held any more.
+                self.release_problem = problem
+                break
+        self._lock = None
+
+    def __enter__(self) -> Lock:
+        return self.acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+def _held_after_waiting(held: LockHeldError, waited: float) -> LockHeldError:
+    lock_id = held.lock_id
+    unlock = f"; if that apply is dead: learnops force-unlock {lock_id}" if lock_id else ""
+    return LockHeldError(
+        f"the apply lock is held by {held.holder} (lock {lock_id or 'unknown'}); "
+        f"waited {waited:g}s{unlock}",
+        holder=held.holder,
+        lock_id=lock_id,
+    )

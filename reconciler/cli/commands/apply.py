@@ -1,0 +1,256 @@
+"""``learnops apply [DIR|PLANFILE]``: make the platform equal the specs.
+
+``DIR`` plans under the apply lock, shows the plan and asks for ``yes`` on a
+terminal (``--auto-approve`` for CI; without either it refuses). ``PLANFILE``
+applies a saved plan exactly, or refuses it as stale when the specs or the
+platform moved since it was made (Terraform's saved-plan rule). Exit 0 when
+everything applied, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Final
+
+from reconciler.apply.events import ApplyResult
+from reconciler.apply.executor import StopSignal, execute, pending_changes
+from reconciler.apply.lock import ApplyLease
+from reconciler.cli import console
+from reconciler.cli.apply_output import (
+    BarProgress,
+    LineProgress,
+    NoProgress,
+    result_to_json,
+    summary_line,
+)
+from reconciler.compiler import Compiled, compile_dir
+from reconciler.errors import (
+    LockHeldError,
+    PlanFileError,
+    PlanRefusedError,
+    SpecError,
+    StalePlanError,
+    UsageError,
+)
+from reconciler.model import Address
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import build_plan
+from reconciler.plan.serialize import plan_from_json
+from reconciler.providers import Provider
+from reconciler.providers.registry import open_provider
+from reconciler.render.text import render_text
+
+DEFAULT_PARALLELISM: Final = 10
+_SECONDS: Final = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)?$")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("apply", help="make the changes of a plan on the platform")
+    parser.add_argument("source", nargs="?", default=".", metavar="DIR|PLANFILE",
+                        help="a spec directory (planned now) or a plan saved with plan --out")
+    parser.add_argument("--target", help="a target of learnops.yaml (default: provider)")
+    parser.add_argument("--auto-approve", action="store_true",
+                        help="apply without asking (CI); needed when not on a terminal")
+    parser.add_argument("--parallelism", type=int, default=DEFAULT_PARALLELISM, metavar="N",
+                        help=f"writes in flight at once (default: {DEFAULT_PARALLELISM})")
+    parser.add_argument("--lock-timeout", type=seconds, default=60.0, metavar="DURATION",
+                        help="how long to wait for another apply's lock (default: 60s)")
+    parser.add_argument("--allow-delete", action="store_true",
+                        help="allow deleting resources removed with on_remove: delete")
+    parser.add_argument("--allow-disruptive", action="store_true",
+                        help="allow moving learners in progress (in_progress: migrate)")
+    parser.add_argument("--output", choices=("text", "json"), default="text",
+                        help="text for people, json for tools (the result document)")
+    parser.set_defaults(handler=run)
+
+
+def seconds(text: str) -> float:
+    """``60s``, ``2m``, ``500ms`` or a bare number of seconds."""
+    match = _SECONDS.match(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration such as 30s or 2m")
+    value = float(match.group(1))
+    return {"ms": value / 1000, "s": value, "m": value * 60, None: value}[match.group(2)]
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.parallelism < 1:
+        raise UsageError(f"--parallelism must be at least 1, not {args.parallelism}")
+    source = Path(args.source)
+    if source.is_file():
+        return _apply_saved(args, source)
+    if not args.auto_approve and not (sys.stdin.isatty() and args.output == "text"):
+        raise UsageError(
+            "apply needs a 'yes' from a terminal: pass --auto-approve to apply without "
+            "asking (CI), or apply a saved plan (learnops plan --out FILE)"
+        )
+    return _apply_dir(args, source)
+
+
+# -- the two ways in --------------------------------------------------------------------
+
+
+def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
+    compiled = _compile(spec_dir, str(args.source))
+    provider = open_provider(compiled.state.project, args.target)
+    stop = StopSignal()
+    try:
+        with _lease(provider, args.lock_timeout, stop):
+            plan = build_plan(
+                compiled, provider, allow_delete=args.allow_delete,
+                allow_disruptive=args.allow_disruptive, source_dir=str(args.source),
+            )
+            shown = args.output == "text"
+            if shown:
+                sys.stdout.write(render_text(plan, colour=console.colour_enabled(sys.stdout)))
+            _refuse_errors(plan, already_shown=shown)
+            if not plan.has_changes:
+                return _finish(args, plan, None)
+            if not args.auto_approve and not _confirmed():
+                print("Apply cancelled: nothing was written.")
+                return 1
+            result = _execute(args, plan, provider, compiled, stop)
+    finally:
+        provider.close()
+    return _finish(args, plan, result)
+
+
+def _apply_saved(args: argparse.Namespace, plan_file: Path) -> int:
+    plan = _read_plan(plan_file)
+    _refuse_errors(plan, already_shown=False)
+    if not Path(plan.source_dir).is_dir():
+        raise PlanFileError(
+            f"the plan was made from the spec directory '{plan.source_dir}', which is not "
+            "there from here: apply it from the folder it was planned in",
+            where=str(plan_file),
+        )
+    compiled = _compile(Path(plan.source_dir), plan.source_dir)
+    if compiled.state.digest != plan.source_digest:
+        raise StalePlanError(
+            f"the plan is stale: the specs in {plan.source_dir} changed since it was made "
+            f"(nothing was written); plan again",
+            where=str(plan_file),
+        )
+    provider = open_provider(compiled.state.project, args.target)
+    stop = StopSignal()
+    try:
+        if provider.name != plan.target_provider:
+            raise StalePlanError(
+                f"the plan was made for a '{plan.target_provider}' platform, not "
+                f"'{provider.name}' (nothing was written); plan again for this target",
+                where=str(plan_file),
+            )
+        with _lease(provider, args.lock_timeout, stop):
+            # Under the lock, so nothing can move the platform between check and writes.
+            live_version = provider.state_version()
+            if live_version != plan.state_version:
+                raise StalePlanError(
+                    f"the plan is stale: the platform changed since it was made (state "
+                    f"version {plan.state_version}, now {live_version}; nothing was "
+                    f"written); plan again",
+                    where=str(plan_file),
+                )
+            if args.output == "text":
+                print(f"Applying the saved plan {plan_file}." if plan.has_changes
+                      else f"The saved plan {plan_file} has no changes: nothing to apply.")
+            result = _execute(args, plan, provider, compiled, stop) if plan.has_changes else None
+    finally:
+        provider.close()
+    return _finish(args, plan, result)
+
+
+# -- the parts ---------------------------------------------------------------------------
+
+
+def _compile(spec_dir: Path, shown_as: str) -> Compiled:
+    try:
+        return compile_dir(spec_dir)
+    except SpecError as problem:
+        for diagnostic in problem.diagnostics:
+            format_ = getattr(diagnostic, "format", None)
+            if callable(format_):
+                print(format_(shown_as), file=sys.stderr)
+        raise
+
+
+def _read_plan(plan_file: Path) -> Plan:
+    try:
+        document = json.loads(plan_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as problem:
+        raise PlanFileError(f"cannot read the plan: {problem}", where=str(plan_file)) from None
+    return plan_from_json(document)
+
+
+def _refuse_errors(plan: Plan, *, already_shown: bool) -> None:
+    """Conflicts and refused changes stop an apply before anything is written."""
+    if plan.ok and not any(change.refused for change in plan.changes):
+        return
+    if not already_shown:
+        for problem in plan.errors:
+            print(problem.format("error"), file=sys.stderr)
+    raise PlanRefusedError(
+        f"the plan has {len(plan.errors)} error(s): nothing was written; fix them and plan again"
+    )
+
+
+def _lease(provider: Provider, wait: float, stop: StopSignal) -> ApplyLease:
+    def waiting(held: LockHeldError) -> None:
+        console.warning(f"waiting up to {wait:g}s for the apply lock held by {held.holder}")
+
+    return ApplyLease(provider, wait=wait, on_wait=waiting, on_lost=stop.stop)
+
+
+def _confirmed() -> bool:
+    print("\nDo you want to make these changes? Only 'yes' will be accepted.")
+    try:
+        answer = input("  Enter a value: ")
+    except EOFError:
+        return False
+    return answer.strip() == "yes"
+
+
+def _execute(
+    args: argparse.Namespace, plan: Plan, provider: Provider, compiled: Compiled, stop: StopSignal
+) -> ApplyResult:
+    graph = compiled.graph
+
+    def descendants(address: Address) -> Iterable[Address]:
+        # Resources removed from the code are not in the graph: nothing depends on them.
+        return graph.descendants(address) if address in graph else ()
+
+    with _progress(args, len(pending_changes(plan))) as on_event:
+        return execute(
+            plan, provider, descendants=descendants, parallelism=args.parallelism,
+            on_event=on_event, stop=stop,
+        )
+
+
+def _progress(
+    args: argparse.Namespace, total: int
+) -> AbstractContextManager[Any]:
+    if args.output == "json":
+        return NoProgress()
+    if sys.stdout.isatty():
+        return BarProgress(total)
+    return LineProgress()
+
+
+def _finish(args: argparse.Namespace, plan: Plan, result: ApplyResult | None) -> int:
+    result = result or ApplyResult(
+        applied=(), failed=(), skipped=(), writes=0, unchanged=len(plan.changes)
+    )
+    if args.output == "json":
+        document = result_to_json(
+            result, plan_summary={action: n for action, n in plan.summary().items()}
+        )
+        print(json.dumps(document, indent=2))
+    elif plan.has_changes:
+        print(summary_line(result))
+    return 0 if result.ok else 1
+

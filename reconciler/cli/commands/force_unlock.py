@@ -1,0 +1,35 @@
+"""``learnops force-unlock LOCK_ID``: free the apply lock of an apply that died.
+
+The lease expires by itself; this is for when waiting out its ttl is not an
+option. The lock id is the one a waiting apply names in its error.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from reconciler.compiler import compile_dir
+from reconciler.providers.registry import open_provider
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "force-unlock", help="free the apply lock held by an apply that is gone"
+    )
+    parser.add_argument("lock_id", metavar="LOCK_ID", help="the id an apply's lock error names")
+    parser.add_argument("dir", nargs="?", default=".", help="spec directory (default: .)")
+    parser.add_argument("--target", help="a target of learnops.yaml (default: provider)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    project = compile_dir(Path(args.dir)).state.project
+    provider = open_provider(project, args.target)
+    try:
+        provider.force_unlock(args.lock_id)
+    finally:
+        provider.close()
+    print(f"Released the apply lock {args.lock_id}. Make sure its apply is really gone.")
+    return 0

@@ -1,0 +1,216 @@
+"""``learnops apply`` end to end on a copy of specs/ and its embedded sandbox platform."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reconciler_sandbox.engine import Platform
+
+from reconciler.cli.main import main
+from reconciler.compiler import compile_dir
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of specs/ whose platform already holds its users and the ``existing: true``
+    objects (authored there by someone else, so not managed by learnops)."""
+    target = tmp_path / "specs"
+    shutil.copytree(SPECS, target, ignore=shutil.ignore_patterns(".learnops"))
+    users = target / "directory" / "users.csv"
+    existing = [
+        r for r in compile_dir(target).state.resources if r.spec.get("existing") is True
+    ]
+    with platform_of(target) as platform:
+        platform.import_users_csv(users.read_text(encoding="utf-8"), actor="hris")
+        for resource in existing:
+            platform.put_resource(
+                resource.kind, resource.name,
+                {"metadata": {"labels": {}, "annotations": {}}, "spec": dict(resource.spec)},
+                if_none_match=True, actor="lms-admin",
+            )
+    return target
+
+
+@contextmanager
+def platform_of(project: Path) -> Iterator[Platform]:
+    (project / ".learnops").mkdir(exist_ok=True)
+    platform = Platform(project / ".learnops" / "sandbox.db")
+    try:
+        yield platform
+    finally:
+        platform.close()
+
+
+def audit(project: Path) -> list[dict[str, Any]]:
+    """The resource writes of the audit log (lock entries left out)."""
+    with platform_of(project) as platform:
+        entries = platform.audit(limit=1000)
+    return [e for e in entries if e["action"] in ("create", "update", "inactivate", "delete")]
+
+
+def state_version(project: Path) -> int:
+    with platform_of(project) as platform:
+        return platform.state_version()
+
+
+def test_apply_makes_the_platform_equal_the_specs_and_a_rerun_writes_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", str(project), "--auto-approve"]) == 0
+    out = capsys.readouterr().out
+    assert "created Assignment/hipaa-2027-clinical" in out
+    assert "Apply complete" in out and "0 failed" in out
+
+    assert main(["plan", str(project), "--detailed-exitcode"]) == 0
+    before, version = audit(project), state_version(project)
+    assert main(["apply", str(project), "--auto-approve"]) == 0
+    assert audit(project) == before
+    assert state_version(project) == version
+
+
+def test_editing_one_spec_writes_exactly_that_resource(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", str(project), "--auto-approve"]) == 0
+    seen = len(audit(project))
+    safety = project / "objects" / "safety.yaml"
+    safety.write_text(
+        safety.read_text().replace("Fire Drill (on site)", "Fire Drill (on site, quarterly)")
+    )
+    capsys.readouterr()
+
+    assert main(["apply", str(project), "--auto-approve"]) == 0
+
+    new = audit(project)[seen:]
+    assert [(e["action"], e["kind"], e["name"]) for e in new] == [
+        ("update", "LearningObject", "fire-drill")
+    ]
+    assert "updated LearningObject/fire-drill" in capsys.readouterr().out
+
+
+def test_without_a_terminal_apply_refuses_unless_auto_approved(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    version = state_version(project)
+    assert main(["apply", str(project)]) == 1
+    assert "--auto-approve" in capsys.readouterr().err
+    assert state_version(project) == version
+
+
+def test_a_plan_with_errors_writes_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with platform_of(project) as platform:  # someone else already owns this name
+        platform.put_resource(
+            "Audience", "managers",
+            {"metadata": {"labels": {}, "annotations": {}}, "spec": {"users": ["E1001"]}},
+            if_none_match=True, actor="lms-admin",
+        )
+    version = state_version(project)
+
+    assert main(["apply", str(project), "--auto-approve"]) == 1
+
+    err = capsys.readouterr().err
+    assert "nothing was written" in err
+    assert state_version(project) == version
+
+
+def test_a_saved_plan_is_applied_exactly(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "release.plan.json"
+    assert main(["plan", str(project), "--out", str(saved)]) == 0
+    planned = json.loads(saved.read_text())
+    capsys.readouterr()
+
+    assert main(["apply", str(saved), "--output", "json"]) == 0
+
+    result = json.loads(capsys.readouterr().out)
+    assert result["result"] == "applied"
+    assert sorted(a["address"] for a in result["applied"]) == sorted(
+        c["address"] for c in planned["changes"] if c["action"] != "no-op"
+    )
+    assert result["writes"] == len(result["applied"])
+    assert main(["plan", str(project), "--detailed-exitcode"]) == 0
+
+
+def test_a_saved_plan_is_stale_once_someone_changed_the_platform(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "release.plan.json"
+    assert main(["plan", str(project), "--out", str(saved)]) == 0
+    with platform_of(project) as platform:  # a colleague's unrelated change
+        platform.put_resource(
+            "LearningObject", "lunch-and-learn",
+            {"metadata": {"labels": {}, "annotations": {}},
+             "spec": {"title": "Lunch and learn", "type": "event"}},
+            if_none_match=True, actor="colleague",
+        )
+    version, entries = state_version(project), len(audit(project))
+    capsys.readouterr()
+
+    assert main(["apply", str(saved)]) == 1
+
+    err = capsys.readouterr().err
+    assert "stale" in err and "plan again" in err
+    assert state_version(project) == version
+    assert len(audit(project)) == entries
+
+
+def test_a_saved_plan_is_stale_once_the_specs_changed(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "release.plan.json"
+    assert main(["plan", str(project), "--out", str(saved)]) == 0
+    safety = project / "objects" / "safety.yaml"
+    safety.write_text(safety.read_text().replace("duration: 2h", "duration: 3h"))
+    version = state_version(project)
+
+    assert main(["apply", str(saved)]) == 1
+
+    assert "specs in" in capsys.readouterr().err
+    assert state_version(project) == version
+
+
+def test_a_second_apply_fails_naming_the_holder_until_force_unlocked(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with platform_of(project) as platform:
+        lock = platform.acquire_lock("ana@build-7 pid 4242", 600)
+    version = state_version(project)
+
+    assert main(["apply", str(project), "--auto-approve", "--lock-timeout", "0.3s"]) == 1
+    err = capsys.readouterr().err
+    assert "ana@build-7 pid 4242" in err and lock["lock_id"] in err
+    assert state_version(project) == version
+
+    assert main(["force-unlock", lock["lock_id"], str(project)]) == 0
+    assert main(["apply", str(project), "--auto-approve", "--lock-timeout", "0s"]) == 0
+
+
+def test_a_second_apply_waits_for_the_first_to_let_go(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with platform_of(project) as platform:
+        lock = platform.acquire_lock("first apply", 600)
+    with platform_of(project) as platform:
+        releaser = threading.Timer(0.5, platform.release_lock, [lock["lock_id"]])
+        releaser.start()
+        code = main(["apply", str(project), "--auto-approve", "--lock-timeout", "60s"])
+        releaser.join()
+    assert code == 0
+    assert "waiting up to 60s for the apply lock held by first apply" in capsys.readouterr().err
+
+
+def test_parallelism_must_be_positive(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["apply", str(project), "--auto-approve", "--parallelism", "0"]) == 1
+    assert "--parallelism" in capsys.readouterr().err
