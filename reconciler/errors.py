@@ -114,3 +114,34 @@ class StalePlanError(ReconcilerError):
     """A saved plan no longer matches the platform or the specs."""
 
     code = "LO201"
+
+
+class PlanRefusedError(ReconcilerError):
+    """A plan holds errors or refused changes: it must not be applied."""
+
+    code = "LO202"
+
+
+class PlanFileError(ReconcilerError):
+    """A saved plan file is unreadable or not a learnops plan (DESIGN §6)."""
+
+    code = "LO700"
+
+
+class GitError(ReconcilerError):
+    """The git command line failed (fetching or checking out a spec repository);
+    the message carries git's own last line of stderr."""
+
+    code = "LO800"
+
+
+class SchemaViolation(InvalidRequest):
+    """A written resource fails its kind's JSON Schema (HTTP 422). ``pointer`` is the
+    most relevant problem's; ``problems`` holds every ``(pointer, message)`` in order."""
+
+    code = "LO108"
+
+    def __init__(self, message: str, *, pointer: str = "",
+                 problems: tuple[tuple[str, str], ...] = (), where: str | None = None) -> None:
+        super().__init__(message, pointer=pointer, where=where)
+        self.problems = problems

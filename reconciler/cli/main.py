@@ -13,7 +13,20 @@ from reconciler.cli import console
 from reconciler.errors import ReconcilerError
 
 # Each names a module of reconciler.cli.commands exposing register(subparsers).
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "graph",
+    "sandbox",
+    "plan",
+    "export",
+    "apply",
+    "force_unlock",
+    "audience",
+    "explain",
+    "preview",
+    "simulate",
+    "sync",
+)
 
 
 class _Parser(argparse.ArgumentParser):

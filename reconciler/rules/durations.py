@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from reconciler.errors import ReconcilerError
 
-_PATTERN = re.compile(r"^([0-9]+)(mo|m|h|d|w|y)$")
+_PATTERN = re.compile(r"([0-9]+)(mo|m|h|d|w|y)")
 _UNIT_WORDS = {"m": "minute", "h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year"}
 
 
@@ -33,11 +33,12 @@ class Duration:
         """The date ``self`` after ``day``. Minutes and hours count from midnight and
         land on the day they reach (``36h`` after Monday is Tuesday); months and years
         are calendar units clamped to the month's end (Jan 31 + 1mo = Feb 28/29)."""
+        midnight = datetime.combine(day, datetime.min.time())
         match self.unit:
             case "m":
-                return (datetime.combine(day, datetime.min.time()) + timedelta(minutes=self.amount)).date()
+                return (midnight + timedelta(minutes=self.amount)).date()
             case "h":
-                return (datetime.combine(day, datetime.min.time()) + timedelta(hours=self.amount)).date()
+                return (midnight + timedelta(hours=self.amount)).date()
             case "d":
                 return day + timedelta(days=self.amount)
             case "w":
@@ -66,11 +67,11 @@ def _add_months(day: date, months: int) -> date:
 
 
 def is_duration(text: object) -> bool:
-    return isinstance(text, str) and _PATTERN.match(text) is not None
+    return isinstance(text, str) and _PATTERN.fullmatch(text) is not None
 
 
 def parse_duration(text: str) -> Duration:
-    match = _PATTERN.match(text)
+    match = _PATTERN.fullmatch(text)
     if match is None:
         raise DurationError(
             f"{text!r} is not a duration: write <number><unit>, unit one of m, h, d, w, mo, y "
