@@ -18,7 +18,9 @@ from reconciler.model import JSON
 from reconciler.rules.durations import is_duration
 
 COLUMNS: Final = ("name", "title", "type", "duration", "url", "languages")
-TYPES: Final = frozenset({"course", "video", "document", "assessment", "scorm", "event", "external"})
+TYPES: Final = frozenset(
+    {"course", "video", "document", "assessment", "scorm", "event", "external"}
+)
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 

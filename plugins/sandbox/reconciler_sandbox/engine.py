@@ -35,6 +35,7 @@ from reconciler_sandbox.db import Database
 from reconciler_sandbox.membership import Membership
 from reconciler_sandbox.plans import record_plan_spec
 from reconciler_sandbox.resources import StoredResource
+from reconciler_sandbox.spec_schema import check_document
 from reconciler_sandbox.specs import check_kind, keeps, parse_body
 
 MAX_PAGE = 1000
@@ -82,8 +83,11 @@ class Platform:
     ) -> tuple[dict[str, Any], bool]:
         """Create (``if_none_match``) or update (``if_match`` = the version read) a
         resource. Returns the resource and whether it was created. Writing the same
-        content again changes nothing (no new version)."""
+        content again changes nothing (no new version). ``body`` may also be a whole
+        document as read (``apiVersion``, ``kind``, server metadata, ``status``); it
+        must pass the kind's JSON Schema (:class:`SchemaViolation` lists every problem)."""
         check_kind(kind)
+        check_document(kind, name, body)  # the JSON Schema, for every caller alike
         parsed = parse_body(kind, body)
         request = {"op": "put", "kind": kind, "name": name, "body": body,
                    "if_match": if_match, "if_none_match": if_none_match}

@@ -1,7 +1,7 @@
-"""What the platform itself checks in a written resource: the body's shape, the
-parts of a spec its behaviour relies on (durations, dates, references), and
-which other resources a spec names. Full JSON Schema validation is the API
-layer's job; this keeps a bad write from ever reaching the learning engine."""
+"""What the platform checks in a written resource beyond its JSON Schema
+(:mod:`.spec_schema`, checked first): the parts of a spec its behaviour relies on
+(durations, dates, earlier steps), and which other resources a spec names. This
+keeps a bad write from ever reaching the learning engine."""
 
 from __future__ import annotations
 

@@ -1,31 +1,28 @@
-"""``learnops sandbox``: the reference learning platform over HTTP, and its API tokens.
+"""``learnops sandbox``: the reference learning platform over HTTP, its API tokens,
+and (in :mod:`.sandbox_learners`) its users, learners and reports from the shell.
 
-The sandbox is a built-in *plugin* (``plugins/sandbox``): ``reconciler`` never imports
-a plugin statically (the layering contract), so its modules are found here, when the
-command runs, through the package behind the ``sandbox`` provider entry point.
+Plugin modules are looked up when a command runs (see :mod:`.sandbox_platform`).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import re
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Final
 
-from reconciler.errors import ConfigError, UsageError
-from reconciler.load import read_yaml
-from reconciler.providers.registry import ProviderRegistry
+from reconciler.cli.commands.sandbox_learners import register as register_learner_commands
+from reconciler.cli.commands.sandbox_platform import (
+    add_db_option,
+    database,
+    open_platform,
+    sandbox_module,
+)
+from reconciler.errors import UsageError
 
-DEFAULT_DB: Final = Path(".learnops/sandbox.db")
-PROJECT_FILE: Final = Path("learnops.yaml")
 SCOPES: Final = ("read", "write", "admin")
 _RATE: Final = re.compile(r"^(\d+(?:\.\d+)?)(?:/s)?$")
-_DB_HELP: Final = (
-    f"the sandbox database (default: the sandbox {PROJECT_FILE} here names, else {DEFAULT_DB})"
-)
 
 
 def register(subparsers: Any) -> None:
@@ -33,21 +30,29 @@ def register(subparsers: Any) -> None:
     commands = parser.add_subparsers(dest="sandbox_command", metavar="COMMAND")
     commands.required = True
     _register_serve(commands)
+    _register_token(commands)
+    register_learner_commands(commands)
+
+
+def _register_token(commands: Any) -> None:
     token = commands.add_parser("token", help="API tokens of the sandbox")
     token_commands = token.add_subparsers(dest="token_command", metavar="COMMAND")
     token_commands.required = True
     create = token_commands.add_parser("create", help="create a token; prints its secret once")
-    create.add_argument("name", help="who uses it; audit entries name it as the actor")
-    create.add_argument(
-        "--scopes", default="read", help="comma-separated: read, write, admin (default: read)"
-    )
-    create.add_argument("--db", type=Path, help=_DB_HELP)
+    create.add_argument("name", nargs="?", default="cli",
+                        help="who uses it; audit entries name it as the actor (default: cli)")
+    # admin implies write implies read, so one scope says it all; --scopes is the
+    # older comma-separated spelling, still accepted.
+    given = create.add_mutually_exclusive_group()
+    given.add_argument("--scope", choices=SCOPES, help="what it may do (default: read)")
+    given.add_argument("--scopes", help="comma-separated: read, write, admin")
+    add_db_option(create)
     create.set_defaults(handler=create_token)
 
 
 def _register_serve(commands: Any) -> None:
     serve = commands.add_parser("serve", help="serve the platform API (DESIGN §7)")
-    serve.add_argument("--db", type=Path, help=_DB_HELP)
+    add_db_option(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--users", type=Path, help="import this users CSV before serving")
@@ -68,8 +73,8 @@ def _register_serve(commands: Any) -> None:
 def serve_platform(args: argparse.Namespace) -> int:
     if args.users is not None and not args.users.is_file():
         raise UsageError(f"users file {args.users} does not exist")
-    db = _database(args.db)
-    api = _sandbox("api")
+    db = database(args.db)
+    api = sandbox_module("api")
     options = api.ApiOptions(
         rate_limit=_rate(args.rate_limit),
         faults=api.FaultOptions(
@@ -82,47 +87,27 @@ def serve_platform(args: argparse.Namespace) -> int:
     )
     print(f"learnops sandbox: {db} at http://{args.host}:{args.port}{api.API_PREFIX}",
           file=sys.stderr)
-    _sandbox("server").serve(db, args.host, args.port, options, users_csv=args.users)
+    sandbox_module("server").serve(db, args.host, args.port, options, users_csv=args.users)
     return 0
 
 
 def create_token(args: argparse.Namespace) -> int:
-    scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
-    unknown = [scope for scope in scopes if scope not in SCOPES]
-    if unknown or not scopes:
-        raise UsageError(
-            f"--scopes takes some of {', '.join(SCOPES)} (got '{args.scopes}')"
-        )
-    db = _database(args.db)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    platform = _sandbox("engine").Platform(db)
-    try:
+    scopes = _scopes(args.scope, args.scopes)
+    with open_platform(args.db, create=True) as platform:
         secret = platform.create_token(args.name, scopes)
-    finally:
-        platform.close()
     print(secret)
     print(f"token '{args.name}' ({', '.join(scopes)}): shown once, store it now",
           file=sys.stderr)
     return 0
 
 
-def _database(given: Path | None) -> Path:
-    """``--db``, else the sandbox ``learnops.yaml`` in this folder names, else the default."""
-    if given is not None:
-        return given
-    if not PROJECT_FILE.is_file():
-        return DEFAULT_DB
-    documents, diagnostics = read_yaml(PROJECT_FILE.read_text(encoding="utf-8"), str(PROJECT_FILE))
-    problems = [d for d in diagnostics if d.severity == "error"]
-    if problems:
-        raise ConfigError(problems[0].format())
-    body = documents[0].body if documents else None
-    provider = body.get("provider") if isinstance(body, dict) else None
-    if isinstance(provider, dict) and provider.get("type", "sandbox") == "sandbox":
-        path = provider.get("path")
-        if isinstance(path, str) and path:
-            return Path(path)
-    return DEFAULT_DB
+def _scopes(scope: str | None, scopes: str | None) -> list[str]:
+    if scopes is None:
+        return [scope or "read"]
+    named = [part.strip() for part in scopes.split(",") if part.strip()]
+    if not named or any(part not in SCOPES for part in named):
+        raise UsageError(f"--scopes takes some of {', '.join(SCOPES)} (got '{scopes}')")
+    return named
 
 
 def _rate(text: str | None) -> float | None:
@@ -132,12 +117,3 @@ def _rate(text: str | None) -> float | None:
     if match is None or float(match.group(1)) <= 0:
         raise UsageError(f"--rate-limit takes requests per second, like 50/s (got '{text}')")
     return float(match.group(1))
-
-
-def _sandbox(module: str) -> ModuleType:
-    """A module of the package that provides the ``sandbox`` provider."""
-    entry = ProviderRegistry.installed().entries.get("sandbox")
-    if entry is None:
-        raise UsageError("the sandbox platform is not installed (no 'sandbox' provider)")
-    package = entry.module.partition(".")[0]
-    return importlib.import_module(f"{package}.{module}")

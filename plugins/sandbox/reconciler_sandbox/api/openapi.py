@@ -12,8 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from reconciler.schemas import load_schema, schema_dir
-
-from .bodies import SCHEMA_FILES
+from reconciler_sandbox.spec_schema import SCHEMA_FILES
 
 _ERROR = {
     "type": "object",
@@ -26,6 +25,15 @@ _ERROR = {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "pointer": {"type": "string", "description": "JSON pointer of a 422"},
+                "errors": {
+                    "type": "array",
+                    "description": "every JSON Schema problem of a 422, in document order",
+                    "items": {
+                        "type": "object",
+                        "properties": {"pointer": {"type": "string"},
+                                       "message": {"type": "string"}},
+                    },
+                },
                 "holder": {"type": "string", "description": "who holds the lock (409)"},
             },
         }

@@ -26,6 +26,7 @@ from reconciler.errors import (
     PreconditionFailed,
     PreconditionRequired,
     ReconcilerError,
+    SchemaViolation,
     TemporaryError,
 )
 from reconciler.rules.directory import DirectoryError
@@ -77,6 +78,11 @@ def from_engine(error: ReconcilerError) -> ApiProblem:
             return ApiProblem(412, "precondition_failed", str(error))
         case PreconditionRequired():
             return ApiProblem(428, "precondition_required", str(error))
+        case SchemaViolation():
+            return ApiProblem(
+                422, "invalid", str(error), pointer=error.pointer,
+                errors=[{"pointer": at, "message": message} for at, message in error.problems],
+            )
         case InvalidRequest():
             return ApiProblem(422, "invalid", str(error), pointer=error.pointer)
         case AuthError():

@@ -1,0 +1,92 @@
+"""What every ``learnops sandbox`` command shares: which database, and the plugin.
+
+The sandbox is a built-in *plugin* (``plugins/sandbox``): ``reconciler`` never imports
+a plugin statically (the layering contract), so its modules are found when a command
+runs, through the package behind the ``sandbox`` provider entry point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Final
+
+from reconciler.errors import ConfigError, UsageError
+from reconciler.load import read_yaml
+from reconciler.providers.registry import ProviderRegistry
+from reconciler.rules.durations import DurationError, parse_date
+
+DEFAULT_DB: Final = Path(".learnops/sandbox.db")
+PROJECT_FILE: Final = Path("learnops.yaml")
+# Who the audit log names for writes made from the command line.
+CLI_ACTOR: Final = "learnops-cli"
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", type=Path,
+        help=f"the sandbox database (default: the sandbox {PROJECT_FILE} here names,"
+             f" else {DEFAULT_DB})",
+    )
+
+
+def day(text: str) -> date:
+    """An argparse ``type``: a bad date becomes the parser's one-line usage error."""
+    try:
+        return parse_date(text)
+    except DurationError as problem:
+        raise argparse.ArgumentTypeError(problem.message) from None
+
+
+def database(given: Path | None) -> Path:
+    """``--db``, else the sandbox ``learnops.yaml`` in this folder names, else the default."""
+    if given is not None:
+        return given
+    if not PROJECT_FILE.is_file():
+        return DEFAULT_DB
+    documents, diagnostics = read_yaml(PROJECT_FILE.read_text(encoding="utf-8"), str(PROJECT_FILE))
+    problems = [d for d in diagnostics if d.severity == "error"]
+    if problems:
+        raise ConfigError(problems[0].format())
+    body = documents[0].body if documents else None
+    provider = body.get("provider") if isinstance(body, dict) else None
+    if isinstance(provider, dict) and provider.get("type", "sandbox") == "sandbox":
+        path = provider.get("path")
+        if isinstance(path, str) and path:
+            return Path(path)
+    return DEFAULT_DB
+
+
+@contextmanager
+def open_platform(given: Path | None, *, create: bool = False) -> Iterator[Any]:
+    """The sandbox ``Platform`` on the chosen file, closed afterwards.
+
+    Only commands that put something in (users, tokens) make a new file: reading a
+    learner's page from a mistyped path should say so, not show an empty platform."""
+    path = database(given)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.is_file():
+        raise UsageError(
+            f"no sandbox database at {path} (give --db, or create it with"
+            " 'learnops sandbox users import' or 'learnops apply')"
+        )
+    platform = sandbox_module("engine").Platform(path)
+    try:
+        yield platform
+    finally:
+        platform.close()
+
+
+def sandbox_module(module: str) -> ModuleType:
+    """A module of the package that provides the ``sandbox`` provider."""
+    entry = ProviderRegistry.installed().entries.get("sandbox")
+    if entry is None:
+        raise UsageError("the sandbox platform is not installed (no 'sandbox' provider)")
+    package = entry.module.partition(".")[0]
+    return importlib.import_module(f"{package}.{module}")
