@@ -48,3 +48,4 @@ def test_a_bad_row_names_its_line_and_seeds_nothing(tmp_path: Path) -> None:
     provider = SandboxProvider(config, tmp_path)
     assert provider.read_resources(["LearningObject"]) == []
     provider.close()
+

@@ -77,3 +77,17 @@ def test_a_missing_users_file_is_a_config_error_naming_it(tmp_path: Path) -> Non
 def test_unknown_options_are_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown option\\(s\\) url"):
         sandbox(tmp_path, url="http://x")
+
+
+def test_a_database_path_that_cannot_be_made_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("a file where the sandbox folder should be")
+    config = ProviderConfig("sandbox", {"path": "blocked/sandbox.db"})
+    with pytest.raises(ConfigError, match=r"cannot open .*blocked/sandbox.db"):
+        SandboxProvider(config, tmp_path)
+
+
+def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "sandbox.db").write_text("not sqlite " * 200)
+    config = ProviderConfig("sandbox", {"path": "sandbox.db"})
+    with pytest.raises(ConfigError, match=r"cannot open .*sandbox.db"):
+        SandboxProvider(config, tmp_path)

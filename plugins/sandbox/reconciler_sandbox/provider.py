@@ -49,8 +49,11 @@ class SandboxProvider:
             parse_catalog_csv(catalog_csv.read_text(encoding="utf-8"), str(catalog_csv))
             if catalog_csv is not None else {}
         )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.platform = Platform(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.platform = Platform(self.path)
+        except (OSError, sqlite3.DatabaseError) as problem:
+            raise ConfigError(f"sandbox provider: cannot open {self.path}: {problem}") from None
         if users_csv is not None:
             self._seed_users(users_csv)
         if catalog:
