@@ -12,6 +12,7 @@ from pathlib import Path
 from reconciler.diagnostics import Diagnostic, has_errors
 from reconciler.errors import SpecError
 from reconciler.graph import ProgramGraph
+from reconciler.heap import cycle_collection_paused
 from reconciler.load import load_dir
 from reconciler.model import DesiredState
 from reconciler.resolve import resolve
@@ -32,7 +33,12 @@ class Compiled:
 def compile_dir(spec_dir: Path) -> Compiled:
     """Raises ``UsageError`` when ``spec_dir`` is not a directory and ``SpecError``
     (``diagnostics``: every error and warning, sorted) when the specs do not compile."""
-    validated = validate_specs(load_dir(Path(spec_dir)))
+    with cycle_collection_paused():
+        return _compile(Path(spec_dir))
+
+
+def _compile(spec_dir: Path) -> Compiled:
+    validated = validate_specs(load_dir(spec_dir))
     if has_errors(validated.diagnostics):
         errors = sum(1 for diagnostic in validated.diagnostics if diagnostic.is_error)
         raise SpecError(f"{errors} error{'s' * (errors != 1)} in {spec_dir}", validated.diagnostics)
@@ -42,3 +48,4 @@ def compile_dir(spec_dir: Path) -> Compiled:
     except SpecError as cycle:
         raise SpecError(cycle.message, (*cycle.diagnostics, *validated.warnings)) from None
     return Compiled(state=state, graph=graph, warnings=validated.warnings, files=validated.files)
+

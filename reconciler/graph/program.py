@@ -31,18 +31,26 @@ class ProgramGraph:
     def build(cls, state: DesiredState) -> ProgramGraph:
         """Raises ``SpecError`` naming a whole cycle, should the specs hold one."""
         graph = nx.DiGraph()
-        for resource in state.resources:
-            graph.add_node(resource.address, location=resource.location)
-        for resource in state.resources:
-            for reference in spec_references(resource.kind, resource.spec):
-                if reference.target in graph:
-                    # dependency -> dependent: the one place the direction is chosen
-                    graph.add_edge(reference.target, resource.address, relation=reference.relation)
+        # Bulk adds: several times faster than one call per node or edge.
+        graph.add_nodes_from(
+            (resource.address, {"location": resource.location}) for resource in state.resources
+        )
+        graph.add_edges_from(
+            # dependency -> dependent: the one place the direction is chosen
+            (reference.target, resource.address, {"relation": reference.relation})
+            for resource in state.resources
+            for reference in spec_references(resource.kind, resource.spec)
+            if reference.target in graph
+        )
         program = cls(graph)
         program._refuse_cycles()
         return program
 
     def _refuse_cycles(self) -> None:
+        # The acyclicity test is a topological sort, several times faster than
+        # find_cycle's edge walk; the walk only runs to name a cycle that is there.
+        if nx.is_directed_acyclic_graph(self._graph):
+            return
         try:
             cycle = nx.find_cycle(self._graph)
         except nx.NetworkXNoCycle:

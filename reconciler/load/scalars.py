@@ -27,6 +27,9 @@ _SPECIAL_SPELLINGS = frozenset(
 )
 
 INVALID: Final = object()
+# Every plain scalar that is not a string starts with one of these (or is empty):
+# most values of a spec (names, titles, URLs) are strings and skip the regexes.
+_NOT_TEXT_STARTS = frozenset("0123456789+-.~nNtTfF")
 
 
 def explicit(tag: str, text: str) -> JSON:
@@ -44,6 +47,8 @@ def explicit(tag: str, text: str) -> JSON:
 
 def resolve_plain(text: str) -> JSON:
     """A plain (unquoted) scalar under the YAML 1.2 core schema."""
+    if text and text[0] not in _NOT_TEXT_STARTS:
+        return text
     if text in _NULL:
         return None
     if text in _BOOL:

@@ -2,7 +2,9 @@
 
 deepdiff finds the differences; this module only turns its tree view into
 :class:`FieldDiff` values with paths like ``steps[1].release.offset`` (spec fields
-bare, labels and annotations under ``metadata.``), in document order.
+bare, labels and annotations under ``metadata.``), in document order. deepdiff is
+imported on first use: it pulls in numpy (a few tenths of a second at start-up),
+which every CLI command would pay and only a plan with changes needs.
 """
 
 from __future__ import annotations
@@ -10,9 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Final
-
-from deepdiff import DeepDiff
-from deepdiff.helper import NotPresent
 
 from reconciler.model import JSON
 from reconciler.plan.model import DiffOp, FieldDiff
@@ -33,6 +32,9 @@ def diff_essence(before: Essence, after: Essence) -> tuple[FieldDiff, ...]:
 def diff_values(
     before: Mapping[str, JSON], after: Mapping[str, JSON], *, prefix: Sequence[str | int] = ()
 ) -> tuple[FieldDiff, ...]:
+    from deepdiff import DeepDiff
+    from deepdiff.helper import NotPresent
+
     found = DeepDiff(dict(before), dict(after), view="tree", verbose_level=2)
     diffs: list[tuple[tuple[tuple[int, int, str], ...], FieldDiff]] = []
     for report in found:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.compiler import compile_dir
+from reconciler.heap import cycle_collection_paused
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
 from reconciler.providers.registry import open_provider
@@ -21,6 +22,17 @@ def plan_directory(
 ) -> Plan:
     """The facade of ``learnops plan``: compile ``spec_dir`` (``SpecError`` when it does
     not compile), open its provider for ``target``, plan, close the provider."""
+    with cycle_collection_paused():  # see reconciler.heap: a large plan is a large heap
+        return _plan(spec_dir, target, allow_delete, allow_disruptive, source_dir)
+
+
+def _plan(
+    spec_dir: Path,
+    target: str | None,
+    allow_delete: bool,
+    allow_disruptive: bool,
+    source_dir: str | None,
+) -> Plan:
     compiled = compile_dir(spec_dir)
     provider = open_provider(compiled.state.project, target)
     try:

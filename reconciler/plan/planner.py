@@ -29,8 +29,8 @@ from reconciler.model import (
 )
 from reconciler.plan.diff import diff_essence
 from reconciler.plan.impact import assess
-from reconciler.plan.model import Change, Plan, Problem, Reason
-from reconciler.plan.normalize import Essence, essence, matches_hash
+from reconciler.plan.model import Change, FieldDiff, Plan, Problem, Reason
+from reconciler.plan.normalize import essence, matches_hash, normalize_spec
 from reconciler.plan.order import write_order
 from reconciler.providers import LiveResource, Provider
 from reconciler.rules.directory import User
@@ -180,10 +180,24 @@ def _classify(
     if live is None:
         return replace(base, action="create", reason="new in code")
 
-    desired_essence = essence(resource.kind, resource.spec, resource.labels, resource.annotations)
-    live_essence = essence(resource.kind, live.spec, live.labels, live.annotations)
-    # Most resources are unchanged: equality is cheap, deepdiff is not.
-    diff = () if desired_essence == live_essence else diff_essence(live_essence, desired_essence)
+    # Most resources are unchanged and the platform hands back what learnops wrote:
+    # equal as written means equal essences, without normalising either side.
+    if (
+        resource.spec == live.spec
+        and resource.labels == live.labels
+        and resource.annotations == live.annotations
+    ):
+        diff: tuple[FieldDiff, ...] = ()
+    else:
+        desired_essence = essence(
+            resource.kind, resource.spec, resource.labels, resource.annotations
+        )
+        live_essence = essence(resource.kind, live.spec, live.labels, live.annotations)
+        # Equality is cheap, deepdiff is not.
+        diff = (
+            () if desired_essence == live_essence
+            else diff_essence(live_essence, desired_essence)
+        )
     found = replace(base, before=live.spec, diff=diff, precondition_version=live.version)
     if live.managed_by != MANAGED_BY:
         if resource.annotations.get(ADOPT_ANNOTATION) == "true":
@@ -199,14 +213,12 @@ def _classify(
         return None
     if not diff:
         return found
-    reason = _update_reason(resource, live, desired_essence, live_essence)
+    reason = _update_reason(resource, live)
     return replace(found, action="update", reason=reason)
 
 
-def _update_reason(
-    resource: DesiredResource, live: LiveResource, desired: Essence, current: Essence
-) -> Reason:
-    if desired.spec == current.spec:
+def _update_reason(resource: DesiredResource, live: LiveResource) -> Reason:
+    if normalize_spec(resource.kind, resource.spec) == normalize_spec(resource.kind, live.spec):
         return "metadata changed"
     code_changed = resource.spec_hash != live.spec_hash
     drifted = not matches_hash(resource.kind, live.spec, live.spec_hash)

@@ -6,7 +6,6 @@ so the same intent always hashes the same and a plan never shows noise.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 
 from reconciler.model import JSON
@@ -103,5 +102,11 @@ def _list(source: Mapping[str, JSON], key: str) -> list[JSON]:
 
 
 def _plain(value: JSON) -> JSON:
-    """A private copy: YAML aliases may share one value between documents."""
-    return copy.deepcopy(value)
+    """A private copy: YAML aliases may share one value between documents. Loaded
+    values are JSON (dicts, lists and immutable scalars), so copying the containers
+    is a deep copy, without ``copy.deepcopy``'s memo and dispatch."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value

@@ -167,15 +167,14 @@ def _across(unique: list[SpecDocument], valid: list[SpecDocument]) -> list[Diagn
                 )
             inline[derived] = resource
     known["Audience"] |= inline.keys()
-    found += check_references(valid, known)
-    used = [
-        (resource, ref)
-        for resource in valid
-        for ref in spec_references(resource.kind, resource.spec)
-    ]
+    # Each resource's references are read once and serve every check below.
+    references = {id(resource): list(spec_references(resource.kind, resource.spec))
+                  for resource in unique}
+    found += check_references(((r, references[id(r)]) for r in valid), known)
+    used = [(resource, ref) for resource in valid for ref in references[id(resource)]]
     found += _cycles(used, {resource.address: resource.name_location for resource in valid})
     # A reference from a document the schema rejected still counts as a use.
-    anywhere = [ref for resource in unique for ref in spec_references(resource.kind, resource.spec)]
+    anywhere = [ref for resource in unique for ref in references[id(resource)]]
     found += unused(valid, anywhere)
     return found
 

@@ -40,25 +40,35 @@ def check_resource(resource: SpecDocument) -> list[Diagnostic]:
 
 def _dates(resource: SpecDocument) -> Iterator[Diagnostic]:
     """Every date-shaped string must be a real calendar date (2026-02-30 is not)."""
-    for path, value in _strings(resource.spec, ()):
-        if _DATE_SHAPE.fullmatch(value):
-            try:
-                parse_date(value)
-            except DurationError:
-                yield error(
-                    "LO407", f"{_field(path)}: {value!r} is not a calendar date", resource.at(path)
-                )
+    found: list[tuple[NodePath, str]] = []
+    _date_shaped(resource.spec, (), found)
+    for path, value in found:
+        try:
+            parse_date(value)
+        except DurationError:
+            yield error(
+                "LO407", f"{_field(path)}: {value!r} is not a calendar date", resource.at(path)
+            )
 
 
-def _strings(value: JSON, path: NodePath) -> Iterator[tuple[NodePath, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
+def _date_shaped(value: JSON, path: NodePath, found: list[tuple[NodePath, str]]) -> None:
+    """Collects the date-shaped strings under ``value``. It visits every node of
+    every spec, so it appends instead of yielding, and the cheap length and dash
+    test spares the regex for the strings that are plainly not dates."""
+    if isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, (*path, key))
+            if isinstance(item, str):
+                if len(item) == 10 and item[4] == "-" and _DATE_SHAPE.fullmatch(item):
+                    found.append(((*path, key), item))
+            elif isinstance(item, dict | list):
+                _date_shaped(item, (*path, key), found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _strings(item, (*path, index))
+            if isinstance(item, str):
+                if len(item) == 10 and item[4] == "-" and _DATE_SHAPE.fullmatch(item):
+                    found.append(((*path, index), item))
+            elif isinstance(item, dict | list):
+                _date_shaped(item, (*path, index), found)
 
 
 def _existing_object(resource: SpecDocument) -> Iterator[Diagnostic]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 from reconciler.load import Document, NodePath
@@ -31,12 +32,13 @@ class SpecDocument:
     def name(self) -> str:
         return self.address.name
 
-    @property
+    # Cached: every check asks for them (a frozen dataclass still has a __dict__).
+    @cached_property
     def spec(self) -> Mapping[str, JSON]:
         spec = self.document.get(("spec",))
         return spec if isinstance(spec, dict) else {}
 
-    @property
+    @cached_property
     def metadata(self) -> Mapping[str, JSON]:
         metadata = self.document.get(("metadata",))
         return metadata if isinstance(metadata, dict) else {}

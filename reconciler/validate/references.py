@@ -7,7 +7,7 @@ both read them from :func:`spec_references`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from reconciler.diagnostics import Diagnostic, error
@@ -80,12 +80,13 @@ def _list(value: JSON) -> list[JSON]:
 
 
 def check_references(
-    resources: list[SpecDocument], known: Mapping[str, set[str]]
+    uses: Iterable[tuple[SpecDocument, Iterable[Reference]]], known: Mapping[str, set[str]]
 ) -> list[Diagnostic]:
-    """A diagnostic for every name that no resource of the expected kind has."""
+    """A diagnostic for every name that no resource of the expected kind has;
+    ``uses`` pairs each resource with its :func:`spec_references`."""
     found: list[Diagnostic] = []
-    for resource in resources:
-        for reference in spec_references(resource.kind, resource.spec):
+    for resource, references in uses:
+        for reference in references:
             kind, name = reference.target.kind, reference.target.name
             if name in known.get(kind, set()):
                 continue

@@ -3,7 +3,9 @@
 A document is checked in two parts: its envelope (apiVersion, kind, metadata,
 spec present) and then, if the kind is known, its ``spec`` against that kind's
 schema. Splitting them keeps each problem reported once and keeps the messages
-about the envelope independent of the kind.
+about the envelope independent of the kind. Each part is first checked by a
+predicate compiled from the same schema (:mod:`reconciler.validate.predicates`);
+jsonschema only runs to explain a document that fails it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from reconciler.diagnostics import Diagnostic, error
 from reconciler.load import Document
 from reconciler.model import KINDS
 from reconciler.schemas import load_schema
+from reconciler.validate.predicates import Predicate, Unsupported, compile_predicate
 from reconciler.validate.schema_errors import PatternCodes, diagnostics_for
 
 SCHEMA_FILES: Final[Mapping[str, str]] = {
@@ -37,6 +40,8 @@ class _Validators:
     specs: Mapping[str, Any]
     project: Any
     patterns: PatternCodes
+    envelope_valid: Predicate
+    spec_valid: Mapping[str, Predicate]
 
 
 @cache
@@ -65,12 +70,23 @@ def _validators() -> _Validators:
         defs["date"]["pattern"]: "LO407",
     }
     project = load_schema("project.schema.json")
+    envelope_validator = compile_schema(envelope, envelope["$id"])
     return _Validators(
-        envelope=compile_schema(envelope, envelope["$id"]),
+        envelope=envelope_validator,
         specs=specs,
         project=compile_schema(project, project["$id"]),
         patterns=patterns,
+        envelope_valid=_predicate(envelope_validator),
+        spec_valid={kind: _predicate(validator) for kind, validator in specs.items()},
     )
+
+
+def _predicate(validator: Any) -> Predicate:
+    """The fast verdict of ``validator``'s schema; jsonschema's own when it cannot compile."""
+    try:
+        return compile_predicate(validator.schema)
+    except Unsupported:
+        return validator.is_valid  # type: ignore[no-any-return]
 
 
 def _inline(node: Any, resolver: Any) -> Any:
@@ -94,10 +110,13 @@ def check_resource(document: Document) -> list[Diagnostic]:
     if not isinstance(body, dict):
         message = "a document must be a mapping with apiVersion, kind, metadata and spec"
         return [error("LO403", message, document.location)]
+    kind, spec = body.get("kind"), body.get("spec")
+    # A valid envelope has a known kind and a mapping spec.
+    if validators.envelope_valid(body) and validators.spec_valid[str(kind)](spec):
+        return []
     problems = diagnostics_for(
         validators.envelope.iter_errors(body), document, (), validators.patterns
     )
-    kind, spec = body.get("kind"), body.get("spec")
     if kind in KINDS and isinstance(spec, dict):
         errors = validators.specs[kind].iter_errors(spec)
         problems += diagnostics_for(errors, document, ("spec",), validators.patterns)

@@ -1,0 +1,168 @@
+"""How long a no-op plan of a large program takes, against validating the same files.
+
+    python3 benchmarks/bench_plan.py [--resources 10000] [--files 200] [--repeat 3] [--dir DIR]
+
+Generates the workload (benchmarks/specgen.py), writes every resource to a sandbox
+platform the way apply does (one provider write per change of the first plan, with
+``managed_by: learnops`` and the spec's hash; the catalog's ``existing: true`` objects
+are seeded unmanaged), then prints, best of ``--repeat``:
+
+* validate: ``compile_dir`` of the files, in-process;
+* plan in-process: ``plan_directory`` on the ``sandbox`` provider (compile, open the
+  platform, read every resource, normalise and diff each one);
+* plan over HTTP: the same on the ``rest`` provider against a real sandbox server
+  (``reconciler_sandbox.server.running_server``) in its own process, so the client's
+  and the server's work do not share one interpreter lock;
+
+each with its ratio to validate. Goal (issue 4): in-process at most 2x validate, over
+HTTP at most 3x. Figures only; the plans must be no-ops, which is checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from specgen import write_specs
+
+from reconciler.compiler import compile_dir
+from reconciler.plan.facade import plan_directory
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import build_plan
+from reconciler.providers import WriteAction, WriteRequest
+from reconciler.providers.registry import open_provider
+
+TOKEN_ENV = "LEARNOPS_BENCH_PLAN_TOKEN"
+TARGET = "bench"
+GOALS = {"in-process": 2.0, "over HTTP": 3.0}
+
+
+def write_everything(root: Path) -> Plan:
+    """Makes the first plan's changes through the sandbox provider; returns that plan."""
+    compiled = compile_dir(root)
+    provider = open_provider(compiled.state.project)  # seeds users and the catalog
+    try:
+        plan = build_plan(compiled, provider)
+        assert plan.ok, plan.errors[:3]
+        for change in plan.to_write():
+            action: WriteAction
+            match change.action:
+                case "create" | "update" | "inactivate" | "delete":
+                    action = change.action
+                case "adopt":
+                    action = "update"
+                case "no-op":
+                    continue
+            provider.write(WriteRequest(
+                address=change.address, action=action, idempotency_key=str(uuid.uuid4()),
+                precondition_version=change.precondition_version,
+                spec=change.after if action in ("create", "update") else None,
+                spec_hash=change.spec_hash, labels=change.labels, annotations=change.annotations,
+            ))
+    finally:
+        provider.close()
+    return plan
+
+
+def _serve(db: str, connection: Connection) -> None:
+    from reconciler_sandbox.server import running_server
+
+    with running_server(db) as url:
+        connection.send(url)
+        connection.recv()  # until the parent is done
+
+
+@contextmanager
+def served(db: Path) -> Iterator[str]:
+    """A sandbox server over ``db`` in a child process; yields its API URL."""
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(str(db), child), daemon=True
+    )
+    process.start()
+    try:
+        if not parent.poll(60):
+            raise SystemExit("the sandbox server did not start")
+        yield str(parent.recv())
+    finally:
+        parent.send("stop")
+        process.join(15)
+
+
+def add_rest_target(root: Path, url: str) -> None:
+    project = root / "learnops.yaml"
+    text = project.read_text(encoding="utf-8").split("targets:")[0]
+    project.write_text(
+        text + f"targets:\n  {TARGET}: {{type: rest, url: '{url}', token_env: {TOKEN_ENV}}}\n",
+        encoding="utf-8",
+    )
+
+
+def best(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
+    results = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run()
+        results.append((time.perf_counter() - start, result))
+    return min(results, key=lambda pair: pair[0])
+
+
+def no_op(plan: Plan) -> Plan:
+    if plan.has_changes or not plan.ok:
+        raise SystemExit(f"expected a no-op plan, got {plan.summary()} {plan.errors[:3]}")
+    return plan
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--resources", type=int, default=10_000)
+    parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dir", type=Path, help="generate here (must not exist) and keep it")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-plan-") as scratch:
+        root = write_specs(args.dir or Path(scratch) / "specs", args.resources, args.files)
+        start = time.perf_counter()
+        first = write_everything(root)
+        print(f"workload: {args.resources:,} resources; written to the sandbox in "
+              f"{time.perf_counter() - start:.1f} s ({first.summary()['create']:,} creates)")
+        validate, _ = best(args.repeat, lambda: compile_dir(root))
+        print(f"  validate (compile_dir)      {validate:6.2f} s")
+        seconds = {}
+        took, plan = best(args.repeat, lambda: no_op(plan_directory(root)))
+        seconds["in-process"] = took
+        print(f"  plan in-process (sandbox)   {took:6.2f} s   {took / validate:.2f}x validate, "
+              f"{plan.summary()['no-op']:,} no-ops")
+        from reconciler_sandbox.engine import Platform
+
+        db = root / ".learnops" / "sandbox.db"
+        platform = Platform(db)
+        os.environ[TOKEN_ENV] = platform.create_token("bench-plan", ["read"])
+        platform.close()
+        with served(db) as url:
+            add_rest_target(root, url)
+            took, plan = best(args.repeat, lambda: no_op(plan_directory(root, target=TARGET)))
+        seconds["over HTTP"] = took
+        print(f"  plan over HTTP (rest)       {took:6.2f} s   {took / validate:.2f}x validate, "
+              f"{plan.summary()['no-op']:,} no-ops")
+        for where, goal in GOALS.items():
+            ratio = seconds[where] / validate
+            print(f"goal: plan {where} at most {goal:.0f}x validate: "
+                  f"{'met' if ratio <= goal else 'not met'} ({ratio:.2f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

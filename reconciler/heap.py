@@ -1,0 +1,25 @@
+"""The cyclic garbage collector, paused while a facade builds a large result.
+
+Compiling or planning 10,000 resources allocates a few hundred thousand dicts,
+lists and tuples that all stay alive until the facade returns, and makes no
+reference cycles: the cyclic collector would only rescan that growing heap again
+and again (a third of a large compile's time). Reference counting still frees
+everything as usual; the collector resumes, as it was, when the block ends.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

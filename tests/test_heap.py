@@ -1,0 +1,44 @@
+"""The collector pause of the compile and plan facades puts things back as they were."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.compiler import compile_dir
+from reconciler.errors import SpecError
+from reconciler.heap import cycle_collection_paused
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_the_collector_is_paused_inside_and_back_on_after(collector_on: None) -> None:
+    with cycle_collection_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_already_off_stays_off(collector_on: None) -> None:
+    gc.disable()
+    with cycle_collection_paused():
+        pass
+    assert not gc.isenabled()
+
+
+def test_a_failing_compile_turns_the_collector_back_on(
+    tmp_path: Path, collector_on: None
+) -> None:
+    (tmp_path / "bad.yaml").write_text("kind: Nope\n", encoding="utf-8")
+    with pytest.raises(SpecError):
+        compile_dir(tmp_path)
+    assert gc.isenabled()
