@@ -8,10 +8,10 @@ from datetime import date
 
 from reconciler.errors import UsageError
 from reconciler.insight.enrollments import PlannedEnrollment, planned_enrollments
-from reconciler.insight.overlap import Overlap, overlaps
 from reconciler.insight.preview import PlanPreview, plan_preview
 from reconciler.insight.programs import Programs
 from reconciler.model import DesiredState
+from reconciler.plan.overlap import Overlap, overlaps
 from reconciler.rules.assignment import Item, assignment_items, is_active
 from reconciler.rules.audience import Directory, MembershipReason, explain_membership
 from reconciler.rules.directory import User

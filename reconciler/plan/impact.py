@@ -20,7 +20,6 @@ from reconciler.plan.model import SAMPLE_SIZE, Change, Impact
 from reconciler.plan.normalize import normalize_spec
 from reconciler.providers import LiveResource
 from reconciler.rules.audience import AudienceError, Directory, resolve_all, resolve_audience
-from reconciler.rules.directory import User
 
 Item = tuple[str, str]  # ("plan", name) | ("object", name)
 _NO_ONE: frozenset[str] = frozenset()
@@ -40,18 +39,18 @@ def assess(
     changes: Sequence[Change],
     desired: DesiredState,
     live: Mapping[Address, LiveResource],
-    read_users: Callable[[], Iterable[User]],
+    directory: Callable[[], Directory],
 ) -> dict[Address, Impact]:
     """The impact of each change that writes something (no-ops have none).
 
-    ``read_users`` is only called when an assignment or audience changes: a plan
-    that touches neither never pays for the directory."""
+    ``directory`` is only called when an assignment or audience changes: a plan
+    that touches neither never pays for reading it."""
     writing = [change for change in changes if change.is_change]
     impacts: dict[Address, Impact] = {}
     if any(c.address.kind in ("Assignment", "Audience") for c in writing):
-        directory = Directory(read_users())
-        before = _reach_before(live, directory)
-        after = _reach_after(changes, desired, live, directory)
+        users = directory()
+        before = _reach_before(live, users)
+        after = _reach_after(changes, desired, live, users)
         impacts.update(_assignment_impacts(writing, before, after, live))
         impacts.update(_audience_impacts(writing, before, after))
     for change in writing:

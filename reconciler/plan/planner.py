@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Final
 
 from reconciler.model import (
@@ -27,12 +28,14 @@ from reconciler.model import (
     DesiredState,
     Location,
 )
+from reconciler.plan.advice import reach_warnings
 from reconciler.plan.diff import diff_essence
 from reconciler.plan.impact import assess
 from reconciler.plan.model import Change, FieldDiff, Plan, Problem, Reason
 from reconciler.plan.normalize import essence, matches_hash, normalize_spec
 from reconciler.plan.order import write_order
 from reconciler.providers import LiveResource, Provider
+from reconciler.rules.audience import Directory
 from reconciler.rules.directory import User
 
 if TYPE_CHECKING:  # the compiler facade imports every earlier stage; planning needs none
@@ -116,7 +119,8 @@ def plan_state(
     for address, gone in removed.items():
         changes[address] = _removal(gone, options, errors)
 
-    impacts = assess(tuple(changes.values()), desired, live, read_users)
+    directory = cache(lambda: Directory(read_users()))  # read once, and only if needed
+    impacts = assess(tuple(changes.values()), desired, live, directory)
     for address, impact in impacts.items():
         change = replace(changes[address], impact=impact)
         if impact.migrated and impact.in_progress > 0:
@@ -131,6 +135,10 @@ def plan_state(
                     _where(options.source_dir, change.location) or str(address),
                 ))
         changes[address] = change
+
+    if any(c.is_change and c.address.kind in ("Assignment", "Audience") for c in changes.values()):
+        where = {r.address: _where(options.source_dir, r.location) for r in desired.resources}
+        warnings += tuple(reach_warnings(tuple(changes.values()), desired, directory(), where))
 
     order = write_order(
         generations, changes, {address: resource.spec for address, resource in removed.items()}

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.insight.overlap import Overlap, overlaps
+from reconciler.plan.overlap import Overlap, overlaps
 from reconciler.rules.assignment import Item
-
-from .insight_kit import assignment, audience, directory, state_of, user
+from tests.insight.insight_kit import assignment, audience, directory, state_of, user
 
 PEOPLE = directory(
     user("E1", "nursing", language="es"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from reconciler.insight.programs import Programs
 from reconciler.model import DesiredState
 from reconciler.rules.assignment import Item, assignment_items, is_active
 from reconciler.rules.audience import Directory, resolve_all
@@ -27,22 +26,23 @@ class Overlap:
 
 def overlaps(state: DesiredState, directory: Directory) -> list[Overlap]:
     """Every item shared by two or more active assignments, by item."""
-    programs = Programs.of(state)
+    assignments = {r.name: r.spec for r in state.of_kind("Assignment")}
+    audiences = {r.name: r.spec for r in state.of_kind("Audience")}
     by_item: dict[Item, list[str]] = {}
-    for name, spec in programs.assignments.items():
+    for name, spec in sorted(assignments.items()):
         if is_active(spec):
             for item in dict.fromkeys(assignment_items(spec)):
                 by_item.setdefault(item, []).append(name)
     shared = {item: names for item, names in by_item.items() if len(names) > 1}
     if not shared:
         return []
-    members = resolve_all(programs.audiences, directory)
+    members = resolve_all(audiences, directory)
     found: list[Overlap] = []
     for item, names in sorted(shared.items()):
         reached = Counter(
             learner
             for name in names
-            for learner in members.get(str(programs.assignments[name].get("audience")), ())
+            for learner in members.get(str(assignments[name].get("audience")), ())
         )
         twice = sum(1 for count in reached.values() if count > 1)
         found.append(Overlap(item, tuple(sorted(names)), twice))
