@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import sys
@@ -19,7 +18,6 @@ from reconciler.insight.explain import Explanation
 from reconciler.insight.preview import PlanPreview, StepPreview
 from reconciler.insight.simulate import DayLoad, Simulation, Tally, last_day
 from reconciler.rules.directory import User
-from reconciler.rules.durations import DurationError, parse_date
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -27,19 +25,6 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 # -- shared by the commands ------------------------------------------------------------
 
 
-def day_argument(text: str) -> date:
-    """An argparse ``type``: a ``YYYY-MM-DD`` date."""
-    try:
-        return parse_date(text)
-    except DurationError as problem:
-        raise argparse.ArgumentTypeError(problem.message) from None
-
-
-def add_dir_and_target(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", nargs="?", default=".", metavar="DIR",
-                        help="the spec directory (default: .)")
-    parser.add_argument("--target", help="a target of learnops.yaml whose users are read "
-                        "(default: provider)")
 
 
 def compiled_or_report(spec_dir: str) -> Compiled | None:

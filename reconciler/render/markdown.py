@@ -8,8 +8,14 @@ lines as fit are kept and the rest counted. The result always fits ``limit``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Final, Literal
 
+import yaml
+
+from reconciler.insight.gantt import gantt
+from reconciler.model import JSON
 from reconciler.plan.model import ACTIONS, Change, FieldDiff, Plan, Problem
 from reconciler.render.common import (
     diff_mark,
@@ -25,10 +31,12 @@ LIMIT: Final = 65_000
 MAX_PROBLEMS: Final = 50  # more than this and the JSON plan is the place to read them
 
 
-def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
+def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | None = None) -> str:
+    """``schedule_start``: draw each changed certification plan's schedule (before and
+    after) for a learner enrolling that day; ``None`` leaves the charts out."""
     head = _head(plan)
     changes = [change for change in plan.changes if change.is_change]
-    full = head + "".join(_section(change) for change in changes)
+    full = head + "".join(_section(change, schedule_start) for change in changes)
     if len(full) <= limit:
         return full
     compact = [_bullet(change) for change in changes]
@@ -99,7 +107,7 @@ def _title(change: Change) -> str:
     )
 
 
-def _section(change: Change) -> str:
+def _section(change: Change, schedule_start: date | None) -> str:
     lines = ["<details>", f"<summary>{_title(change)}</summary>", ""]
     if change.location is not None:
         lines += [f"Defined at `{change.location}`.", ""]
@@ -107,13 +115,35 @@ def _section(change: Change) -> str:
         lines += ["| | field | before | after |", "| --- | --- | --- | --- |"]
         lines += [_diff_row(diff) for diff in change.diff]
         lines.append("")
-    elif change.action == "create":
-        lines += ["New resource.", ""]
+    elif change.action == "create" and change.after is not None:
+        lines += ["```yaml", _yaml(change.after).rstrip(), "```", ""]
     sample = change.impact.sample_added or change.impact.sample_removed
     if sample:
         lines += [_samples(change), ""]
+    if schedule_start is not None and change.address.kind == "CertificationPlan":
+        lines += _schedules(change, schedule_start)
     lines += ["</details>", ""]
     return "\n".join(lines) + "\n"
+
+
+def _yaml(spec: Mapping[str, JSON]) -> str:
+    return yaml.safe_dump(
+        dict(spec), sort_keys=False, allow_unicode=True, width=88, default_flow_style=None
+    )
+
+
+def _schedules(change: Change, start: date) -> list[str]:
+    """The plan's release schedule as mermaid gantt charts, before and after the change
+    (GitHub renders ``mermaid`` code blocks as diagrams)."""
+    sides = [("before", change.before), ("after", change.after)]
+    charts = [(side, spec) for side, spec in sides if spec is not None]
+    if change.action == "update" and change.before == change.after:
+        charts = charts[-1:]
+    lines = [f"Schedule for a learner enrolling on {start.isoformat()}:", ""]
+    for side, spec in charts:
+        title = f"{change.address.name} ({side})" if len(charts) > 1 else change.address.name
+        lines += ["```mermaid", gantt(spec, start, title).rstrip(), "```", ""]
+    return lines
 
 
 def _bullet(change: Change) -> str:

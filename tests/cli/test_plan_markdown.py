@@ -16,6 +16,7 @@ import pytest
 from plan_workspace import SPECS
 
 from reconciler.cli.main import main
+from tests.insight.gantt_syntax import parse_gantt
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "plan-specs.md"
 
@@ -27,13 +28,18 @@ def test_the_markdown_plan_of_specs_matches_its_golden_file(
     monkeypatch.chdir(tmp_path)  # the plan names the directory as typed: "specs"
     monkeypatch.setenv("NO_COLOR", "1")
 
-    assert main(["plan", "specs", "--output", "markdown", "--detailed-exitcode"]) == 2
+    assert main(["plan", "specs", "--output", "markdown", "--detailed-exitcode",
+                 "--schedule-start", "2027-01-04"]) == 2
     out = capsys.readouterr().out
 
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(out, encoding="utf-8")
     assert out == GOLDEN.read_text(encoding="utf-8")
     assert str(tmp_path) not in out and len(out) < 65_000
+    charts = [block.split("```")[0] for block in out.split("```mermaid\n")[1:]]
+    assert len(charts) == 3  # one per certification plan the specs create
+    for chart in charts:
+        assert parse_gantt(chart)  # mermaid's gantt grammar, every line
 
 
 def test_the_markdown_plan_is_the_same_on_a_second_fresh_sandbox(

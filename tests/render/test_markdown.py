@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from reconciler.model import Address
-from reconciler.plan.model import FieldDiff, Plan
+from reconciler.plan.model import Change, FieldDiff, Plan
 from reconciler.render.markdown import LIMIT, render_markdown
 
 from .sample import rich_plan
@@ -70,3 +71,40 @@ def test_a_huge_plan_is_cut_to_the_cap_and_counts_what_it_left_out() -> None:
 def test_a_small_plan_is_not_summarised() -> None:
     plan = rich_plan()
     assert render_markdown(plan) == render_markdown(plan, limit=10**6)
+
+
+def _schedule_change(before_offset: str, after_offset: str) -> Plan:
+    def spec(offset: str) -> dict[str, object]:
+        return {
+            "title": "Annual", "visibility": "released", "in_progress": "keep",
+            "notify": {"admins": [], "on": []},
+            "steps": [
+                {"name": "basics", "items": ["a"], "release": {"at": "enrollment"},
+                 "due": "14d", "required": True},
+                {"name": "quiz", "items": ["b"], "release": {"offset": offset},
+                 "required": True},
+            ],
+        }
+
+    change = Change(
+        Address("CertificationPlan", "annual"), "update", "spec changed",
+        before=spec(before_offset), after=spec(after_offset),
+        diff=(FieldDiff("change", "steps[1].release.offset", before_offset, after_offset),),
+        precondition_version=3,
+    )
+    return Plan(source_dir="specs", source_digest="sha256:" + "0" * 64,
+                target_provider="sandbox", state_version=1, changes=(change,),
+                order=((change.address,),))
+
+
+def test_a_changed_plan_shows_its_schedule_before_and_after_as_gantt_charts() -> None:
+    text = render_markdown(_schedule_change("7d", "10d"), schedule_start=date(2027, 1, 4))
+    assert "Schedule for a learner enrolling on 2027-01-04:" in text
+    before, after = text.split("```mermaid\n")[1:3]
+    assert "title annual (before)" in before and "title annual (after)" in after
+    assert ":milestone, s2, 2027-01-11, 0d" in before  # enrollment + 7d
+    assert ":milestone, s2, 2027-01-14, 0d" in after  # enrollment + 10d
+
+
+def test_without_a_schedule_start_no_chart_is_drawn() -> None:
+    assert "```mermaid" not in render_markdown(_schedule_change("7d", "10d"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
@@ -29,6 +28,7 @@ from reconciler.cli.apply_output import (
     result_to_json,
     summary_line,
 )
+from reconciler.cli.arguments import positive, seconds
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.errors import (
     LockHeldError,
@@ -47,7 +47,6 @@ from reconciler.providers.registry import open_provider
 from reconciler.render.text import render_text
 
 DEFAULT_PARALLELISM: Final = 10
-_SECONDS: Final = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)?$")
 
 
 def register(subparsers: Any) -> None:
@@ -57,7 +56,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--target", help="a target of learnops.yaml (default: provider)")
     parser.add_argument("--auto-approve", action="store_true",
                         help="apply without asking (CI); needed when not on a terminal")
-    parser.add_argument("--parallelism", type=int, default=DEFAULT_PARALLELISM, metavar="N",
+    parser.add_argument("--parallelism", type=positive, default=DEFAULT_PARALLELISM, metavar="N",
                         help=f"writes in flight at once (default: {DEFAULT_PARALLELISM})")
     parser.add_argument("--lock-timeout", type=seconds, default=60.0, metavar="DURATION",
                         help="how long to wait for another apply's lock (default: 60s)")
@@ -70,18 +69,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def seconds(text: str) -> float:
-    """``60s``, ``2m``, ``500ms`` or a bare number of seconds."""
-    match = _SECONDS.match(text.strip())
-    if match is None:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a duration such as 30s or 2m")
-    value = float(match.group(1))
-    return {"ms": value / 1000, "s": value, "m": value * 60, None: value}[match.group(2)]
-
 
 def run(args: argparse.Namespace) -> int:
-    if args.parallelism < 1:
-        raise UsageError(f"--parallelism must be at least 1, not {args.parallelism}")
     source = Path(args.source)
     if source.is_file():
         return _apply_saved(args, source)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from reconciler.cli.arguments import add_dir, add_target
 from reconciler.cli.insight_output import (
-    add_dir_and_target,
     audience_text,
     compiled_or_report,
     members_csv,
@@ -25,7 +25,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("name", metavar="NAME", help="the audience (inline ones are "
                         "named <assignment>-audience)")
-    add_dir_and_target(parser)
+    add_dir(parser)
+    add_target(parser)
     parser.add_argument("--output", choices=("text", "csv"), default="text",
                         help="text (default) or csv: every member with their attributes")
     parser.add_argument("--sample", type=int, default=10, metavar="N",

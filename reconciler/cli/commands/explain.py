@@ -7,10 +7,9 @@ import sys
 from datetime import date
 from typing import Any
 
+from reconciler.cli.arguments import add_dir, add_target, day
 from reconciler.cli.insight_output import (
-    add_dir_and_target,
     compiled_or_report,
-    day_argument,
     explain_text,
 )
 from reconciler.insight.explain import explain
@@ -26,8 +25,9 @@ def register(subparsers: Any) -> None:
                     "schedule, as if the specs were applied on --as-of.",
     )
     parser.add_argument("employee_id", metavar="EMPLOYEE_ID")
-    add_dir_and_target(parser)
-    parser.add_argument("--as-of", type=day_argument, default=None, metavar="DATE",
+    add_dir(parser)
+    add_target(parser)
+    parser.add_argument("--as-of", type=day, default=None, metavar="DATE",
                         help="the day the specs are applied (default: today)")
     parser.set_defaults(handler=run)
 

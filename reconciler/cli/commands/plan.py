@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, assert_never
 
 from reconciler.cli import console
+from reconciler.cli.arguments import day
 from reconciler.errors import SpecError
 from reconciler.plan.facade import plan_directory
 from reconciler.plan.model import Plan
@@ -36,6 +38,9 @@ def register(subparsers: Any) -> None:
                         help="text for a terminal, markdown for a PR comment, json for tools")
     parser.add_argument("--detailed-exitcode", action="store_true",
                         help="exit 2 when there are changes (0: none, 1: error)")
+    parser.add_argument("--schedule-start", type=day, default=None, metavar="DATE",
+                        help="markdown: chart changed plans' schedules for a learner "
+                             "enrolling on DATE (default: today)")
     parser.add_argument("--allow-delete", action="store_true",
                         help="allow deleting resources removed with on_remove: delete")
     parser.add_argument("--allow-disruptive", action="store_true",
@@ -54,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except SpecError as problem:
         return _report_spec_error(problem, args.dir)
-    sys.stdout.write(render(plan, args.output))
+    sys.stdout.write(render(plan, args.output, args.schedule_start or date.today()))
     if args.out is not None:
         if plan.errors:
             console.error(f"the plan has errors: not saved to {args.out}")
@@ -66,12 +71,12 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(plan, detailed=args.detailed_exitcode)
 
 
-def render(plan: Plan, output: Output) -> str:
+def render(plan: Plan, output: Output, schedule_start: date) -> str:
     match output:
         case "text":
             return render_text(plan, colour=console.colour_enabled(sys.stdout))
         case "markdown":
-            return render_markdown(plan)
+            return render_markdown(plan, schedule_start=schedule_start)
         case "json":
             return render_json(plan)
         case _:

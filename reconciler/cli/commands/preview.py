@@ -7,7 +7,8 @@ import sys
 from datetime import date
 from typing import Any
 
-from reconciler.cli.insight_output import compiled_or_report, day_argument, preview_text
+from reconciler.cli.arguments import day
+from reconciler.cli.insight_output import compiled_or_report, preview_text
 from reconciler.insight.gantt import plan_gantt
 from reconciler.insight.preview import preview
 
@@ -22,7 +23,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("plan", metavar="PLAN_NAME")
     parser.add_argument("dir", nargs="?", default=".", metavar="DIR",
                         help="the spec directory (default: .)")
-    parser.add_argument("--start", type=day_argument, default=None, metavar="DATE",
+    parser.add_argument("--start", type=day, default=None, metavar="DATE",
                         help="the enrollment day (default: today)")
     parser.add_argument("--format", choices=("text", "mermaid"), default="text",
                         help="text (default) or a mermaid gantt chart")

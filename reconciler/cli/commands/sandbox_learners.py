@@ -10,8 +10,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from reconciler.cli.arguments import day
 from reconciler.cli.commands import sandbox_text as text
-from reconciler.cli.commands.sandbox_platform import CLI_ACTOR, add_db_option, day, open_platform
+from reconciler.cli.commands.sandbox_platform import CLI_ACTOR, add_db_option, open_platform
 from reconciler.errors import UsageError
 
 

@@ -11,7 +11,6 @@ import argparse
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
@@ -19,7 +18,6 @@ from typing import Any, Final
 from reconciler.errors import ConfigError, UsageError
 from reconciler.load import read_yaml
 from reconciler.providers.registry import ProviderRegistry
-from reconciler.rules.durations import DurationError, parse_date
 
 DEFAULT_DB: Final = Path(".learnops/sandbox.db")
 PROJECT_FILE: Final = Path("learnops.yaml")
@@ -34,13 +32,6 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
              f" else {DEFAULT_DB})",
     )
 
-
-def day(text: str) -> date:
-    """An argparse ``type``: a bad date becomes the parser's one-line usage error."""
-    try:
-        return parse_date(text)
-    except DurationError as problem:
-        raise argparse.ArgumentTypeError(problem.message) from None
 
 
 def database(given: Path | None) -> Path:

@@ -7,24 +7,13 @@ import sys
 from datetime import date
 from typing import Any
 
+from reconciler.cli.arguments import add_dir, add_target, day, positive
 from reconciler.cli.insight_output import (
-    add_dir_and_target,
     compiled_or_report,
-    day_argument,
     simulation_text,
 )
 from reconciler.insight.programs import read_directory
 from reconciler.insight.simulate import simulate
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -34,12 +23,13 @@ def register(subparsers: Any) -> None:
         description="Per day: the step releases, due dates and notifications applying the "
                     "current specs would cause (sandbox semantics; nothing is written).",
     )
-    add_dir_and_target(parser)
-    parser.add_argument("--days", type=_positive, default=90, metavar="N",
+    add_dir(parser)
+    add_target(parser)
+    parser.add_argument("--days", type=positive, default=90, metavar="N",
                         help="how many days to simulate (default: 90)")
-    parser.add_argument("--start", type=day_argument, default=None, metavar="DATE",
+    parser.add_argument("--start", type=day, default=None, metavar="DATE",
                         help="the day the specs are applied (default: today)")
-    parser.add_argument("--top", type=_positive, default=10, metavar="N",
+    parser.add_argument("--top", type=positive, default=10, metavar="N",
                         help="how many of the busiest days to show (default: 10)")
     parser.set_defaults(handler=run)
 

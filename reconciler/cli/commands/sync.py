@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -28,6 +27,7 @@ from types import FrameType
 from typing import Any, Final
 
 from reconciler.cli import console
+from reconciler.cli.arguments import positive, seconds
 from reconciler.errors import UsageError
 from reconciler.sync.cycle import SyncOptions
 from reconciler.sync.loop import SyncLoop
@@ -35,8 +35,6 @@ from reconciler.sync.service import ServiceConfig, SyncService
 from reconciler.sync.status import CycleReport
 
 DEFAULT_SECRET_ENV: Final = "LEARNOPS_WEBHOOK_SECRET"
-_DURATION: Final = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
-_UNIT_SECONDS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 
 def register(subparsers: Any) -> None:
@@ -51,7 +49,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--workdir", type=Path, metavar="DIR",
                         help="the working copy the sync owns (default: .learnops/sync/...)")
     parser.add_argument("--target", help="a target of learnops.yaml (default: provider)")
-    parser.add_argument("--interval", type=duration, default=60.0, metavar="DURATION",
+    parser.add_argument("--interval", type=seconds, default=60.0, metavar="DURATION",
                         help="time between cycles, e.g. 30s, 5m (default: 60s)")
     parser.add_argument("--once", action="store_true", help="run one cycle and exit")
     parser.add_argument("--auto-apply", action="store_true",
@@ -62,9 +60,9 @@ def register(subparsers: Any) -> None:
                         help="let removals through (inactivate, delete); else held")
     parser.add_argument("--allow-disruptive", action="store_true",
                         help="allow moving learners in progress (in_progress: migrate)")
-    parser.add_argument("--parallelism", type=int, default=10, metavar="N",
+    parser.add_argument("--parallelism", type=positive, default=10, metavar="N",
                         help="writes in flight at once (default: 10)")
-    parser.add_argument("--lock-timeout", type=duration, default=60.0, metavar="DURATION",
+    parser.add_argument("--lock-timeout", type=seconds, default=60.0, metavar="DURATION",
                         help="how long to wait for another apply's lock (default: 60s)")
     parser.add_argument("--listen", metavar="HOST:PORT",
                         help="serve /healthz, /status, /metrics and /webhook")
@@ -79,17 +77,10 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def duration(text: str) -> float:
-    """``60s``, ``5m``, ``1h``, ``500ms`` or a bare number of seconds."""
-    match = _DURATION.match(text.strip())
-    if match is None or float(match.group(1)) <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a duration such as 30s or 5m")
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
 
 def run(args: argparse.Namespace) -> int:
-    if args.parallelism < 1:
-        raise UsageError(f"--parallelism must be at least 1, not {args.parallelism}")
+    if args.interval <= 0:
+        raise UsageError("--interval must be longer than 0s")
     secret = os.environ.get(args.webhook_secret_env, "")
     if args.listen and not secret:
         console.warning(f"{args.webhook_secret_env} is not set: /webhook refuses every request")
