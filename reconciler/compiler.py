@@ -41,11 +41,16 @@ def _compile(spec_dir: Path) -> Compiled:
     validated = validate_specs(load_dir(spec_dir))
     if has_errors(validated.diagnostics):
         errors = sum(1 for diagnostic in validated.diagnostics if diagnostic.is_error)
-        raise SpecError(f"{errors} error{'s' * (errors != 1)} in {spec_dir}", validated.diagnostics)
+        raise SpecError(
+            f"{errors} error{'s' * (errors != 1)} in {spec_dir}: nothing was done",
+            validated.diagnostics, spec_dir=str(spec_dir),
+        )
     state = resolve(validated)
     try:
         graph = ProgramGraph.build(state)
     except SpecError as cycle:
-        raise SpecError(cycle.message, (*cycle.diagnostics, *validated.warnings)) from None
+        raise SpecError(
+            cycle.message, (*cycle.diagnostics, *validated.warnings), spec_dir=str(spec_dir)
+        ) from None
     return Compiled(state=state, graph=graph, warnings=validated.warnings, files=validated.files)
 

@@ -8,6 +8,11 @@ seconds) or permanent.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # diagnostics.py imports nothing of ours: no cycle at run time
+    from reconciler.diagnostics import Diagnostic
+
 
 class ReconcilerError(Exception):
     """Base of every error learnops reports to a user."""
@@ -30,13 +35,22 @@ class UsageError(ReconcilerError):
 
 
 class SpecError(ReconcilerError):
-    """The spec directory does not compile; ``diagnostics`` holds every problem."""
+    """The spec directory does not compile; ``diagnostics`` holds every problem, with
+    places relative to ``spec_dir`` (the directory as the user named it)."""
 
     code = "LO002"
 
-    def __init__(self, message: str, diagnostics: tuple[object, ...] = ()) -> None:
+    def __init__(
+        self, message: str, diagnostics: tuple[Diagnostic, ...] = (), *, spec_dir: str = ""
+    ) -> None:
         super().__init__(message)
         self.diagnostics = diagnostics
+        self.spec_dir = spec_dir
+
+    def report(self) -> list[str]:
+        """One line per problem, ``path:line:col: error[CODE]: message``."""
+        base = "" if self.spec_dir in ("", ".") else self.spec_dir
+        return [diagnostic.format(base) for diagnostic in self.diagnostics] or [self.message]
 
 
 class ConfigError(ReconcilerError):

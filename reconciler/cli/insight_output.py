@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
-from pathlib import Path
 
-from reconciler.cli.commands.validate import diagnostics_of, display_base
-from reconciler.compiler import Compiled, compile_dir
-from reconciler.errors import SpecError
 from reconciler.insight.audience_report import AudienceReport, ValueCount
 from reconciler.insight.explain import Explanation
 from reconciler.insight.preview import PlanPreview, StepPreview
@@ -26,16 +21,6 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 
 
 
-
-def compiled_or_report(spec_dir: str) -> Compiled | None:
-    """The compiled specs, or None after printing every diagnostic to stderr."""
-    try:
-        return compile_dir(Path(spec_dir))
-    except SpecError as failed:
-        base = display_base(spec_dir)
-        for diagnostic in diagnostics_of(failed):
-            print(diagnostic.format(base), file=sys.stderr)
-        return None
 
 
 def weekday(day: date) -> str:

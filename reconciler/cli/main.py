@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from reconciler import __version__
 from reconciler.cli import console
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, SpecError
 
 # Each names a module of reconciler.cli.commands exposing register(subparsers).
 COMMANDS: tuple[str, ...] = (
@@ -57,6 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
         return code
+    except SpecError as failed:  # every problem, each at its place
+        if args.debug:
+            raise
+        for line in failed.report():
+            print(line, file=sys.stderr)
+        if failed.diagnostics:
+            console.error(failed.message)
+        return 1
     except ReconcilerError as problem:
         if args.debug:
             raise

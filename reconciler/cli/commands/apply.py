@@ -34,7 +34,6 @@ from reconciler.errors import (
     LockHeldError,
     PlanFileError,
     PlanRefusedError,
-    SpecError,
     StalePlanError,
     UsageError,
 )
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
-    compiled = _compile(spec_dir, str(args.source))
+    compiled = compile_dir(spec_dir)
     provider = open_provider(compiled.state.project, args.target)
     stop = StopSignal()
     try:
@@ -119,7 +118,7 @@ def _apply_saved(args: argparse.Namespace, plan_file: Path) -> int:
             "there from here: apply it from the folder it was planned in",
             where=str(plan_file),
         )
-    compiled = _compile(Path(plan.source_dir), plan.source_dir)
+    compiled = compile_dir(Path(plan.source_dir))
     if compiled.state.digest != plan.source_digest:
         raise StalePlanError(
             f"the plan is stale: the specs in {plan.source_dir} changed since it was made "
@@ -156,16 +155,6 @@ def _apply_saved(args: argparse.Namespace, plan_file: Path) -> int:
 
 # -- the parts ---------------------------------------------------------------------------
 
-
-def _compile(spec_dir: Path, shown_as: str) -> Compiled:
-    try:
-        return compile_dir(spec_dir)
-    except SpecError as problem:
-        for diagnostic in problem.diagnostics:
-            format_ = getattr(diagnostic, "format", None)
-            if callable(format_):
-                print(format_(shown_as), file=sys.stderr)
-        raise
 
 
 def _read_plan(plan_file: Path) -> Plan:

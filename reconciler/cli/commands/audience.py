@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from reconciler.cli.arguments import add_dir, add_target
 from reconciler.cli.insight_output import (
     audience_text,
-    compiled_or_report,
     members_csv,
 )
+from reconciler.compiler import compile_dir
 from reconciler.insight.audience_report import audience_report
 from reconciler.insight.programs import read_directory
 
@@ -35,9 +36,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    compiled = compiled_or_report(args.dir)
-    if compiled is None:
-        return 1
+    compiled = compile_dir(Path(args.dir))
     directory = read_directory(compiled.state.project, args.target)
     report = audience_report(args.name, compiled.state, directory, sample=args.sample)
     if args.output == "csv":

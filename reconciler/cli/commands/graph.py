@@ -7,9 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reconciler.cli.commands.validate import diagnostics_of, display_base
 from reconciler.compiler import compile_dir
-from reconciler.errors import SpecError
 from reconciler.graph import to_dot, to_json, to_mermaid
 
 
@@ -32,13 +30,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        compiled = compile_dir(Path(args.dir))
-    except SpecError as failed:
-        base = display_base(args.dir)
-        for diagnostic in diagnostics_of(failed):
-            print(diagnostic.format(base), file=sys.stderr)
-        return 1
+    compiled = compile_dir(Path(args.dir))
     match args.format:
         case "mermaid":
             text = to_mermaid(compiled.graph)

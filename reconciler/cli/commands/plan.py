@@ -16,7 +16,6 @@ from typing import Any, Literal, assert_never
 
 from reconciler.cli import console
 from reconciler.cli.arguments import day
-from reconciler.errors import SpecError
 from reconciler.plan.facade import plan_directory
 from reconciler.plan.model import Plan
 from reconciler.render.json import render_json
@@ -49,16 +48,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        plan = plan_directory(
-            Path(args.dir),
-            target=args.target,
-            allow_delete=args.allow_delete,
-            allow_disruptive=args.allow_disruptive,
-            source_dir=args.dir,
-        )
-    except SpecError as problem:
-        return _report_spec_error(problem, args.dir)
+    plan = plan_directory(
+        Path(args.dir),
+        target=args.target,
+        allow_delete=args.allow_delete,
+        allow_disruptive=args.allow_disruptive,
+        source_dir=args.dir,
+    )
     sys.stdout.write(render(plan, args.output, args.schedule_start or date.today()))
     if args.out is not None:
         if plan.errors:
@@ -88,14 +84,3 @@ def exit_code(plan: Plan, *, detailed: bool) -> int:
         return 1
     return 2 if detailed and plan.has_changes else 0
 
-
-def _report_spec_error(problem: SpecError, spec_dir: str) -> int:
-    shown = 0
-    for diagnostic in problem.diagnostics:
-        format_ = getattr(diagnostic, "format", None)
-        if callable(format_):
-            print(format_(spec_dir), file=sys.stderr)
-            shown += 1
-    if not shown:
-        console.error(str(problem))
-    return 1

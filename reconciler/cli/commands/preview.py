@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from reconciler.cli.arguments import day
-from reconciler.cli.insight_output import compiled_or_report, preview_text
+from reconciler.cli.insight_output import preview_text
+from reconciler.compiler import compile_dir
 from reconciler.insight.gantt import plan_gantt
 from reconciler.insight.preview import preview
 
@@ -31,9 +33,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    compiled = compiled_or_report(args.dir)
-    if compiled is None:
-        return 1
+    compiled = compile_dir(Path(args.dir))
     start = args.start or date.today()
     if args.format == "mermaid":
         sys.stdout.write(plan_gantt(args.plan, compiled.state, start))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from reconciler.cli.arguments import add_dir, add_target, day, positive
 from reconciler.cli.insight_output import (
-    compiled_or_report,
     simulation_text,
 )
+from reconciler.compiler import compile_dir
 from reconciler.insight.programs import read_directory
 from reconciler.insight.simulate import simulate
 
@@ -35,9 +36,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    compiled = compiled_or_report(args.dir)
-    if compiled is None:
-        return 1
+    compiled = compile_dir(Path(args.dir))
     directory = read_directory(compiled.state.project, args.target)
     simulation = simulate(compiled.state, directory, args.start or date.today(), args.days)
     sys.stdout.write(simulation_text(simulation, args.top))
