@@ -12,21 +12,21 @@ from reconciler import __version__
 from reconciler.cli import console
 from reconciler.errors import ReconcilerError, SpecError
 
-# Each names a module of reconciler.cli.commands exposing register(subparsers).
-COMMANDS: tuple[str, ...] = (
-    "validate",
-    "graph",
-    "sandbox",
-    "plan",
-    "export",
-    "apply",
-    "force_unlock",
-    "audience",
-    "explain",
-    "preview",
-    "simulate",
-    "sync",
-)
+# Command name -> module of reconciler.cli.commands exposing register(subparsers).
+COMMANDS: dict[str, str] = {
+    "validate": "validate",
+    "graph": "graph",
+    "sandbox": "sandbox",
+    "plan": "plan",
+    "export": "export",
+    "apply": "apply",
+    "force-unlock": "force_unlock",
+    "audience": "audience",
+    "explain": "explain",
+    "preview": "preview",
+    "simulate": "simulate",
+    "sync": "sync",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,19 +37,25 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(1)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser for ``argv``: only the command it names is imported (a CI job running
+    ``validate`` should not pay for the HTTP server's imports); all of them for help or
+    a mistyped command."""
     parser = _Parser(prog="learnops", description="Learning programs as code.")
     parser.add_argument("--version", action="version", version=f"learnops {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for name in COMMANDS:
-        importlib.import_module(f"reconciler.cli.commands.{name}").register(subparsers)
+    named = next((token for token in argv if not token.startswith("-")), None)
+    for name, module in COMMANDS.items():
+        if named not in COMMANDS or name == named:
+            importlib.import_module(f"reconciler.cli.commands.{module}").register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:

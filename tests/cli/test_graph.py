@@ -14,12 +14,6 @@ from reconciler.cli.main import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _only_compiler_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    # main() as users run it, minus the other commands: their own tests cover them.
-    monkeypatch.setattr("reconciler.cli.main.COMMANDS", ("validate", "graph"))
-
-
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(args)
     captured = capsys.readouterr()

@@ -19,12 +19,6 @@ INVALID = ROOT / "tests" / "fixtures" / "invalid"
 CASES = sorted(path.name for path in INVALID.iterdir() if path.is_dir())
 
 
-@pytest.fixture(autouse=True)
-def _only_compiler_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    # main() as users run it, minus the other commands: their own tests cover them.
-    monkeypatch.setattr("reconciler.cli.main.COMMANDS", ("validate", "graph"))
-
-
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(args)
     captured = capsys.readouterr()
