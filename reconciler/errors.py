@@ -144,7 +144,7 @@ class PlanFileError(ReconcilerError):
 
 class GitError(ReconcilerError):
     """The git command line failed (fetching or checking out a spec repository);
-    the message carries git's own last line of stderr."""
+    the message carries the first fatal or error line git printed."""
 
     code = "LO800"
 

@@ -297,7 +297,7 @@ class _Run:
             except TemporaryError as problem:
                 delay = self._retry_delay(attempt, started, problem)
                 if delay is None:
-                    return self._failed(change, problem, f" (gave up after {attempt} attempts)")
+                    return self._outcome_unknown(change, request, problem, attempt)
                 self.emit(
                     ChangeRetrying(change.address, change.action, attempt, delay, str(problem))
                 )
@@ -320,6 +320,17 @@ class _Run:
         if time.monotonic() - started + delay > self.retry.deadline:
             return None
         return delay
+
+    def _outcome_unknown(
+        self, change: Change, request: WriteRequest, problem: TemporaryError, attempts: int
+    ) -> Outcome:
+        """Retries ran out on answers that never said whether the write happened (a
+        503 or a reset may come after the commit): the platform itself tells."""
+        if self._landed(request, time.monotonic()):  # the read gets its own retry bound
+            return self._done(AppliedChange(change.address, change.action, recovered=True))
+        return self._failed(
+            change, problem, f" (gave up after {attempts} attempts; outcome unknown: re-run apply)"
+        )
 
     def _landed(self, request: WriteRequest, started: float) -> bool:
         """Does the platform already hold what ``request`` would have written?"""

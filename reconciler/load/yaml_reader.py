@@ -369,7 +369,8 @@ def _syntax_error(problem: yaml.MarkedYAMLError, text: str, file: str) -> Diagno
     col = mark.column + 1 if mark else 1
     message = problem.problem or "invalid YAML"
     if "maximum nesting depth" in message:  # libyaml >= 0.2.5 stops at 1000 levels itself
-        return error("LO310", f"nested more than {MAX_DEPTH} levels deep", Location(file, line, col))
+        where = Location(file, line, col)
+        return error("LO310", f"nested more than {MAX_DEPTH} levels deep", where)
     if problem.context and problem.context not in message:
         message = f"{message} ({problem.context})"
     if mark is not None and _char_at(text, mark.line, mark.column) == "\t":

@@ -5,6 +5,10 @@ plan shows. Each kind goes to one multi-document file named after its collection
 (``assignments.yaml``...), headed by a ``yaml-language-server`` schema line for
 editors. Resources learnops does not manage carry ``learnops.io/adopt: "true"``,
 so planning the export against the same platform shows adopts and nothing else.
+
+The schema line names the schema by its published ``$id`` URL, not by a relative
+path as the files of ``specs/`` do: an export lives in another repository, where
+``../schema/`` does not exist.
 """
 
 from __future__ import annotations
@@ -29,13 +33,15 @@ from reconciler.model import (
     KIND_OF_COLLECTION,
     KINDS,
     MANAGED_BY,
+    Address,
     ProjectConfig,
     ProviderConfig,
 )
 from reconciler.plan.normalize import normalize_spec
 from reconciler.providers import LiveResource
 from reconciler.providers.registry import open_provider
-from reconciler.schemas import load_schema, schema_dir
+from reconciler.schemas import load_schema
+from reconciler.validate.references import spec_references
 from reconciler.validate.schema import check_project
 
 _SCHEMA_FILES: Final[Mapping[str, str]] = {
@@ -52,6 +58,27 @@ class ExportedFile:
     kind: str
     resources: int
     to_adopt: int
+
+
+@dataclass(frozen=True)
+class OutsideReference:
+    """An exported resource naming one that is not in the export (a kind left out
+    with ``--kinds``, or a name the platform itself lacks): the export will not
+    validate until the target is added."""
+
+    source: Address
+    target: Address
+
+
+@dataclass(frozen=True)
+class Export:
+    """What ``learnops export`` wrote. ``project_kept``: ``learnops.yaml`` was already
+    in the folder and is left as it was (so it may name another platform)."""
+
+    files: tuple[ExportedFile, ...]
+    project_file: Path
+    project_kept: bool
+    outside: tuple[OutsideReference, ...]
 
 
 def parse_kinds(names: Sequence[str] | None) -> tuple[str, ...]:
@@ -139,9 +166,9 @@ def _remove(value: JSON, path: tuple[str | int, ...]) -> bool:
     return False
 
 
-def kind_file_text(kind: str, resources: Iterable[LiveResource], outdir: Path | None = None) -> str:
+def kind_file_text(kind: str, resources: Iterable[LiveResource]) -> str:
     documents = [spec_document(r) for r in sorted(resources, key=lambda r: r.address.name)]
-    header = f"# yaml-language-server: $schema={schema_ref(_SCHEMA_FILES[kind], outdir)}\n"
+    header = f"# yaml-language-server: $schema={schema_ref(_SCHEMA_FILES[kind])}\n"
     return header + yaml.safe_dump_all(
         documents, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100,
         explicit_start=True,
@@ -154,7 +181,7 @@ def write_export(
     kinds: Sequence[str],
     project: ProjectConfig,
     target: str | None,
-) -> list[ExportedFile]:
+) -> Export:
     """Writes one file per kind that has resources, plus ``learnops.yaml`` when
     ``outdir`` has none, pointing at the same platform (so plan finds it)."""
     outdir.mkdir(parents=True, exist_ok=True)
@@ -168,30 +195,44 @@ def write_export(
         if not found:
             continue
         path = outdir / f"{COLLECTIONS[kind]}.yaml"
-        path.write_text(kind_file_text(kind, found, outdir), encoding="utf-8")
+        path.write_text(kind_file_text(kind, found), encoding="utf-8")
         adopt = sum(1 for r in found if needs_adopting(r))
         written.append(ExportedFile(path, kind, len(found), adopt))
     project_file = outdir / PROJECT_FILE
-    if not project_file.exists():
+    kept = project_file.exists()
+    if not kept:
         project_file.write_text(project_file_text(project, target, outdir), encoding="utf-8")
-    return written
+    exported = [r for kind in kinds for r in by_kind[kind]]
+    return Export(tuple(written), project_file, kept, outside_references(exported))
+
+
+def outside_references(exported: Sequence[LiveResource]) -> tuple[OutsideReference, ...]:
+    """References from ``exported`` to resources that are not among them, in file order."""
+    names = {resource.address for resource in exported}
+    found: list[OutsideReference] = []
+    for resource in sorted(exported, key=lambda r: r.address):
+        targets = {ref.target for ref in spec_references(resource.address.kind, resource.spec)}
+        found += [OutsideReference(resource.address, t) for t in sorted(targets - names)]
+    return tuple(found)
 
 
 def project_file_text(
     project: ProjectConfig, target: str | None, outdir: Path | None = None
 ) -> str:
     """``learnops.yaml`` for an export: the exported-from platform as its provider.
-    Relative paths that exist under the source project become absolute, because the
-    export usually lives in another folder."""
+    Relative paths that exist under the source project are re-based onto ``outdir``
+    (still relative, so the file means the same on another machine with the same
+    layout); absolute only when no relative path leads there (another drive)."""
     body: dict[str, JSON] = {
         "project": project.project,
-        "provider": _provider_body(project.target(target), project.root),
+        "provider": _provider_body(project.target(target), project.root, outdir),
     }
     if project.targets:
         body["targets"] = {
-            name: _provider_body(config, project.root) for name, config in project.targets.items()
+            name: _provider_body(config, project.root, outdir)
+            for name, config in project.targets.items()
         }
-    header = f"# yaml-language-server: $schema={schema_ref('project.schema.json', outdir)}\n"
+    header = f"# yaml-language-server: $schema={schema_ref('project.schema.json')}\n"
     return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
 
 
@@ -214,23 +255,28 @@ def read_project(root: Path) -> ProjectConfig:
     raise ConfigError(f"{PROJECT_FILE} is not valid: {first} (see 'learnops validate')")
 
 
-def _provider_body(config: ProviderConfig, root: Path) -> dict[str, JSON]:
+def _provider_body(config: ProviderConfig, root: Path, outdir: Path | None) -> dict[str, JSON]:
     options: dict[str, JSON] = {}
     for key, value in config.options.items():
         if isinstance(value, str) and "://" not in value and not Path(value).is_absolute():
             candidate = root / value
             if candidate.exists():
-                value = str(candidate.resolve())
+                value = _path_from(outdir, candidate.resolve())
         options[key] = value
     return {"type": config.type, **options}
 
 
-def schema_ref(file_name: str, outdir: Path | None) -> str:
-    """How a written file names its schema: a relative path when it is written inside
-    the tree holding ``schema/`` (as the files of specs/ do), else the schema's ``$id``."""
-    folder = schema_dir().resolve()
-    if outdir is not None and outdir.resolve().is_relative_to(folder.parent):
-        return Path(os.path.relpath(folder / file_name, outdir.resolve())).as_posix()
+def _path_from(outdir: Path | None, path: Path) -> str:
+    if outdir is None:
+        return str(path)
+    try:
+        return Path(os.path.relpath(path, outdir.resolve())).as_posix()
+    except ValueError:  # no relative path between two Windows drives
+        return str(path)
+
+
+def schema_ref(file_name: str) -> str:
+    """How a written file names its schema: by the ``$id`` the schema declares."""
     schema_id = load_schema(file_name).get("$id")
     return schema_id if isinstance(schema_id, str) else file_name
 
@@ -268,7 +314,7 @@ def _without_nulls(value: JSON) -> JSON:
 
 def export_platform(
     spec_dir: Path, outdir: Path, *, target: str | None = None, kinds: Sequence[str] = KINDS
-) -> list[ExportedFile]:
+) -> Export:
     """The facade of ``learnops export``: read the platform ``spec_dir``'s project
     names for ``target`` and write its resources of ``kinds`` under ``outdir``."""
     project = read_project(spec_dir)

@@ -42,6 +42,7 @@ def _plan(
             allow_delete=allow_delete,
             allow_disruptive=allow_disruptive,
             source_dir=str(spec_dir) if source_dir is None else source_dir,
+            target=target,
         )
     finally:
         provider.close()

@@ -1,10 +1,14 @@
 """What a plan does to learners, per change.
 
-Assignments: who gains or loses an item. A learner counts as *added* by an
-assignment only if, before the plan, no active assignment gave them that item
-(overlapping assignments never enrol anyone twice), and as *removed* only if,
-after the plan, no active assignment still gives it; when two changed assignments
-reach the same learner for the same item, the first (by address) gets the credit.
+Assignments: who gains or loses which item, and who enters or leaves the
+assignment's reach. A learner *gains* an item through an assignment only if, before
+the plan, no active assignment gave it to them (overlapping assignments never enrol
+anyone twice), and *loses* it only if, after the plan, no active assignment still
+gives it; when two changed assignments give the same learner the same item, the
+first (by address) gets the credit. ``learners_added``/``learners_removed`` count
+people, each once per plan (credited to the first changed assignment that gives or
+takes something from them), so summing them over a plan counts distinct people;
+the samples show some of the people who gain (or lose) an item through the change.
 Audiences: who joins or leaves the audience. Plans: enrolled and in-progress
 learners from the live status, and whether the change makes a new version
 (``in_progress: keep``) or moves learners in progress (``migrate``).
@@ -145,35 +149,69 @@ def _assignment_impacts(
     live: Mapping[Address, LiveResource],
 ) -> dict[Address, Impact]:
     impacts: dict[Address, Impact] = {}
-    claimed_added: dict[Item, set[str]] = {}
-    claimed_removed: dict[Item, set[str]] = {}
+    gains = _Credit()
+    losses = _Credit()
     for change in sorted(writing, key=lambda c: c.address):
         if change.address.kind != "Assignment":
             continue
         name = change.address.name
-        added: set[str] = set()
-        for item in after.items.get(name, ()):
-            gained = after.members[name] - before.by_item.get(item, _NO_ONE)
-            fresh = gained - claimed_added.setdefault(item, set())
-            claimed_added[item].update(fresh)
-            added.update(fresh)
-        removed: set[str] = set()
-        for item in before.items.get(name, ()):
-            lost = before.members[name] - after.by_item.get(item, _NO_ONE)
-            fresh = lost - claimed_removed.setdefault(item, set())
-            claimed_removed[item].update(fresh)
-            removed.update(fresh)
+        reached_before = before.members.get(name, _NO_ONE)
+        reached_after = after.members.get(name, _NO_ONE)
+        gained = {
+            item: gains.claim(item, reached_after - before.by_item.get(item, _NO_ONE))
+            for item in after.items.get(name, ())
+        }
+        lost = {
+            item: losses.claim(item, reached_before - after.by_item.get(item, _NO_ONE))
+            for item in before.items.get(name, ())
+        }
+        gainers, losers = _everyone(gained), _everyone(lost)
         resource = live.get(change.address)
         status = resource.status if resource else {}
         impacts[change.address] = Impact(
-            learners_added=len(added),
-            learners_removed=len(removed),
+            learners_added=len(gains.people(gainers)),
+            learners_removed=len(losses.people(losers)),
             in_progress=_count(status, "in_progress"),
             enrolled=_count(status, "enrolled"),
-            sample_added=_sample(added),
-            sample_removed=_sample(removed),
+            sample_added=_sample(gainers),
+            sample_removed=_sample(losers),
+            learners=_count(status, "learners"),
+            newly_reached=len(reached_after - reached_before),
+            no_longer_reached=len(reached_before - reached_after),
+            items_gained=_per_item(gained),
+            items_lost=_per_item(lost),
         )
     return impacts
+
+
+class _Credit:
+    """Who already got the credit for a gain (or a loss), per item and per person:
+    each is told once, by the first changed assignment (by address)."""
+
+    def __init__(self) -> None:
+        self._by_item: dict[Item, set[str]] = {}
+        self._people: set[str] = set()
+
+    def claim(self, item: Item, learners: frozenset[str]) -> frozenset[str]:
+        """``learners`` minus those an earlier assignment already gave (or took) ``item``."""
+        claimed = self._by_item.setdefault(item, set())
+        fresh = learners - claimed
+        claimed.update(fresh)
+        return fresh
+
+    def people(self, learners: frozenset[str]) -> frozenset[str]:
+        """``learners`` minus those an earlier assignment already counted."""
+        fresh = learners - self._people
+        self._people.update(fresh)
+        return fresh
+
+
+def _everyone(per_item: Mapping[Item, frozenset[str]]) -> frozenset[str]:
+    return frozenset().union(*per_item.values())
+
+
+def _per_item(per_item: Mapping[Item, frozenset[str]]) -> tuple[tuple[str, int], ...]:
+    return tuple((name, len(ids)) for (_, name), ids in per_item.items() if ids)
 
 
 def _audience_impacts(
@@ -191,6 +229,8 @@ def _audience_impacts(
             learners_removed=len(old - new),
             sample_added=_sample(new - old),
             sample_removed=_sample(old - new),
+            newly_reached=len(new - old),
+            no_longer_reached=len(old - new),
         )
     return impacts
 
@@ -199,13 +239,15 @@ def _status_impact(change: Change, resource: LiveResource | None) -> Impact:
     status = resource.status if resource else {}
     enrolled = _count(status, "enrolled")
     in_progress = _count(status, "in_progress")
+    learners = _count(status, "learners")
     if change.address.kind != "CertificationPlan" or change.action not in ("update", "adopt"):
-        return Impact(enrolled=enrolled, in_progress=in_progress)
+        return Impact(enrolled=enrolled, in_progress=in_progress, learners=learners)
     spec_changed = any(not diff.path.startswith("metadata.") for diff in change.diff)
     policy = (change.after or {}).get("in_progress", "keep")
     return Impact(
         enrolled=enrolled,
         in_progress=in_progress,
+        learners=learners,
         new_version=spec_changed and policy == "keep",
         migrated=spec_changed and policy == "migrate",
     )

@@ -58,7 +58,12 @@ class Impact:
 
     ``learners_added``/``learners_removed`` count people who gain or lose an item
     (assignments; audiences count their own members), deduplicated across
-    assignments. ``enrolled``/``in_progress`` come from the live status.
+    assignments: each person counts once per plan, so the sum over a plan's
+    assignment changes is distinct people. ``enrolled``/``in_progress`` come from the
+    live status and count enrollments (learner x item); ``learners`` is the distinct
+    people enrolled. ``newly_reached``/``no_longer_reached``: people entering or
+    leaving the assignment's (or audience's) reach. ``items_gained``/``items_lost``:
+    (item name, learners) for each item some learners gain or lose.
     ``new_version``: a plan with ``in_progress: keep`` gets a new version (learners
     in it stay on theirs); ``migrated``: learners in progress are moved to the new one.
     """
@@ -71,6 +76,11 @@ class Impact:
     migrated: bool = False
     sample_added: tuple[str, ...] = ()
     sample_removed: tuple[str, ...] = ()
+    learners: int = 0
+    newly_reached: int = 0
+    no_longer_reached: int = 0
+    items_gained: tuple[tuple[str, int], ...] = ()
+    items_lost: tuple[tuple[str, int], ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -131,6 +141,10 @@ class Plan:
     ``order`` holds the addresses to write, generation by generation: creates,
     updates and adopts in dependency order, then removals in reverse dependency
     order. Addresses within a generation are independent of each other.
+
+    ``source_root`` (the spec directory, absolute), ``target_name`` (``--target``, or
+    ``provider``) and ``platform`` (the provider's identity) say where a saved plan
+    may be applied; ``None`` in plans not made against a platform by the planner.
     """
 
     source_dir: str
@@ -142,6 +156,9 @@ class Plan:
     warnings: tuple[Problem, ...] = ()
     errors: tuple[Problem, ...] = ()
     format_version: str = FORMAT_VERSION
+    source_root: str | None = None
+    target_name: str | None = None
+    platform: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -63,8 +63,13 @@ def build_plan(
     allow_delete: bool = False,
     allow_disruptive: bool = False,
     source_dir: str | None = None,
+    target: str | None = None,
 ) -> Plan:
-    """Read the platform through ``provider`` and plan ``compiled`` against it."""
+    """Read the platform through ``provider`` and plan ``compiled`` against it.
+
+    ``target`` is the ``--target`` name ``provider`` was opened for (``None``: the
+    default); the plan records it with the platform's identity and the absolute spec
+    directory, so a saved plan is applied to that platform, from those specs only."""
     options = PlanOptions(
         allow_delete=allow_delete,
         allow_disruptive=allow_disruptive,
@@ -78,7 +83,7 @@ def build_plan(
         Problem(d.code, d.message, _where(options.source_dir, d.location))
         for d in compiled.warnings
     )
-    return plan_state(
+    plan = plan_state(
         compiled.state,
         compiled.graph.generations(),
         live,
@@ -87,6 +92,12 @@ def build_plan(
         state_version=state_version,
         options=options,
         warnings=warnings,
+    )
+    return replace(
+        plan,
+        source_root=str(compiled.state.project.root),
+        target_name=target or "provider",
+        platform=provider.identity,
     )
 
 

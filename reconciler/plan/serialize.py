@@ -35,8 +35,15 @@ SCHEMA_FILE = "plan.schema.json"
 def plan_to_json(plan: Plan) -> dict[str, JSON]:
     return {
         "format_version": plan.format_version,
-        "source": {"dir": plan.source_dir, "digest": plan.source_digest},
-        "target": {"provider": plan.target_provider, "state_version": plan.state_version},
+        "source": _without_none(
+            {"dir": plan.source_dir, "root": plan.source_root, "digest": plan.source_digest}
+        ),
+        "target": _without_none({
+            "provider": plan.target_provider,
+            "name": plan.target_name,
+            "platform": plan.platform,
+            "state_version": plan.state_version,
+        }),
         "summary": dict(plan.summary()),
         "changes": [_change_to_json(change) for change in plan.changes],
         "order": [[str(address) for address in generation] for generation in plan.order],
@@ -71,6 +78,9 @@ def plan_from_json(document: JSON) -> Plan:
         ),
         warnings=tuple(_problem_from_json(item) for item in data.get("warnings", [])),
         errors=tuple(_problem_from_json(item) for item in data.get("errors", [])),
+        source_root=data["source"].get("root"),
+        target_name=data["target"].get("name"),
+        platform=data["target"].get("platform"),
     )
 
 
@@ -96,6 +106,11 @@ def _change_to_json(change: Change) -> dict[str, JSON]:
             "migrated": impact.migrated,
             "sample_added": list(impact.sample_added),
             "sample_removed": list(impact.sample_removed),
+            "learners": impact.learners,
+            "newly_reached": impact.newly_reached,
+            "no_longer_reached": impact.no_longer_reached,
+            "items_gained": [{"item": n, "learners": c} for n, c in impact.items_gained],
+            "items_lost": [{"item": n, "learners": c} for n, c in impact.items_lost],
         },
         "disruptive": change.disruptive,
         "refusal": change.refusal,
@@ -139,6 +154,11 @@ def _change_from_json(item: Mapping[str, Any]) -> Change:
             migrated=impact.get("migrated", False),
             sample_added=tuple(impact.get("sample_added", ())),
             sample_removed=tuple(impact.get("sample_removed", ())),
+            learners=impact.get("learners", 0),
+            newly_reached=impact.get("newly_reached", 0),
+            no_longer_reached=impact.get("no_longer_reached", 0),
+            items_gained=tuple((i["item"], i["learners"]) for i in impact.get("items_gained", ())),
+            items_lost=tuple((i["item"], i["learners"]) for i in impact.get("items_lost", ())),
         ),
         disruptive=item.get("disruptive", False),
         refusal=cast("Refusal | None", item.get("refusal")),
@@ -159,6 +179,11 @@ def _problem_to_json(problem: Problem) -> dict[str, JSON]:
 
 def _problem_from_json(item: Mapping[str, Any]) -> Problem:
     return Problem(item["code"], item["message"], item.get("where"))
+
+
+def _without_none(fields: dict[str, JSON]) -> dict[str, JSON]:
+    """Where a plan may be applied is absent, not null, in plans made without a platform."""
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _plain(value: JSON) -> JSON:

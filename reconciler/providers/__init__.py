@@ -66,6 +66,13 @@ class Provider(Protocol):
 
     name: str
 
+    @property
+    def identity(self) -> str:
+        """Which platform this is, the same in every run and free of secrets (sandbox:
+        its database's absolute path; rest: the API's base URL without credentials).
+        A saved plan is applied only to the platform it was made against."""
+        ...
+
     def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]: ...
 
     def read_users(self) -> list[User]: ...

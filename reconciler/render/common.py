@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Final, assert_never
 
 from reconciler.model import JSON
-from reconciler.plan.model import ACTIONS, Action, Change, DiffOp, Impact, Plan, Refusal
+from reconciler.plan.diff import format_path
+from reconciler.plan.model import ACTIONS, Action, Change, DiffOp, FieldDiff, Plan, Refusal
 
-VALUE_WIDTH: Final = 80
+NAMED_ITEMS: Final = 3  # more items gained or lost at once are counted, not named
 
 
 def symbol(change: Change) -> str:
@@ -71,28 +73,113 @@ def refusal_text(refusal: Refusal) -> str:
             assert_never(refusal)
 
 
-def value_text(value: JSON, width: int = VALUE_WIDTH) -> str:
-    """A value as compact JSON, cut to ``width`` characters."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
-    return text if len(text) <= width else text[: width - 1] + "…"
+def value_text(value: JSON) -> str:
+    """A value as compact JSON, whole: a cut value could hide the part that changed."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
-def impact_parts(impact: Impact) -> list[str]:
-    """Human phrases for an impact, empty when it affects nobody."""
+def field_diffs(diff: FieldDiff) -> list[FieldDiff]:
+    """``diff`` with a change between two mappings (or two lists) split into one diff
+    per changed key (or element), so ``metadata.annotations: {} -> {...}`` reads as
+    one added annotation a line."""
+    if diff.op != "change":
+        return [diff]
+    return _split(diff.path, diff.old, diff.new)
+
+
+def _split(path: str, old: JSON, new: JSON) -> list[FieldDiff]:
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        found: list[FieldDiff] = []
+        for key in sorted(set(old) | set(new)):
+            inner = _child(path, key)
+            if key not in new:
+                found.append(FieldDiff("remove", inner, old=old[key]))
+            elif key not in old:
+                found.append(FieldDiff("add", inner, new=new[key]))
+            elif old[key] != new[key]:
+                found.extend(_split(inner, old[key], new[key]))
+        return found
+    if isinstance(old, list) and isinstance(new, list):
+        found = []
+        for index in range(max(len(old), len(new))):
+            inner = _child(path, index)
+            if index >= len(new):
+                found.append(FieldDiff("remove", inner, old=old[index]))
+            elif index >= len(old):
+                found.append(FieldDiff("add", inner, new=new[index]))
+            elif old[index] != new[index]:
+                found.extend(_split(inner, old[index], new[index]))
+        return found
+    return [FieldDiff("change", path, old, new)]
+
+
+def _child(path: str, step: str | int) -> str:
+    tail = format_path([step])
+    return f"{path}{tail}" if tail.startswith("[") or not path else f"{path}.{tail}"
+
+
+def impact_parts(change: Change) -> list[str]:
+    """Human phrases for a change's impact, empty when it affects nobody. People and
+    enrollments (learner x item) are never mixed: "45 learners enrolled (90
+    enrollments)", "45 learners gain hand-hygiene-video"."""
+    impact = change.impact
+    joins, leaves = (
+        ("join the audience", "leave the audience")
+        if change.address.kind == "Audience"
+        else ("newly reached", "no longer reached")
+    )
     parts: list[str] = []
-    if impact.learners_added:
-        parts.append(f"{impact.learners_added} learner{_s(impact.learners_added)} added")
-    if impact.learners_removed:
-        parts.append(f"{impact.learners_removed} learner{_s(impact.learners_removed)} removed")
-    if impact.enrolled:
-        parts.append(f"{impact.enrolled} enrolled")
+    if impact.newly_reached:
+        parts.append(f"{_learners(impact.newly_reached)} {joins}")
+    if impact.no_longer_reached:
+        parts.append(f"{_learners(impact.no_longer_reached)} {leaves}")
+    parts += _item_phrases("gain", impact.items_gained)
+    parts += _item_phrases("lose", impact.items_lost)
+    # A plan saved without the per-item detail still says how many people it touches.
+    if impact.learners_added and not (impact.items_gained or impact.newly_reached):
+        parts.append(f"{_learners(impact.learners_added)} added")
+    if impact.learners_removed and not (impact.items_lost or impact.no_longer_reached):
+        parts.append(f"{_learners(impact.learners_removed)} removed")
+    one_each = impact.learners == impact.enrolled  # one enrollment per person
+    if impact.learners:
+        enrollments = "" if one_each else f" ({_count(impact.enrolled, 'enrollment')})"
+        parts.append(f"{_learners(impact.learners)} enrolled{enrollments}")
+    elif impact.enrolled:
+        parts.append(_count(impact.enrolled, "enrollment"))
     if impact.in_progress:
-        parts.append(f"{impact.in_progress} in progress")
+        unit = "learner" if impact.learners and one_each else "enrollment"
+        parts.append(f"{_count(impact.in_progress, unit)} in progress")
     if impact.new_version:
         parts.append("new version (enrolled learners keep theirs)")
     if impact.migrated:
         parts.append("learners in progress move to the new version")
     return parts
+
+
+def _item_phrases(verb: str, items: tuple[tuple[str, int], ...]) -> list[str]:
+    """``45 learners gain a and b``: items reaching the same number of people together."""
+    by_count: dict[int, list[str]] = {}
+    for name, count in items:
+        by_count.setdefault(count, []).append(name)
+    phrases = []
+    for count, names in by_count.items():
+        said = verb + ("s" if count == 1 else "")
+        phrases.append(f"{_learners(count)} {said} {_names(names)}")
+    return phrases
+
+
+def _names(names: list[str]) -> str:
+    if len(names) > NAMED_ITEMS:
+        return f"{len(names)} items"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _learners(count: int) -> str:
+    return _count(count, "learner")
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}{_s(count)}"
 
 
 def summary_line(plan: Plan) -> str:
@@ -106,8 +193,9 @@ def summary_line(plan: Plan) -> str:
 
 
 def total_impact(plan: Plan) -> tuple[int, int, int]:
-    """Learners added and removed by assignment changes, and learners in progress
-    touched by any change (deduplicated across assignments by the planner)."""
+    """Distinct learners who gain and who lose an item through assignment changes
+    (the planner counts each person in one change only), and enrollments in progress
+    in any changed resource."""
     changes = [c for c in plan.changes if c.is_change]
     added = sum(c.impact.learners_added for c in changes if c.address.kind == "Assignment")
     removed = sum(c.impact.learners_removed for c in changes if c.address.kind == "Assignment")

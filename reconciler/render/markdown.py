@@ -19,6 +19,7 @@ from reconciler.model import JSON
 from reconciler.plan.model import ACTIONS, Change, FieldDiff, Plan, Problem
 from reconciler.render.common import (
     diff_mark,
+    field_diffs,
     impact_parts,
     refusal_text,
     summary_line,
@@ -27,8 +28,15 @@ from reconciler.render.common import (
     value_text,
 )
 
-LIMIT: Final = 65_000
+LIMIT: Final = 65_000  # GitHub's 65,536 less room for a CI job's marker and footer
 MAX_PROBLEMS: Final = 50  # more than this and the JSON plan is the place to read them
+# A reviewer reads the comment on the pull request, where `--output json` is out of
+# reach: point at what CI keeps (examples/github/learnops.yml uploads the JSON plan
+# as the run's `learnops-plan` artifact).
+FULL_PLAN: Final = (
+    "the full plan (JSON) is the CI run's `learnops-plan` artifact; "
+    "locally: `learnops plan --output json`"
+)
 
 
 def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | None = None) -> str:
@@ -40,20 +48,19 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | No
     if len(full) <= limit:
         return full
     compact = [_bullet(change) for change in changes]
-    note = "\n_This plan is large: changes are listed without their field diffs. " \
-           "The JSON plan (`--output json`) has everything._\n\n"
+    note = f"\n_This plan is large: changes are listed without their field diffs; {FULL_PLAN}._\n\n"
     body = "".join(compact)
     if len(head) + len(note) + len(body) <= limit:
         return head + note + body
     kept: list[str] = []
     size = len(head) + len(note)
-    reserve = 80  # the closing "... and N more" line
+    reserve = 40 + len(FULL_PLAN)  # the closing "... and N more" line
     for line in compact:
         if size + len(line) + reserve > limit:
             break
         kept.append(line)
         size += len(line)
-    more = f"\n… and {len(compact) - len(kept)} more changes (see `--output json`).\n"
+    more = f"\n… and {len(compact) - len(kept)} more changes: {FULL_PLAN}.\n"
     return (head + note + "".join(kept) + more)[:limit]
 
 
@@ -75,8 +82,9 @@ def _head(plan: Plan) -> str:
     if added or removed or in_progress or disruptive:
         lines += [
             "**Learner impact:** "
-            f"{added} added, {removed} removed by assignment changes; "
-            f"{in_progress} learners in progress affected"
+            f"{added} learner{_s(added)} gain and {removed} lose at least one item "
+            "through assignment changes (each person counted once); "
+            f"{in_progress} enrollment{_s(in_progress)} in progress in changed resources"
             + (f"; **{disruptive} disruptive change(s)**" if disruptive else "")
             + ".",
             "",
@@ -97,8 +105,8 @@ def _problems(title: str, problems: tuple[Problem, ...]) -> list[str]:
 
 
 def _title(change: Change) -> str:
-    parts = impact_parts(change.impact)
-    impact = f" · {', '.join(parts)}" if parts else ""
+    parts = impact_parts(change)
+    impact = f" · {'; '.join(parts)}" if parts else ""
     flag = " · ⚠️ disruptive" if change.disruptive else ""
     refused = f" · ⛔ {refusal_text(change.refusal)}" if change.refusal else ""
     return (
@@ -113,7 +121,7 @@ def _section(change: Change, schedule_start: date | None) -> str:
         lines += [f"Defined at `{change.location}`.", ""]
     if change.diff:
         lines += ["| | field | before | after |", "| --- | --- | --- | --- |"]
-        lines += [_diff_row(diff) for diff in change.diff]
+        lines += [_diff_row(part) for diff in change.diff for part in field_diffs(diff)]
         lines.append("")
     elif change.action == "create" and change.after is not None:
         lines += ["```yaml", _yaml(change.after).rstrip(), "```", ""]
@@ -158,12 +166,19 @@ def _diff_row(diff: FieldDiff) -> str:
 
 def _samples(change: Change) -> str:
     impact = change.impact
+    joins, leaves = (
+        ("join", "leave") if change.address.kind == "Audience" else ("gain an item", "lose an item")
+    )
     parts = []
     if impact.sample_added:
-        parts.append("added e.g. " + ", ".join(impact.sample_added))
+        parts.append(f"who {joins}, e.g. " + ", ".join(impact.sample_added))
     if impact.sample_removed:
-        parts.append("removed e.g. " + ", ".join(impact.sample_removed))
+        parts.append(f"who {leaves}, e.g. " + ", ".join(impact.sample_removed))
     return "Learners " + "; ".join(parts) + "."
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 def _cell(text: str) -> str:

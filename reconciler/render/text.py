@@ -1,19 +1,26 @@
 """The plan for a terminal: one line per changed resource, its field diffs and impact
-under it, problems, then a summary line. Colour only when the caller says so."""
+under it, problems, then a summary line. Colour only when the caller says so.
+
+Values are never cut (a cut could hide what changed): a change whose two values do
+not fit one line shows them on two lines of their own, and wrapping is the
+terminal's job."""
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import Final, assert_never
 
 from reconciler.plan.model import Change, FieldDiff, Plan
 from reconciler.render.common import (
     colour_of,
+    field_diffs,
     impact_parts,
     refusal_text,
     summary_line,
     symbol,
     value_text,
 )
+
+ONE_LINE: Final = 100  # a change wider than this shows old and new on lines of their own
 
 
 def render_text(plan: Plan, *, colour: bool = False) -> str:
@@ -29,10 +36,11 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
         if not change.is_change:
             continue
         lines.append(paint(_headline(change), colour_of(change)))
-        lines.extend(f"    {_diff_line(diff)}" for diff in change.diff)
-        parts = impact_parts(change.impact)
+        for diff in change.diff:
+            lines.extend(f"    {line}" for part in field_diffs(diff) for line in _diff_lines(part))
+        parts = impact_parts(change)
         if parts:
-            lines.append(f"    learners: {', '.join(parts)}")
+            lines.append(f"    learners: {'; '.join(parts)}")
         if change.disruptive:
             lines.append(paint("    disruptive: learners in progress are affected", "1;33"))
         if change.refusal is not None:
@@ -56,13 +64,17 @@ def _headline(change: Change) -> str:
     return f"{symbol(change)} {change.action} {change.address} ({change.reason}){where}"
 
 
-def _diff_line(diff: FieldDiff) -> str:
+def _diff_lines(diff: FieldDiff) -> list[str]:
     match diff.op:
         case "add":
-            return f"+ {diff.path}: {value_text(diff.new)}"
+            return [f"+ {diff.path}: {value_text(diff.new)}"]
         case "remove":
-            return f"- {diff.path}: {value_text(diff.old)}"
+            return [f"- {diff.path}: {value_text(diff.old)}"]
         case "change":
-            return f"~ {diff.path}: {value_text(diff.old, 38)} -> {value_text(diff.new, 38)}"
+            old, new = value_text(diff.old), value_text(diff.new)
+            line = f"~ {diff.path}: {old} -> {new}"
+            if len(line) <= ONE_LINE:
+                return [line]
+            return [f"~ {diff.path}:", f"    was: {old}", f"    now: {new}"]
         case _:
             assert_never(diff.op)

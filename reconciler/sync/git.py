@@ -126,9 +126,9 @@ class WorkingCopy:
 
     def _git(self, args: Sequence[str], *, in_copy: bool = True,
              missing: str | None = None) -> str:
-        """Run git; a failure is a :class:`GitError` carrying git's last stderr line.
-        ``missing`` replaces the message when git exits 2 (``--exit-code``: no match)
-        or 1 with no stderr (``config --get``: no such key)."""
+        """Run git; a failure is a :class:`GitError` carrying git's own reason
+        (:func:`git_reason`). ``missing`` replaces the message when git exits 2
+        (``--exit-code``: no match) or 1 with no stderr (``config --get``: no such key)."""
         try:
             done = subprocess.run(
                 ["git", *args], cwd=self.path if in_copy else None, capture_output=True, text=True,
@@ -141,12 +141,22 @@ class WorkingCopy:
                            where=self.remote.location) from None
         if done.returncode == 0:
             return done.stdout
-        last_line = next(
-            (line.strip() for line in reversed(done.stderr.splitlines()) if line.strip()), ""
-        )
-        if missing is not None and (done.returncode == 2 or not last_line):
+        reason = git_reason(done.stderr)
+        if missing is not None and (done.returncode == 2 or not reason):
             raise GitError(missing, where=self.remote.location)
         raise GitError(
-            f"git {args[0]} failed: {last_line or f'exit status {done.returncode}'}",
+            f"git {args[0]} failed: {reason or f'exit status {done.returncode}'}",
             where=self.remote.location,
         )
+
+
+def git_reason(stderr: str) -> str:
+    """The line of git's stderr that says what went wrong: the first ``fatal:`` or
+    ``error:`` line, without its prefix. git follows it with generic advice ("Please
+    make sure you have the correct access rights..."), so the last line says nothing."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        prefix, colon, rest = line.partition(":")
+        if colon and prefix in ("fatal", "error") and rest.strip():
+            return rest.strip()
+    return lines[-1] if lines else ""

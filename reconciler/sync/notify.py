@@ -31,22 +31,22 @@ def messages_for(report: CycleReport) -> list[tuple[Event, str, str]]:
     if report.idle:
         return []
     status = report.status
-    revision = status.head or "unknown"
-    short = revision[:12]
-    where = f"{status.repo}@{status.branch}"
+    revision = status.head or "unknown"  # the key that sends each event once
+    # Before the first successful ls-remote there is no commit to name.
+    where = f"{status.repo}@{status.branch}" + (f" {status.head[:12]}" if status.head else "")
     found: list[tuple[Event, str, str]] = []
     if report.applied:
         names = ", ".join(f"{c.action} {c.address}" for c in report.applied[:10])
         more = f" and {len(report.applied) - 10} more" if len(report.applied) > 10 else ""
         found.append(("applied", revision,
-                      f"learnops sync applied {len(report.applied)} change(s) from {where} "
-                      f"{short}: {names}{more}"))
+                      f"learnops sync applied {len(report.applied)} change(s) from {where}: "
+                      f"{names}{more}"))
     if report.failure is not None:
         found.append(("failed", revision,
-                      f"learnops sync failed at {where} {short}: {report.failure.line()}"))
+                      f"learnops sync failed at {where}: {report.failure.line()}"))
     if status.drifted and report.failure is None:
         found.append(("drift", revision,
-                      f"learnops sync found drift at {where} {short} (changed outside "
+                      f"learnops sync found drift at {where} (changed outside "
                       f"learnops, not reverted): {', '.join(status.drifted)}"))
     return found
 

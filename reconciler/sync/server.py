@@ -7,6 +7,8 @@
   sha256=<HMAC-SHA256(secret, raw body)>``, compared in constant time; anything
   unsigned or mis-signed (or any request while no secret is configured) gets 401
   and does nothing. A signed push to the followed branch triggers a cycle now.
+
+Another method on one of these paths is 405 with ``Allow``; any other path is 404.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from reconciler.sync.metrics import CONTENT_TYPE, SyncMetrics
 
 MAX_WEBHOOK_BYTES: Final = 5 * 1024 * 1024  # GitHub caps payloads at 25 MB; pushes are small
 SIGNATURE_HEADER: Final = "X-Hub-Signature-256"
+_READ_PATHS: Final = frozenset({"/healthz", "/status", "/metrics"})
+_WEBHOOK_PATH: Final = "/webhook"
 
 
 def signature(secret: bytes, body: bytes) -> str:
@@ -72,12 +76,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, loop.status.to_json())
         elif path == "/metrics":
             self._send(200, self.context.metrics.exposition(), CONTENT_TYPE)
+        elif path == _WEBHOOK_PATH:
+            self._not_allowed(path, "POST")
         else:
             self._json(404, {"error": {"code": "not_found", "message": f"no {path}"}})
 
     def do_POST(self) -> None:
-        if self.path.split("?", 1)[0] != "/webhook":
-            self._json(404, {"error": {"code": "not_found", "message": f"no {self.path}"}})
+        path = self.path.split("?", 1)[0]
+        if path in _READ_PATHS:
+            self._not_allowed(path, "GET")
+            return
+        if path != _WEBHOOK_PATH:
+            self._json(404, {"error": {"code": "not_found", "message": f"no {path}"}})
             return
         length = self.headers.get("Content-Length", "")
         if not length.isdigit() or int(length) > MAX_WEBHOOK_BYTES:
@@ -114,11 +124,21 @@ class _Handler(BaseHTTPRequestHandler):
         loop.trigger()
         self._json(202, {"triggered": True})
 
-    def _json(self, code: int, body: dict[str, JSON]) -> None:
-        self._send(code, json.dumps(body, indent=2).encode() + b"\n", "application/json")
+    def _not_allowed(self, path: str, allowed: str) -> None:
+        """The path exists, the method does not: 405, and ``Allow`` says which does."""
+        self._json(405, {"error": {"code": "method_not_allowed",
+                                   "message": f"{path} takes {allowed} only"}},
+                   allow=allowed)
 
-    def _send(self, code: int, body: bytes, content_type: str) -> None:
+    def _json(self, code: int, body: dict[str, JSON], *, allow: str | None = None) -> None:
+        self._send(code, json.dumps(body, indent=2).encode() + b"\n", "application/json",
+                   allow=allow)
+
+    def _send(self, code: int, body: bytes, content_type: str, *,
+              allow: str | None = None) -> None:
         self.send_response(code)
+        if allow is not None:
+            self.send_header("Allow", allow)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

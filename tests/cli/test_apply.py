@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from reconciler_sandbox.engine import Platform
 
 from reconciler.cli.main import main
 from reconciler.compiler import compile_dir
+from reconciler.model import content_hash
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 
@@ -214,3 +215,179 @@ def test_a_second_apply_waits_for_the_first_to_let_go(
 def test_parallelism_must_be_positive(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["apply", str(project), "--auto-approve", "--parallelism", "0"]) == 1
     assert "--parallelism" in capsys.readouterr().err
+
+
+# -- saved plans: where they may be applied, and only as reviewed ----------------------
+
+
+def add_sandbox_targets(project: Path, *names: str) -> None:
+    """Targets on sandboxes of their own, each seeded from the project's directory."""
+    config = project / "learnops.yaml"
+    entries = "".join(
+        f"  {name}: {{type: sandbox, path: .learnops/{name}.db, users: directory/users.csv, "
+        "catalog: directory/catalog.csv}\n"
+        for name in names
+    )
+    config.write_text(config.read_text(encoding="utf-8") + "targets:\n" + entries,
+                      encoding="utf-8")
+
+
+def sandbox_version(db: Path) -> int:
+    platform = Platform(db)
+    try:
+        return platform.state_version()
+    finally:
+        platform.close()
+
+
+def test_a_plan_saved_for_one_target_is_refused_on_another(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_sandbox_targets(project, "staging", "production")
+    staging, production = (project / ".learnops" / f"{n}.db" for n in ("staging", "production"))
+    saved = tmp_path / "st.json"
+    assert main(["plan", str(project), "--target", "staging", "--out", str(saved)]) == 0
+    assert main(["plan", str(project), "--target", "production"]) == 0  # seeds it too
+    assert sandbox_version(production) == sandbox_version(staging)  # both fresh, alike
+    planned = json.loads(saved.read_text())
+    assert planned["target"]["name"] == "staging"
+    assert planned["target"]["platform"] == str(staging.resolve())
+    version = sandbox_version(production)
+    capsys.readouterr()
+
+    assert main(["apply", str(saved), "--target", "production"]) == 1
+
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "'staging'" in err and "'production'" in err and "nothing was written" in err
+    assert sandbox_version(production) == version
+    assert main(["apply", str(saved), "--target", "staging"]) == 0
+
+
+def test_a_saved_plan_is_refused_once_its_target_points_at_another_platform(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_sandbox_targets(project, "staging")
+    saved = tmp_path / "st.json"
+    assert main(["plan", str(project), "--target", "staging", "--out", str(saved)]) == 0
+    # Someone repoints staging at another (equally fresh) database.
+    shutil.copy(project / ".learnops" / "staging.db", project / ".learnops" / "other.db")
+    config = project / "learnops.yaml"
+    config.write_text(config.read_text().replace("staging.db", "other.db"))
+    saved.write_text(  # the specs changed; keep the digest out of the way of this test
+        saved.read_text().replace(
+            json.loads(saved.read_text())["source"]["digest"],
+            compile_dir(project).state.digest,
+        )
+    )
+    capsys.readouterr()
+
+    assert main(["apply", str(saved), "--target", "staging"]) == 1
+
+    err = capsys.readouterr().err
+    assert "staging.db" in err and "other.db" in err
+    assert sandbox_version(project / ".learnops" / "other.db") == sandbox_version(
+        project / ".learnops" / "staging.db"
+    )
+
+
+def _edit_after(document: dict[str, Any]) -> None:
+    change = next(c for c in document["changes"] if c["action"] == "create")
+    change["after"]["title"] = "Nobody reviewed this"
+
+
+def _edit_after_and_its_hash(document: dict[str, Any]) -> None:
+    change = next(c for c in document["changes"] if c["action"] == "create")
+    change["after"]["title"] = "Nobody reviewed this"
+    change["spec_hash"] = content_hash(change["after"])
+
+
+def _edit_labels(document: dict[str, Any]) -> None:
+    next(c for c in document["changes"] if c["action"] == "create")["labels"] = {"x": "y"}
+
+
+def _remove_a_resource_of_the_specs(document: dict[str, Any]) -> None:
+    change = next(c for c in document["changes"] if c["action"] == "create")
+    change.update(action="delete", reason="removed from code", before=change["after"],
+                  after=None, precondition={"version": 1})
+
+
+def _miscount(document: dict[str, Any]) -> None:
+    document["summary"]["create"] -= 1
+    document["summary"]["no-op"] += 1
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [_edit_after, _edit_after_and_its_hash, _edit_labels, _remove_a_resource_of_the_specs,
+     _miscount],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_an_edited_saved_plan_is_refused_and_nothing_is_written(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    tamper: Callable[[dict[str, Any]], None],
+) -> None:
+    saved = tmp_path / "release.plan.json"
+    assert main(["plan", str(project), "--out", str(saved)]) == 0
+    document = json.loads(saved.read_text())
+    tamper(document)
+    saved.write_text(json.dumps(document))
+    version, entries = state_version(project), len(audit(project))
+    capsys.readouterr()
+
+    assert main(["apply", str(saved), "--auto-approve"]) == 1
+
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "tampered" in err and "nothing was written" in err
+    assert state_version(project) == version
+    assert len(audit(project)) == entries
+
+
+def test_a_saved_plan_compiles_the_specs_it_was_made_from_wherever_it_is_applied(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    saved = tmp_path / "p.json"
+    monkeypatch.chdir(project)
+    assert main(["plan", ".", "--out", str(saved)]) == 0
+    assert json.loads(saved.read_text())["source"]["root"] == str(project.resolve())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    assert main(["apply", str(saved)]) == 0
+
+    assert not (elsewhere / ".learnops").exists()
+    monkeypatch.chdir(project)
+    assert main(["plan", ".", "--detailed-exitcode"]) == 0
+
+
+def test_a_saved_plan_whose_spec_directory_is_gone_says_so(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "p.json"
+    assert main(["plan", str(project), "--out", str(saved)]) == 0
+    project.rename(tmp_path / "moved")
+    capsys.readouterr()
+
+    assert main(["apply", str(saved)]) == 1
+
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert str(project) in err and "no longer exists" in err
+
+
+@pytest.mark.parametrize("flags", [[], ["--auto-approve"]], ids=["asking", "auto-approved"])
+def test_a_missing_plan_file_or_directory_is_named_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    flags: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["apply", "nope.json", *flags]) == 1
+
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "error: no such plan file or spec directory 'nope.json'"
+    ]

@@ -96,3 +96,48 @@ def test_an_unknown_kind_is_one_clear_error(
 ) -> None:
     assert main(["export", "--kinds", "Course", str(onboarded), str(tmp_path / "x")]) == 1
     assert "unknown kind 'Course'" in capsys.readouterr().err
+
+
+def test_the_exported_project_file_holds_no_machine_specific_path(
+    onboarded: Path, tmp_path: Path, capsys: Capture
+) -> None:
+    outdir = tmp_path / "exports" / "lms"
+    assert main(["export", str(onboarded), str(outdir)]) == 0
+    capsys.readouterr()
+    text = (outdir / "learnops.yaml").read_text(encoding="utf-8")
+    assert str(tmp_path) not in text
+    assert yaml.safe_load(text)["provider"]["users"] == "../../specs/directory/users.csv"
+    assert main(["plan", str(outdir), "--detailed-exitcode"]) == 2  # the same platform
+
+
+def test_options_may_come_between_dir_and_outdir(
+    onboarded: Path, tmp_path: Path, capsys: Capture
+) -> None:
+    outdir = tmp_path / "only-assignments"
+    assert main(["export", str(onboarded), "--kinds", "Assignment", str(outdir)]) == 0
+    assert f"wrote {outdir / 'assignments.yaml'}" in capsys.readouterr().out
+    assert sorted(p.name for p in outdir.iterdir()) == ["assignments.yaml", "learnops.yaml"]
+
+
+def test_exporting_some_kinds_warns_that_references_point_outside_the_export(
+    onboarded: Path, tmp_path: Path, capsys: Capture
+) -> None:
+    outdir = tmp_path / "only-assignments"
+    assert main(["export", str(onboarded), str(outdir), "--kinds", "Assignment"]) == 0
+    err = capsys.readouterr().err
+    assert "point outside the export (to Audience/" in err
+    assert "the exported specs will not validate without them" in err
+    assert "learnops plan" not in err  # no promise that it plans as it is
+    assert main(["validate", str(outdir)]) == 1
+
+
+def test_an_existing_project_file_is_kept_and_that_is_said(
+    onboarded: Path, tmp_path: Path, capsys: Capture
+) -> None:
+    outdir = tmp_path / "exported"
+    outdir.mkdir()
+    (outdir / "learnops.yaml").write_text("project: theirs\n", encoding="utf-8")
+    assert main(["export", str(onboarded), str(outdir)]) == 0
+    err = capsys.readouterr().err
+    assert f"kept the existing {outdir / 'learnops.yaml'}" in err
+    assert (outdir / "learnops.yaml").read_text(encoding="utf-8") == "project: theirs\n"

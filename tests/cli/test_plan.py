@@ -128,8 +128,11 @@ def test_out_saves_a_schema_valid_plan_with_digest_and_state_version(
     assert document["source"]["digest"] == compile_dir(specs).state.digest
     engine = platform(specs)
     try:
-        assert document["target"] == {"provider": "sandbox",
-                                      "state_version": engine.state_version()}
+        assert document["target"] == {
+            "provider": "sandbox", "name": "provider",
+            "platform": str((specs / ".learnops" / "sandbox.db").resolve()),
+            "state_version": engine.state_version(),
+        }
     finally:
         engine.close()
     assert printed == document
@@ -182,4 +185,8 @@ def test_the_same_plan_over_rest_and_in_process(
     assert in_process["summary"]["update"] == 1
     assert over_http["target"].pop("provider") == "rest"
     assert in_process["target"].pop("provider") == "sandbox"
+    assert (over_http["target"].pop("name"), over_http["target"].pop("platform")) == (
+        "served", url)
+    assert in_process["target"].pop("name") == "provider"
+    assert in_process["target"].pop("platform").endswith("sandbox.db")
     assert over_http == in_process

@@ -93,11 +93,42 @@ def test_serve_refuses_a_malformed_rate_limit(
     assert "--rate-limit" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_serve_refuses_a_port_out_of_range_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    code, out, err = _run(capsys, "sandbox", "serve", "--db", str(tmp_path / "s.db"),
+                          "--port", port)
+    assert code == 1
+    assert "from 0 to 65535" in err and len(err.strip().splitlines()) == 1 and out == ""
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_serve_on_a_port_in_use_is_one_error_line_and_announces_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = _run(capsys, "sandbox", "serve", "--db", str(tmp_path / "s.db"),
+                              "--port", str(port))
+    assert code == 1
+    assert err == f"error: cannot serve on 127.0.0.1:{port}: address already in use\n"
+    assert out == ""
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_serve_with_a_malformed_users_file_names_it_and_makes_no_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("id,name\nE1,Ana\n", encoding="utf-8")
+    code, _, err = _run(capsys, "sandbox", "serve", "--db", str(tmp_path / "s.db"),
+                        "--port", "0", "--users", str(people))
+    assert code == 1
+    assert err == f"error: {people}:1: header has no employee_id column\n"
+    assert not (tmp_path / "s.db").exists()
 
 
 @pytest.mark.slow
@@ -108,14 +139,17 @@ def test_serve_imports_users_serves_and_stops_on_sigterm(tmp_path: Path) -> None
     platform = Platform(db)
     token = platform.create_token("ops", ["read"])
     platform.close()
-    port = _free_port()
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # port 0: the announced URL carries the port bound
         [sys.executable, "-m", "reconciler", "sandbox", "serve", "--db", str(db),
-         "--port", str(port), "--users", str(users), "--burst-429", "1000"],
+         "--port", "0", "--users", str(users), "--burst-429", "1000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     try:
-        url = f"http://127.0.0.1:{port}/api/v1/users"
+        assert server.stderr is not None
+        announced = server.stderr.readline().decode()
+        assert announced.startswith(f"learnops sandbox: {db} at http://127.0.0.1:")
+        url = announced.split(" at ", 1)[1].strip() + "/users"
+        assert not url.startswith("http://127.0.0.1:0/")
         answer = None
         for _ in range(200):
             try:
@@ -289,6 +323,24 @@ def test_reading_commands_refuse_a_database_that_is_not_there(
     assert code == 1
     assert "no sandbox database at .learnops/sandbox.db" in err
     assert not (tmp_path / ".learnops").exists()
+
+
+def test_users_import_errors_name_the_file_given_and_make_no_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hr").mkdir()
+    (tmp_path / "hr" / "people.csv").write_text(
+        USERS + "E1002,Bo,Li,bo@example.com,Nurse,Nursing,Boston,en,10/01/2020,nursing,\n",
+        encoding="utf-8")
+    code, _, err = _run(capsys, "sandbox", "users", "import", "hr/people.csv")
+    assert code == 1
+    assert err.startswith("error: hr/people.csv:3: hire_date '10/01/2020' is not a date")
+    assert not (tmp_path / ".learnops").exists()
+
+    (tmp_path / "latin1.csv").write_bytes(USERS.replace("Diaz", "D\xeda").encode("latin-1"))
+    code, _, err = _run(capsys, "sandbox", "users", "import", "latin1.csv")
+    assert (code, err) == (1, "error: users file latin1.csv is not UTF-8 text\n")
 
 
 def test_a_malformed_users_file_imports_nobody(

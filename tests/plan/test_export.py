@@ -8,15 +8,17 @@ import pytest
 import yaml
 
 from reconciler.errors import UsageError
-from reconciler.model import ADOPT_ANNOTATION, KINDS, ProjectConfig, ProviderConfig
+from reconciler.model import ADOPT_ANNOTATION, KINDS, Address, ProjectConfig, ProviderConfig
 from reconciler.plan.export import (
     kind_file_text,
     minimal_spec,
+    outside_references,
     parse_kinds,
     project_file_text,
     spec_document,
 )
 from reconciler.plan.normalize import normalize_spec
+from reconciler.schemas import load_schema
 
 from .builders import assignment, cert_plan, live, lo
 
@@ -81,9 +83,35 @@ def test_the_exported_project_points_at_the_same_platform(tmp_path: Path) -> Non
         ProviderConfig("sandbox", {"path": ".learnops/sandbox.db", "users": "directory/users.csv"}),
         {"prod": ProviderConfig("rest", {"url": "https://lms/api/v1", "token_env": "LMS_TOKEN"})},
     )
-    body = yaml.safe_load(project_file_text(project, None))
-    assert body["provider"]["users"] == str((tmp_path / "directory" / "users.csv").resolve())
+    body = yaml.safe_load(project_file_text(project, None, tmp_path / "exports" / "lms"))
+    # Re-based onto the export folder, never absolute (that would tie it to one machine).
+    assert body["provider"]["users"] == "../../directory/users.csv"
     assert body["provider"]["path"] == ".learnops/sandbox.db"  # not there yet: left as written
     assert body["targets"]["prod"] == {"type": "rest", "url": "https://lms/api/v1",
                                        "token_env": "LMS_TOKEN"}
     assert yaml.safe_load(project_file_text(project, "prod"))["provider"]["type"] == "rest"
+
+
+def test_exported_files_name_their_schema_by_the_id_it_declares() -> None:
+    # Exports live in other repositories, where the relative ../schema/ of specs/ is
+    # not there: the schema's published $id is the one name that works everywhere.
+    text = kind_file_text("Assignment", [live("Assignment", "a", assignment("x", ("plan", "p")))])
+    declared = load_schema("assignment.schema.json")["$id"]
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema={declared}"
+    project = ProjectConfig("acme", Path("/nowhere"), ProviderConfig("sandbox"))
+    first = project_file_text(project, None, Path("/elsewhere")).splitlines()[0]
+    assert first.endswith("=" + load_schema("project.schema.json")["$id"])
+
+
+def test_references_to_resources_left_out_of_the_export_are_found() -> None:
+    exported = [
+        live("Assignment", "go", assignment("nurses", ("plan", "p"), ("object", "video"))),
+        live("CertificationPlan", "p", cert_plan("video")),
+        live("LearningObject", "video", lo("video")),
+    ]
+    outside = outside_references(exported)
+    assert [(str(r.source), str(r.target)) for r in outside] == [
+        ("Assignment/go", "Audience/nurses"),
+    ]
+    assert outside_references(exported[:1])[0].target == Address("Audience", "nurses")
+    assert len(outside_references(exported[:1])) == 3

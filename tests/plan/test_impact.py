@@ -142,3 +142,65 @@ def test_a_broken_live_audience_does_not_stop_the_plan() -> None:
     )
     assert plan.ok
     assert plan.by_address()[Address(A, "hipaa")].impact.learners_added == 3
+
+
+def test_a_due_date_change_reports_people_apart_from_their_enrollments() -> None:
+    # Two items per learner: 3 people hold 6 enrollments; nobody gains or loses anything.
+    spec = assignment("nurses", ("plan", "hipaa"), ("object", "video"))
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES), desired(A, "hipaa", {**spec, "due": "45d"})],
+        [live("Audience", "nurses", NURSES),
+         live(A, "hipaa", spec, status={"enrolled": 6, "learners": 3, "in_progress": 2})],
+        users=directory(),
+    )
+    impact = plan.by_address()[Address(A, "hipaa")].impact
+    assert (impact.learners, impact.enrolled, impact.in_progress) == (3, 6, 2)
+    assert (impact.learners_added, impact.learners_removed) == (0, 0)
+    assert (impact.newly_reached, impact.no_longer_reached) == (0, 0)
+    assert impact.items_gained == () and impact.items_lost == ()
+
+
+def test_adding_and_removing_items_names_them_with_who_gains_or_loses_each() -> None:
+    before = assignment("nurses", ("plan", "hipaa"), ("object", "old-video"))
+    after = assignment("nurses", ("plan", "hipaa"), ("object", "video"))
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES), desired("Audience", "e1", audience(users=["E1"])),
+         desired(A, "hipaa", after), desired(A, "video-e1", assignment("e1", ("object", "video")))],
+        [live("Audience", "nurses", NURSES), live("Audience", "e1", audience(users=["E1"])),
+         live(A, "hipaa", before), live(A, "video-e1", assignment("e1", ("object", "video")))],
+        users=directory(),
+    )
+    impact = plan.by_address()[Address(A, "hipaa")].impact
+    assert impact.items_gained == (("video", 2),)  # E1 has it from video-e1 already
+    assert impact.items_lost == (("old-video", 3),)
+    assert (impact.newly_reached, impact.no_longer_reached) == (0, 0)
+    assert (impact.learners_added, impact.learners_removed) == (2, 3)
+
+
+def test_widening_the_audience_shows_who_is_newly_reached() -> None:
+    spec = assignment("nurses", ("plan", "hipaa"))
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES), desired("Audience", "everyone", EVERYONE),
+         desired(A, "hipaa", {**spec, "audience": "everyone"})],
+        [live("Audience", "nurses", NURSES), live("Audience", "everyone", EVERYONE),
+         live(A, "hipaa", spec)],
+        users=directory(),
+    )
+    impact = plan.by_address()[Address(A, "hipaa")].impact
+    assert (impact.newly_reached, impact.no_longer_reached) == (2, 0)
+    assert impact.items_gained == (("hipaa", 2),)
+
+
+def test_people_gaining_items_from_two_assignments_are_counted_once_in_the_plan() -> None:
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES), desired("Audience", "everyone", EVERYONE),
+         desired(A, "a-plan", assignment("nurses", ("plan", "hipaa"))),
+         desired(A, "b-video", assignment("everyone", ("object", "video")))],
+        users=directory(),
+    )
+    by = plan.by_address()
+    first, second = by[Address(A, "a-plan")].impact, by[Address(A, "b-video")].impact
+    assert first.items_gained == (("hipaa", 3),) and second.items_gained == (("video", 5),)
+    # 5 people gain something: the three nurses are counted by the first assignment only.
+    assert (first.learners_added, second.learners_added) == (3, 2)
+    assert second.sample_added == ("E1", "E2", "E3", "E4", "E5")  # who gain it through b

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 
 import pytest
@@ -74,3 +75,30 @@ def test_a_tampered_plan_file_is_refused_naming_every_problem() -> None:
 def test_order_addresses_parse_back() -> None:
     plan = plan_from_json(plan_to_json(varied_plan()))
     assert plan.order[0] == (Address("LearningObject", "a"), Address("LearningObject", "b"))
+
+
+def test_the_json_records_where_the_plan_may_be_applied() -> None:
+    plan = dataclasses.replace(
+        varied_plan(), source_root="/home/ana/specs", target_name="staging",
+        platform="https://staging-lms.example.com/api/v1",
+    )
+    document = plan_to_json(plan)
+    Draft202012Validator(load_schema("plan.schema.json")).validate(document)
+    assert document["source"] == {
+        "dir": "specs", "root": "/home/ana/specs", "digest": "sha256:" + "ab" * 32
+    }
+    assert document["target"] == {
+        "provider": "sandbox", "name": "staging",
+        "platform": "https://staging-lms.example.com/api/v1", "state_version": 42,
+    }
+    read = plan_from_json(json.loads(json.dumps(document)))
+    assert (read.source_root, read.target_name, read.platform) == (
+        "/home/ana/specs", "staging", "https://staging-lms.example.com/api/v1"
+    )
+
+
+def test_a_plan_without_its_place_still_reads_but_says_so() -> None:
+    document = plan_to_json(varied_plan())
+    assert "root" not in document["source"] and "name" not in document["target"]
+    read = plan_from_json(document)
+    assert (read.source_root, read.target_name, read.platform) == (None, None, None)

@@ -25,7 +25,10 @@ def rich_plan(*, errors: bool = False) -> Plan:
         ),
         precondition_version=7,
         impact=Impact(learners_added=37, learners_removed=3, in_progress=12, enrolled=40,
-                      sample_added=("E1001", "E1002"), sample_removed=("E1077",)),
+                      sample_added=("E1001", "E1002"), sample_removed=("E1077",),
+                      learners=20, newly_reached=37, no_longer_reached=3,
+                      items_gained=(("hipaa-annual", 37), ("hand-hygiene-video", 37)),
+                      items_lost=(("hipaa-annual", 3), ("hand-hygiene-video", 3))),
         spec_hash=HASH, location=Location("assignments.yaml", 4, 1),
     )
     drift = Change(
@@ -40,7 +43,7 @@ def rich_plan(*, errors: bool = False) -> Plan:
     inactivate = Change(
         Address("Assignment", "old-campaign"), "inactivate", "removed from code",
         before={"audience": "all"}, precondition_version=2, spec_hash=HASH,
-        impact=Impact(learners_removed=5),
+        impact=Impact(learners_removed=5),  # as a plan saved without per-item detail
     )
     adopt = Change(
         Address("Audience", "clinical"), "adopt", "adopt requested",

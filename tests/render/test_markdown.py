@@ -16,8 +16,9 @@ def test_summary_table_impact_and_one_details_section_per_change() -> None:
     text = render_markdown(rich_plan())
     assert "| create | 1 |" in text and "| no-op | 1 |" in text
     assert (
-        "**Learner impact:** 37 added, 8 removed by assignment changes; "
-        "16 learners in progress affected" in text
+        "**Learner impact:** 37 learners gain and 8 lose at least one item through "
+        "assignment changes (each person counted once); "
+        "16 enrollments in progress in changed resources" in text
     )
     assert text.count("<details>") == 5 and text.count("</details>") == 5
     assert (
@@ -25,7 +26,7 @@ def test_summary_table_impact_and_one_details_section_per_change() -> None:
         in text
     )
     assert "| ~ | `due` | `\"30d\"` | `\"45d\"` |" in text
-    assert "Learners added e.g. E1001, E1002; removed e.g. E1077." in text
+    assert "Learners who gain an item, e.g. E1001, E1002; who lose an item, e.g. E1077." in text
     assert "privacy-101" not in text
 
 
@@ -64,7 +65,8 @@ def test_a_large_plan_drops_field_diffs_but_lists_every_change() -> None:
 def test_a_huge_plan_is_cut_to_the_cap_and_counts_what_it_left_out() -> None:
     text = render_markdown(huge_plan(5000))
     assert len(text) <= LIMIT
-    assert "more changes (see `--output json`)" in text
+    assert "more changes: the full plan (JSON) is the CI run's `learnops-plan` artifact" in text
+    assert "see `--output json`" not in text  # out of a PR reviewer's reach
     assert "assignment-00000" in text and "assignment-04999" not in text
 
 
@@ -108,3 +110,16 @@ def test_a_changed_plan_shows_its_schedule_before_and_after_as_gantt_charts() ->
 
 def test_without_a_schedule_start_no_chart_is_drawn() -> None:
     assert "```mermaid" not in render_markdown(_schedule_change("7d", "10d"))
+
+
+def test_a_changed_mapping_is_one_row_per_key_and_values_are_whole() -> None:
+    base = rich_plan()
+    long_title = "Annual HIPAA certification for every clinical employee " * 3
+    change = replace(base.changes[3], diff=(
+        FieldDiff("change", "metadata.annotations", {},
+                  {"learnops.io/adopt": "true", "learnops.io/prevent-destroy": "true"}),
+        FieldDiff("change", "title", "Old", long_title),
+    ))
+    text = render_markdown(replace(base, changes=(change,), order=((change.address,),)))
+    assert '| + | `metadata.annotations["learnops.io/prevent-destroy"]` |  | `"true"` |' in text
+    assert f'`"{long_title}"`' in text and "…" not in text

@@ -48,6 +48,10 @@ def test_a_malformed_row_imports_nothing(platform: Platform) -> None:
     assert problem.value.where == "users.csv:3"
     assert platform.directory() == before
     assert platform.state_version() == version
+    # The caller names the file as its user wrote it.
+    with pytest.raises(DirectoryError) as named:
+        platform.import_users_csv(bad, actor="hr", source="hr/people.csv")
+    assert named.value.where == "hr/people.csv:3"
 
 
 def test_groups_count_active_members_and_users_page(platform: Platform) -> None:

@@ -11,6 +11,7 @@ from reconciler_sandbox.provider import SandboxProvider
 
 from reconciler.errors import ConfigError
 from reconciler.model import JSON, ProviderConfig
+from reconciler.rules.directory import DirectoryError
 
 HEADER = ("employee_id,first_name,last_name,email,job_role,department,location,language,"
           "hire_date,groups,status\n")
@@ -91,3 +92,25 @@ def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None
     config = ProviderConfig("sandbox", {"path": "sandbox.db"})
     with pytest.raises(ConfigError, match=r"cannot open .*sandbox.db"):
         SandboxProvider(config, tmp_path)
+
+
+def test_a_malformed_users_file_is_named_as_written_and_leaves_no_database(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "directory").mkdir()
+    (tmp_path / "directory" / "people.csv").write_text("id,name\nE1001,Ana\n", encoding="utf-8")
+    with pytest.raises(DirectoryError) as raised:
+        sandbox(tmp_path, users="directory/people.csv")
+    assert str(raised.value) == "directory/people.csv:1: header has no employee_id column"
+    assert not (tmp_path / ".learnops").exists()
+
+
+def test_a_users_file_that_is_not_utf8_is_a_config_error_and_leaves_no_database(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "directory").mkdir()
+    (tmp_path / "directory" / "users.csv").write_bytes((HEADER + ANA).replace(
+        "Diaz", "D\xeda").encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"users file .*users\.csv is not UTF-8 text"):
+        sandbox(tmp_path, users="directory/users.csv")
+    assert not (tmp_path / ".learnops").exists()

@@ -57,6 +57,10 @@ def test_a_missing_repository_carries_gits_message(tmp_path: Path) -> None:
         copy.head()
     assert "git ls-remote failed" in str(raised.value)
     assert "nowhere" in str(raised.value)
+    # git's reason, not the generic advice it prints after it
+    assert "does not appear to be a git repository" in raised.value.message
+    assert "repository exists" not in raised.value.message
+    assert "fatal" not in raised.value.message
 
 
 def test_a_folder_it_did_not_make_is_left_alone(repo: SpecRepo, tmp_path: Path) -> None:

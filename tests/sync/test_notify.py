@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.sync.cycle import Syncer, SyncOptions
+from reconciler.sync.git import Remote, WorkingCopy
 from reconciler.sync.loop import SyncLoop
 from reconciler.sync.notify import Notifier
 
@@ -90,3 +92,16 @@ def test_an_unreachable_chat_does_not_fail_the_sync(repo: SpecRepo, workdir: Pat
     assert syncer.status.state == "Synced"
     assert notifier.undelivered == 1
     syncer.close()
+
+
+def test_a_failure_before_any_revision_names_no_placeholder(
+    chat: ChatServer, tmp_path: Path
+) -> None:
+    nowhere = tmp_path / "nowhere"
+    syncer = Syncer(WorkingCopy(Remote.of(str(nowhere), "main"), tmp_path / "copy"),
+                    SyncOptions())
+    SyncLoop(syncer, interval=3600, listeners=[Notifier(chat.url)]).run_once()
+    assert chat.texts() == [
+        f"learnops sync failed at {nowhere}@main: {nowhere}: git ls-remote failed: "
+        f"'{nowhere}' does not appear to be a git repository"
+    ]

@@ -117,6 +117,20 @@ def test_webhook_refuses_what_is_not_signed_with_the_secret(served: Served, how:
     assert served.loop.status.cycles == 0
 
 
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("GET", "/webhook", "POST"), ("POST", "/status", "GET"), ("POST", "/healthz", "GET"),
+])
+def test_a_known_path_with_the_wrong_method_is_405_naming_the_right_one(
+    served: Served, method: str, path: str, allowed: str
+) -> None:
+    response = requests.request(method, f"{served.url}{path}", timeout=10)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allowed
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert requests.get(f"{served.url}/nowhere", timeout=10).status_code == 404
+    assert served.loop.status.cycles == 0
+
+
 def test_webhook_signed_push_to_the_branch_triggers_a_cycle(served: Served) -> None:
     other = served.push(ref="refs/heads/feature")
     assert other.status_code == 202 and other.json()["triggered"] is False

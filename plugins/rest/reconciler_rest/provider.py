@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import assert_never
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from reconciler.errors import PermanentError
 from reconciler.model import COLLECTIONS, KINDS, Address, ProviderConfig
@@ -39,6 +39,13 @@ class RestProvider:
 
     def __repr__(self) -> str:
         return f"RestProvider(url={self.settings.url!r}, token_env={self.settings.token_env!r})"
+
+    @property
+    def identity(self) -> str:
+        """The API's base URL without credentials (``user:password@``), query or fragment."""
+        parts = urlsplit(self.settings.url)
+        host = parts.netloc.rpartition("@")[2].lower()
+        return urlunsplit((parts.scheme.lower(), host, parts.path, "", ""))
 
     # -- reads ---------------------------------------------------------------------
 

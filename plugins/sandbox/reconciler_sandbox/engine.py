@@ -253,10 +253,13 @@ class Platform:
 
     # -- users -----------------------------------------------------------------------
 
-    def import_users_csv(self, text: str, *, actor: str) -> dict[str, int]:
+    def import_users_csv(
+        self, text: str, *, actor: str, source: str = "users.csv"
+    ) -> dict[str, int]:
         """Add and update users by employee_id; all or nothing. Changed learners are
-        re-evaluated against every assignment (nobody else is looked at)."""
-        parsed = parse_users_csv(text)
+        re-evaluated against every assignment (nobody else is looked at). ``source``
+        names the CSV in errors (``source:line: ...``): the file as the user wrote it."""
+        parsed = parse_users_csv(text, source)
         with self._db.write() as conn:
             result = users.upsert_users(conn, parsed)
             if result.changed:

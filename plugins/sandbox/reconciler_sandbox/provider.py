@@ -18,7 +18,7 @@ from typing import Final, assert_never
 from reconciler.errors import ConfigError, TemporaryError
 from reconciler.model import JSON, KINDS, ProviderConfig
 from reconciler.providers import LiveResource, Lock, WriteRequest, wire
-from reconciler.rules.directory import User
+from reconciler.rules.directory import User, parse_users_csv
 from reconciler_sandbox.catalog import parse_catalog_csv
 from reconciler_sandbox.engine import Platform
 
@@ -44,9 +44,14 @@ class SandboxProvider:
         self.page_size = _int_option(options, "page_size", 500)
         users_csv = _file_option(options, "users", project_root)
         catalog_csv = _file_option(options, "catalog", project_root)
-        # Read before the database opens: a bad catalog leaves nothing behind.
+        # Read and parse before the database opens: a bad users or catalog file
+        # leaves nothing behind. Users errors name the file as learnops.yaml writes it.
+        users_text = _read(users_csv, "users") if users_csv is not None else None
+        users_source = str(options.get("users"))
+        if users_text is not None:
+            parse_users_csv(users_text, users_source)
         catalog = (
-            parse_catalog_csv(catalog_csv.read_text(encoding="utf-8"), str(catalog_csv))
+            parse_catalog_csv(_read(catalog_csv, "catalog"), str(catalog_csv))
             if catalog_csv is not None else {}
         )
         try:
@@ -54,21 +59,21 @@ class SandboxProvider:
             self.platform = Platform(self.path)
         except (OSError, sqlite3.DatabaseError) as problem:
             raise ConfigError(f"sandbox provider: cannot open {self.path}: {problem}") from None
-        if users_csv is not None:
-            self._seed_users(users_csv)
+        if users_text is not None:
+            self._seed_users(users_text, users_source)
         if catalog:
             self._seed_catalog(catalog)
 
     def __repr__(self) -> str:
         return f"SandboxProvider(path={str(self.path)!r})"
 
-    def _seed_users(self, users_csv: Path) -> None:
+    def _seed_users(self, text: str, source: str) -> None:
         # Only an empty directory is seeded: users imported or changed later
         # (through the API, say) are the platform's business, not the CSV's.
         with _busy_is_temporary():
             if self.platform.list_users(limit=1):
                 return
-            self.platform.import_users_csv(users_csv.read_text(encoding="utf-8"), actor=ACTOR)
+            self.platform.import_users_csv(text, actor=ACTOR, source=source)
 
     def _seed_catalog(self, objects: Mapping[str, Mapping[str, JSON]]) -> None:
         with _busy_is_temporary():
@@ -104,6 +109,11 @@ class SandboxProvider:
     def state_version(self) -> int:
         with _busy_is_temporary():
             return int(self.platform.state_version())
+
+    @property
+    def identity(self) -> str:
+        """The database file, absolute: two projects' sandboxes are two platforms."""
+        return str(self.path.resolve())
 
     # -- the one write ---------------------------------------------------------------
 
@@ -186,6 +196,17 @@ def _file_option(options: Mapping[str, JSON], key: str, project_root: Path) -> P
     if not path.is_file():
         raise ConfigError(f"sandbox provider: {key} file {path} does not exist")
     return path
+
+
+def _read(path: Path, key: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"sandbox provider: {key} file {path} is not UTF-8 text") from None
+    except OSError as problem:
+        raise ConfigError(
+            f"sandbox provider: cannot read {key} file {path}: {problem.strerror}"
+        ) from None
 
 
 def _int_option(options: Mapping[str, JSON], key: str, default: int) -> int:

@@ -7,14 +7,15 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
 import uvicorn
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, UsageError
+from reconciler.rules.directory import parse_users_csv
 from reconciler_sandbox.api import API_PREFIX, ApiOptions, create_app
 from reconciler_sandbox.engine import Platform
 
@@ -28,27 +29,74 @@ def serve(
     options: ApiOptions | None = None,
     *,
     users_csv: Path | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then finish the requests in flight and return.
 
-    ``users_csv`` is imported (added and updated by employee id) before serving."""
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    platform = Platform(db_path)
+    ``users_csv`` is imported (added and updated by employee id) before serving.
+    The users file is parsed and the port bound before the database is opened, so
+    a mistake in either leaves nothing behind; ``announce`` then gets the API's URL
+    (with the port really bound: ``port=0`` picks a free one)."""
+    users_text = _read_users(users_csv) if users_csv is not None else None
+    if users_text is not None:
+        parse_users_csv(users_text, str(users_csv))
+    listener = listen(host, port)
     try:
-        if users_csv is not None:
-            platform.import_users_csv(users_csv.read_text(encoding="utf-8"), actor=SERVE_ACTOR)
-        config = uvicorn.Config(
-            create_app(platform, options=options),
-            host=host,
-            port=port,
-            log_level="info",
-            timeout_graceful_shutdown=10,
-            lifespan="off",
-        )
-        with _quiet_stop():
-            uvicorn.Server(config).run()
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        platform = Platform(db_path)
+        try:
+            if users_text is not None:
+                platform.import_users_csv(users_text, actor=SERVE_ACTOR, source=str(users_csv))
+            config = uvicorn.Config(
+                create_app(platform, options=options),
+                log_level="info",
+                timeout_graceful_shutdown=10,
+                lifespan="off",
+            )
+            if announce is not None:
+                announce(_url(host, listener.getsockname()[1]))
+            with _quiet_stop():
+                uvicorn.Server(config).run(sockets=[listener])
+        finally:
+            platform.close()
     finally:
-        platform.close()
+        listener.close()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on ``host:port``. A port in use (or a host that is not
+    this machine's) is one :class:`UsageError` line, before anything is announced;
+    left to uvicorn it is a log line and exit status 3 after the fact."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)[0]
+    except socket.gaierror as problem:
+        raise UsageError(f"cannot serve on {host}: {problem.strerror}") from None
+    # IPPROTO_TCP, not 0: see running_server.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(2048)
+    except OSError as problem:
+        listener.close()
+        reason = (problem.strerror or str(problem)).lower()
+        raise UsageError(f"cannot serve on {host}:{port}: {reason}") from None
+    return listener
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+    return f"http://{shown}:{port}{API_PREFIX}"
+
+
+def _read_users(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"users file {path} is not UTF-8 text") from None
+    except OSError as problem:
+        raise UsageError(f"cannot read users file {path}: {problem.strerror}") from None
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from typing import Any, Final
 from reconciler.apply.events import ApplyResult
 from reconciler.apply.executor import StopSignal, execute, pending_changes
 from reconciler.apply.lock import ApplyLease
+from reconciler.apply.saved import check_platform_unmoved, check_target, open_saved_plan
 from reconciler.cli import console
 from reconciler.cli.apply_output import (
     BarProgress,
@@ -30,17 +31,10 @@ from reconciler.cli.apply_output import (
 )
 from reconciler.cli.arguments import positive, seconds
 from reconciler.compiler import Compiled, compile_dir
-from reconciler.errors import (
-    LockHeldError,
-    PlanFileError,
-    PlanRefusedError,
-    StalePlanError,
-    UsageError,
-)
+from reconciler.errors import LockHeldError, PlanRefusedError, UsageError
 from reconciler.model import Address
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
-from reconciler.plan.serialize import plan_from_json
 from reconciler.providers import Provider
 from reconciler.providers.registry import open_provider
 from reconciler.render.text import render_text
@@ -71,6 +65,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     source = Path(args.source)
+    if not source.exists():
+        raise UsageError(f"no such plan file or spec directory '{args.source}'")
     if source.is_file():
         return _apply_saved(args, source)
     if not args.auto_approve and not (sys.stdin.isatty() and args.output == "text"):
@@ -93,6 +89,7 @@ def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
             plan = build_plan(
                 compiled, provider, allow_delete=args.allow_delete,
                 allow_disruptive=args.allow_disruptive, source_dir=str(args.source),
+                target=args.target,
             )
             shown = args.output == "text"
             if shown:
@@ -110,59 +107,28 @@ def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
 
 
 def _apply_saved(args: argparse.Namespace, plan_file: Path) -> int:
-    plan = _read_plan(plan_file)
+    saved = open_saved_plan(plan_file)
+    plan = saved.plan
     _refuse_errors(plan, already_shown=False)
-    if not Path(plan.source_dir).is_dir():
-        raise PlanFileError(
-            f"the plan was made from the spec directory '{plan.source_dir}', which is not "
-            "there from here: apply it from the folder it was planned in",
-            where=str(plan_file),
-        )
-    compiled = compile_dir(Path(plan.source_dir))
-    if compiled.state.digest != plan.source_digest:
-        raise StalePlanError(
-            f"the plan is stale: the specs in {plan.source_dir} changed since it was made "
-            f"(nothing was written); plan again",
-            where=str(plan_file),
-        )
-    provider = open_provider(compiled.state.project, args.target)
+    provider = open_provider(saved.compiled.state.project, args.target)
     stop = StopSignal()
     try:
-        if provider.name != plan.target_provider:
-            raise StalePlanError(
-                f"the plan was made for a '{plan.target_provider}' platform, not "
-                f"'{provider.name}' (nothing was written); plan again for this target",
-                where=str(plan_file),
-            )
+        check_target(saved, provider, args.target)
         with _lease(provider, args.lock_timeout, stop):
-            # Under the lock, so nothing can move the platform between check and writes.
-            live_version = provider.state_version()
-            if live_version != plan.state_version:
-                raise StalePlanError(
-                    f"the plan is stale: the platform changed since it was made (state "
-                    f"version {plan.state_version}, now {live_version}; nothing was "
-                    f"written); plan again",
-                    where=str(plan_file),
-                )
+            check_platform_unmoved(saved, provider)
             if args.output == "text":
                 print(f"Applying the saved plan {plan_file}." if plan.has_changes
                       else f"The saved plan {plan_file} has no changes: nothing to apply.")
-            result = _execute(args, plan, provider, compiled, stop) if plan.has_changes else None
+            result = (
+                _execute(args, plan, provider, saved.compiled, stop) if plan.has_changes
+                else None
+            )
     finally:
         provider.close()
     return _finish(args, plan, result)
 
 
 # -- the parts ---------------------------------------------------------------------------
-
-
-
-def _read_plan(plan_file: Path) -> Plan:
-    try:
-        document = json.loads(plan_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as problem:
-        raise PlanFileError(f"cannot read the plan: {problem}", where=str(plan_file)) from None
-    return plan_from_json(document)
 
 
 def _refuse_errors(plan: Plan, *, already_shown: bool) -> None:

@@ -54,7 +54,8 @@ def _register_serve(commands: Any) -> None:
     serve = commands.add_parser("serve", help="serve the platform API (DESIGN §7)")
     add_db_option(serve)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port, default=8000,
+                       help="TCP port, 0-65535 (default: 8000; 0: any free port)")
     serve.add_argument("--users", type=Path, help="import this users CSV before serving")
     serve.add_argument("--rate-limit", metavar="N/s", help="requests per second per caller")
     faults = serve.add_argument_group("fault injection (for resilience tests)")
@@ -85,10 +86,24 @@ def serve_platform(args: argparse.Namespace) -> int:
             seed=args.seed,
         ),
     )
-    print(f"learnops sandbox: {db} at http://{args.host}:{args.port}{api.API_PREFIX}",
-          file=sys.stderr)
-    sandbox_module("server").serve(db, args.host, args.port, options, users_csv=args.users)
+
+    def announce(url: str) -> None:
+        print(f"learnops sandbox: {db} at {url}", file=sys.stderr, flush=True)
+
+    sandbox_module("server").serve(db, args.host, args.port, options, users_csv=args.users,
+                                   announce=announce)
     return 0
+
+
+def port(text: str) -> int:
+    """A TCP port number; out of range it is argparse's one-line usage error."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return number
 
 
 def create_token(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from reconciler.cli.arguments import day
 from reconciler.cli.commands import sandbox_text as text
 from reconciler.cli.commands.sandbox_platform import CLI_ACTOR, add_db_option, open_platform
 from reconciler.errors import UsageError
+from reconciler.rules.directory import parse_users_csv
 
 
 def register(commands: Any) -> None:
@@ -57,9 +58,15 @@ def register(commands: Any) -> None:
 def import_users(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise UsageError(f"users file {args.file} does not exist")
-    csv_text = args.file.read_text(encoding="utf-8")
+    try:
+        csv_text = args.file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"users file {args.file} is not UTF-8 text") from None
+    except OSError as problem:
+        raise UsageError(f"cannot read users file {args.file}: {problem.strerror}") from None
+    parse_users_csv(csv_text, str(args.file))  # a bad file makes no database
     with open_platform(args.db, create=True) as platform:
-        counts = platform.import_users_csv(csv_text, actor=CLI_ACTOR)
+        counts = platform.import_users_csv(csv_text, actor=CLI_ACTOR, source=str(args.file))
     print(f"{args.file}: {counts['added']} added, {counts['updated']} updated,"
           f" {counts.get('unchanged', 0)} unchanged")
     return 0

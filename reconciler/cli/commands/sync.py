@@ -117,17 +117,18 @@ def log_cycle(report: CycleReport) -> None:
     if report.idle:
         return
     status = report.status
-    at = (status.head or "?")[:12]
+    # Before the first successful ls-remote there is no revision to name.
+    at = f" {status.head[:12]}" if status.head else ""
     if report.failure is not None:
-        console.error(f"sync {at} failed: {report.failure.line()}")
+        console.error(f"sync{at} failed: {report.failure.line()}")
         for detail in report.failure.details[1:]:
             print(f"  {detail}", file=sys.stderr)
     if report.applied:
         changes = ", ".join(f"{c.action} {c.address}" for c in report.applied)
-        print(f"sync {at}: applied {len(report.applied)} change(s): {changes}")
+        print(f"sync{at}: applied {len(report.applied)} change(s): {changes}")
     if report.failure is None:
         summary = _summary(status.state, status.pending, status.drifted, status.held_removals)
-        print(f"sync {at}: {summary}")
+        print(f"sync{at}: {summary}")
     sys.stdout.flush()
 
 

@@ -76,7 +76,9 @@ def _state_and_directory(api: APIRouter) -> None:
             raise ApiProblem(400, "bad_request", "the CSV must be UTF-8") from None
         platform = platform_of(request)
         # The engine is synchronous; keep the event loop free while it works.
-        counts = await run_in_threadpool(platform.import_users_csv, text, actor=caller.name)
+        counts = await run_in_threadpool(
+            platform.import_users_csv, text, actor=caller.name, source="request body"
+        )
         return JSONResponse(counts)
 
 

@@ -1,0 +1,166 @@
+"""Saved plans (``learnops apply PLANFILE``): applied exactly as reviewed, to the
+platform they were made against, or not at all.
+
+Terraform's saved-plan rule, tightened: the plan is refused as stale when its specs
+or its platform moved, or when it is applied to another target; and as tampered
+when a change would write anything but what its specs compile to, since a reviewer
+approved the specs' content, not whatever the file says now. Every check runs
+before the first write; the state version is checked under the apply lock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import assert_never
+
+from reconciler.compiler import Compiled, compile_dir
+from reconciler.errors import PlanFileError, StalePlanError
+from reconciler.model import DesiredResource, DesiredState, content_hash
+from reconciler.plan.model import Change, Plan
+from reconciler.plan.serialize import plan_from_json
+from reconciler.providers import Provider
+
+DEFAULT_TARGET = "provider"
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    """A saved plan that matches the specs it was made from, compiled again."""
+
+    plan: Plan
+    compiled: Compiled
+    file: Path
+
+
+def open_saved_plan(plan_file: Path) -> SavedPlan:
+    """Read ``plan_file``, compile the spec directory it was made from and check the
+    plan against it. :class:`PlanFileError` when the file is unreadable, not a plan,
+    tampered or inconsistent; :class:`StalePlanError` when the specs changed since."""
+    where = str(plan_file)
+    try:
+        document = json.loads(plan_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as problem:
+        raise PlanFileError(f"cannot read the plan: {problem}", where=where) from None
+    try:
+        plan = plan_from_json(document)
+    except PlanFileError as problem:
+        raise PlanFileError(problem.message, where=where) from None
+    # The summary is what a reviewer reads first: it must say what the changes do.
+    if document["summary"] != plan.summary():
+        raise _tampered("its summary does not count its changes", where)
+    root = _spec_root(plan, where)
+    compiled = compile_dir(root)
+    if compiled.state.digest != plan.source_digest:
+        raise StalePlanError(
+            f"the plan is stale: the specs in {root} changed since it was made "
+            "(nothing was written); plan again",
+            where=where,
+        )
+    inconsistency = first_inconsistency(plan, compiled.state)
+    if inconsistency is not None:
+        raise _tampered(inconsistency, where)
+    return SavedPlan(plan=plan, compiled=compiled, file=plan_file)
+
+
+def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> None:
+    """The plan must be applied to the target and platform it was made against
+    (``target``: the ``--target`` name ``provider`` was opened for)."""
+    plan, where = saved.plan, str(saved.file)
+    if plan.target_name is None or plan.platform is None:
+        raise PlanFileError(
+            "the plan does not say which target and platform it was made for "
+            "(nothing was written); plan again",
+            where=where,
+        )
+    name = target or DEFAULT_TARGET
+    if (plan.target_name, plan.target_provider, plan.platform) != (
+        name, provider.name, provider.identity
+    ):
+        raise StalePlanError(
+            f"the plan was made for target '{plan.target_name}' ({plan.target_provider} "
+            f"at {plan.platform}), not '{name}' ({provider.name} at {provider.identity}); "
+            "nothing was written: plan again for this target",
+            where=where,
+        )
+
+
+def check_platform_unmoved(saved: SavedPlan, provider: Provider) -> None:
+    """Call under the apply lock, so nothing moves the platform between this and the
+    writes: any write since the plan was made raised the state version."""
+    live_version = provider.state_version()
+    if live_version != saved.plan.state_version:
+        raise StalePlanError(
+            f"the plan is stale: the platform changed since it was made (state version "
+            f"{saved.plan.state_version}, now {live_version}; nothing was written); "
+            "plan again",
+            where=str(saved.file),
+        )
+
+
+def first_inconsistency(plan: Plan, desired: DesiredState) -> str | None:
+    """What in ``plan`` the specs ``desired`` do not back, if anything: every write of
+    a spec must write exactly the compiled resource, and removals only what the specs
+    no longer hold."""
+    wanted = desired.by_address()
+    repeated = [address for address, n in Counter(c.address for c in plan.changes).items()
+                if n > 1]
+    if repeated:
+        return f"it lists {repeated[0]} more than once"
+    for change in plan.changes:
+        match change.action:
+            case "create" | "update" | "adopt":
+                resource = wanted.get(change.address)
+                if resource is None:
+                    return f"it would {change.action} {change.address}, which the specs lack"
+                problem = _unlike(change, resource)
+                if problem is not None:
+                    return f"{change.address}: {problem}"
+            case "inactivate" | "delete":
+                if change.address in wanted:
+                    return f"it would {change.action} {change.address}, which the specs hold"
+            case "no-op":
+                pass  # writes nothing
+            case _:
+                assert_never(change.action)
+    return None
+
+
+def _unlike(change: Change, resource: DesiredResource) -> str | None:
+    if change.after is None or content_hash(dict(change.after)) != resource.spec_hash:
+        return "its 'after' is not the spec the specs compile to"
+    if change.spec_hash != resource.spec_hash:
+        return "its spec_hash is not the hash of the compiled spec"
+    if dict(change.labels) != dict(resource.labels):
+        return "its labels are not the compiled ones"
+    if dict(change.annotations) != dict(resource.annotations):
+        return "its annotations are not the compiled ones"
+    return None
+
+
+def _spec_root(plan: Plan, where: str) -> Path:
+    """The spec directory the plan was made from, wherever apply runs."""
+    if plan.source_root is None:
+        raise PlanFileError(
+            "the plan does not record the absolute path of its spec directory "
+            "(source.root; nothing was written); plan again",
+            where=where,
+        )
+    root = Path(plan.source_root)
+    if not root.is_dir():
+        raise PlanFileError(
+            f"the plan was made from the spec directory {root}, which no longer exists "
+            "(nothing was written); plan again from where the specs are now",
+            where=where,
+        )
+    return root
+
+
+def _tampered(detail: str, where: str) -> PlanFileError:
+    return PlanFileError(
+        f"the plan file was tampered with or is inconsistent: {detail} (nothing was "
+        "written); plan again",
+        where=where,
+    )
