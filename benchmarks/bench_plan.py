@@ -1,6 +1,7 @@
 """How long a no-op plan of a large program takes, against validating the same files.
 
-    python3 benchmarks/bench_plan.py [--resources 10000] [--files 200] [--repeat 3] [--dir DIR]
+    python3 benchmarks/bench_plan.py [--resources 10000] [--files 200] [--users 1000]
+                                     [--repeat 3] [--dir DIR]
 
 Generates the workload (benchmarks/specgen.py), writes every resource to a sandbox
 platform the way apply does (one provider write per change of the first plan, with
@@ -35,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from specgen import write_specs
+from specgen import add_workload_options, write_specs
 
 from reconciler.compiler import compile_dir
 from reconciler.plan.facade import plan_directory
@@ -127,13 +128,14 @@ def no_op(plan: Plan) -> Plan:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--resources", type=int, default=10_000)
-    parser.add_argument("--files", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3)
+    add_workload_options(parser)
+    parser.add_argument("--repeat", type=int, default=3, metavar="R",
+                        help="runs of each measure; the best counts (default: 3)")
     parser.add_argument("--dir", type=Path, help="generate here (must not exist) and keep it")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as scratch:
-        root = write_specs(args.dir or Path(scratch) / "specs", args.resources, args.files)
+        root = write_specs(args.dir or Path(scratch) / "specs", args.resources, args.files,
+                           args.users)
         start = time.perf_counter()
         first = write_everything(root)
         print(f"workload: {args.resources:,} resources; written to the sandbox in "

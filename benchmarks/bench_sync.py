@@ -1,13 +1,15 @@
 """The cost of an idle ``learnops sync`` cycle on the 10,000-resource workload.
 
-    python3 benchmarks/bench_sync.py [--resources 10000] [--users 1000] [--cycles 50]
+    python3 benchmarks/bench_sync.py [--resources 10000] [--files 200] [--users 1000]
+                                     [--cycles 50]
 
-Generates the apply benchmark's workload (benchmarks/apply_workload.py) into a real
-git repository, lets one sync cycle apply it to an in-process sandbox, then times
-idle cycles: same commit, same platform state version, so a cycle is one
-``git ls-remote`` and one state-version read (goal: under 50 ms). For scale it also
-times a cycle after a write outside learnops (the platform moved: a full plan of
-every resource, nothing to apply). Figures, not assertions.
+Generates the workload (benchmarks/specgen.py) into a real git repository, lets one
+sync cycle apply it to an in-process sandbox (which the provider seeds with the
+workload's users and catalog), then times idle cycles: same commit, same platform
+state version, so a cycle is one ``git ls-remote`` and one state-version read (goal:
+under 50 ms). For scale it also times a cycle after a write outside learnops (the
+platform moved: a full plan of every resource, nothing to apply). Figures, not
+assertions.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from apply_workload import write_workload
 from reconciler_sandbox.engine import Platform
+from specgen import add_workload_options, write_specs
 
 from reconciler.apply.executor import StopSignal
 from reconciler.sync.cycle import Syncer, SyncOptions
@@ -36,17 +38,17 @@ def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--resources", type=int, default=10_000)
-    parser.add_argument("--users", type=int, default=1_000)
-    parser.add_argument("--cycles", type=int, default=50)
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    add_workload_options(parser)
+    parser.add_argument("--cycles", type=int, default=50, metavar="C",
+                        help="idle cycles timed (default: 50)")
+    args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
         repo = Path(scratch) / "repo"
         started = time.perf_counter()
-        write_workload(repo / "specs", resources=args.resources, users=args.users)
+        write_specs(repo / "specs", args.resources, args.files, args.users)
         git(repo, "init", "--quiet", "--initial-branch=main")
         git(repo, "add", "--all")
         git(repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com",

@@ -1,6 +1,7 @@
 """How fast the compiler reads a large spec repository, against the fastest possible read.
 
-    python3 benchmarks/bench_validate.py [--resources 10000] [--files 200] [--repeat 3] [--dir DIR]
+    python3 benchmarks/bench_validate.py [--resources 10000] [--files 200] [--users 1000]
+                                         [--repeat 3] [--dir DIR]
 
 Generates the workload (benchmarks/specgen.py) and prints, best of ``--repeat``:
 
@@ -31,7 +32,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from specgen import write_specs
+from specgen import add_workload_options, write_specs
 
 from reconciler.compiler import compile_dir
 from reconciler.graph import ProgramGraph
@@ -105,13 +106,14 @@ def validate_subprocess(root: Path) -> tuple[float, float, int, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--resources", type=int, default=10_000)
-    parser.add_argument("--files", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3)
+    add_workload_options(parser)
+    parser.add_argument("--repeat", type=int, default=3, metavar="R",
+                        help="runs of each measure; the best counts (default: 3)")
     parser.add_argument("--dir", type=Path, help="generate here (kept) instead of a temp dir")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as scratch:
-        root = write_specs(args.dir or Path(scratch) / "specs", args.resources, args.files)
+        root = write_specs(args.dir or Path(scratch) / "specs", args.resources, args.files,
+                           args.users)
         files = len(spec_files(root))
         size = sum((root / f).stat().st_size for f in spec_files(root)) / 2**20
         print(f"workload: {args.resources:,} resources in {files} files ({size:.1f} MiB), "

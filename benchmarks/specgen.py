@@ -1,6 +1,9 @@
-"""A synthetic spec repository for the compiler and planner benchmarks.
+"""The benchmarks' workload: a synthetic spec repository of N resources.
 
     python3 benchmarks/specgen.py OUTDIR [--resources 10000] [--files 200] [--users 1000]
+
+The one generator every benchmark that needs a program uses (validate, plan, apply,
+sync), so their figures are about the same 10,000 resources.
 
 Realistic proportions: half learning objects (a tenth of them foundations others
 require, a few ``existing: true`` from the platform's catalog), a fifth audiences
@@ -9,7 +12,10 @@ the rest certification plans with timed steps (offsets, fixed dates, ``after_ste
 certificates) and assignments of plans or objects to named or inline audiences.
 Documents are written as people write them (block style, labels, a schema comment
 line) and spread over about ``--files`` files in kind folders. Same arguments, same
-bytes; the tree validates without errors.
+bytes; the tree validates without errors. Next to the specs: ``learnops.yaml`` (a
+``sandbox`` provider), ``directory/users.csv`` (every attribute the audiences filter
+on) and ``directory/catalog.csv`` (the ``existing: true`` objects, which a platform
+must hold before a plan; the sandbox provider seeds it, a bare server does not).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ AREAS = ["compliance", "clinical", "safety", "leadership", "onboarding", "it", "
 USER_COLUMNS = ["employee_id", "first_name", "last_name", "email", "job_role", "department",
                 "location", "language", "hire_date", "cost_center", "shift", "groups", "status"]
 EXISTING_SHARE = 0.02  # objects authored in the platform, only checked by learnops
+USERS_CSV = Path("directory", "users.csv")
+CATALOG_CSV = Path("directory", "catalog.csv")
 
 Document = tuple[str, str, dict[str, str], dict[str, Any]]  # kind, name, labels, spec
 
@@ -199,8 +207,8 @@ def write_specs(
     )
     (out / "directory").mkdir(exist_ok=True)
     directory = generate_users(users, seed=seed)
-    (out / "directory" / "users.csv").write_text(users_csv(directory), encoding="utf-8")
-    (out / "directory" / "catalog.csv").write_text(catalog_csv(documents), encoding="utf-8")
+    (out / USERS_CSV).write_text(users_csv(directory), encoding="utf-8")
+    (out / CATALOG_CSV).write_text(catalog_csv(documents), encoding="utf-8")
     for kind, folder in folders.items():
         of_kind = [doc for doc in documents if doc[0] == kind]
         (out / folder).mkdir(exist_ok=True)
@@ -223,12 +231,20 @@ def _document(kind: str, name: str, labels: dict[str, str], spec: dict[str, Any]
     return {"apiVersion": "learnops/v1", "kind": kind, "metadata": metadata, "spec": spec}
 
 
+def add_workload_options(parser: argparse.ArgumentParser) -> None:
+    """--resources, --files and --users, the same in every benchmark."""
+    parser.add_argument("--resources", type=int, default=10_000, metavar="N",
+                        help="resources in the workload (default: 10000)")
+    parser.add_argument("--files", type=int, default=200, metavar="F",
+                        help="spec files they are spread over (default: 200)")
+    parser.add_argument("--users", type=int, default=1_000, metavar="U",
+                        help="users in directory/users.csv (default: 1000)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--resources", type=int, default=10_000)
-    parser.add_argument("--files", type=int, default=200)
-    parser.add_argument("--users", type=int, default=1_000)
+    parser.add_argument("out", type=Path, help="folder to write (created if missing)")
+    add_workload_options(parser)
     args = parser.parse_args(argv)
     write_specs(args.out, args.resources, args.files, args.users)
     written = sum(1 for _ in args.out.rglob("*.yaml")) - 1
