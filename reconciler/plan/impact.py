@@ -23,9 +23,9 @@ from reconciler.model import JSON, Address, DesiredState
 from reconciler.plan.model import SAMPLE_SIZE, Change, Impact
 from reconciler.plan.normalize import normalize_spec
 from reconciler.providers import LiveResource
+from reconciler.rules.assignment import Item, assignment_items
 from reconciler.rules.audience import AudienceError, Directory, resolve_all, resolve_audience
 
-Item = tuple[str, str]  # ("plan", name) | ("object", name)
 _NO_ONE: frozenset[str] = frozenset()
 
 
@@ -119,7 +119,7 @@ def _reach(
         members[name] = (
             audience_members.get(audience, _NO_ONE) if isinstance(audience, str) else _NO_ONE
         )
-        items[name] = _items(spec)
+        items[name] = tuple(assignment_items(spec))
         for item in items[name]:
             by_item.setdefault(item, set()).update(members[name])
     return _Reach(
@@ -258,15 +258,6 @@ def _active(spec: Mapping[str, JSON], resource: LiveResource | None) -> bool:
         return False
     return not (resource is not None and resource.status.get("active") is False)
 
-
-def _items(spec: Mapping[str, JSON]) -> tuple[Item, ...]:
-    found: list[Item] = []
-    for entry in spec.get("items") or []:
-        if isinstance(entry, Mapping):
-            for key in ("plan", "object"):
-                if isinstance(entry.get(key), str):
-                    found.append((key, entry[key]))
-    return tuple(found)
 
 
 def _count(status: Mapping[str, JSON], key: str) -> int:

@@ -8,9 +8,8 @@ once it has passed); ``due`` is a duration after enrollment or a fixed date.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from reconciler.model import JSON
 from reconciler.rules.durations import is_duration, parse_date, parse_duration
@@ -18,9 +17,9 @@ from reconciler.rules.durations import is_duration, parse_date, parse_duration
 ItemKind = Literal["plan", "object"]
 
 
-@dataclass(frozen=True, order=True)
-class Item:
-    """What an assignment hands out: a certification plan or a learning object."""
+class Item(NamedTuple):
+    """What an assignment hands out: a certification plan or a learning object
+    (a tuple, so it sorts and hashes as ``(kind, name)``)."""
 
     kind: ItemKind
     name: str

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reconciler.model import JSON
-from reconciler.rules.durations import is_duration, parse_date, parse_duration
+from reconciler.rules.assignment import assignment_items, due_on, start_on
 from reconciler_sandbox.journal import utc_now
 from reconciler_sandbox.learning import assigned_notice
 from reconciler_sandbox.notifications import send
@@ -33,30 +33,7 @@ class Link:
     state: str
 
 
-def assignment_items(spec: Mapping[str, JSON]) -> list[tuple[str, str]]:
-    items: list[tuple[str, str]] = []
-    for item in spec.get("items") or []:
-        for kind in ("plan", "object"):
-            if isinstance(item.get(kind), str):
-                items.append((kind, item[kind]))
-    return items
 
-
-def due_on(spec: Mapping[str, JSON], enrolled_on: date) -> date | None:
-    """An assignment's due date for a learner: a duration after they were enrolled
-    through it, or a fixed date."""
-    due = spec.get("due")
-    if not isinstance(due, str):
-        return None
-    return parse_duration(due).add_to(enrolled_on) if is_duration(due) else parse_date(due)
-
-
-def start_on(spec: Mapping[str, JSON], today: date) -> date:
-    """Enrollment day: today for ``immediately``, else the start date (today once past)."""
-    start = spec.get("start", "immediately")
-    if not isinstance(start, str) or start == "immediately":
-        return today
-    return max(parse_date(start), today)
 
 
 def reconcile_assignment(
