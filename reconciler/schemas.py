@@ -25,3 +25,55 @@ def load_schema(file_name: str) -> dict[str, Any]:
     """A schema by file name, e.g. ``assignment.schema.json``."""
     schema: dict[str, Any] = json.loads((schema_dir() / file_name).read_text(encoding="utf-8"))
     return schema
+
+
+# Keywords whose value is data, not a subschema: never searched for references.
+_LITERALS = frozenset({"enum", "const", "default", "examples"})
+_MAX_DEPTH = 32  # our schemas hold no recursive reference; deeper means one slipped in
+
+
+def inlined_schema(file_name: str, pointer: str = "") -> dict[str, Any]:
+    """The schema of ``file_name`` (or its node at the JSON ``pointer``) with every
+    ``$ref`` replaced by what it points to, so a validator never resolves references
+    while it checks (following them was over half of jsonschema's time). References
+    name a file of ``schema/`` and/or a pointer in it (``defs.schema.json#/$defs/name``).
+    """
+    return inline_refs(_at(load_schema(file_name), pointer), file_name)
+
+
+def inline_refs(schema: dict[str, Any], file_name: str) -> dict[str, Any]:
+    """``schema``, a node of ``file_name``, with its references inlined (see above)."""
+    inlined: dict[str, Any] = _inline(schema, file_name, 0)
+    return inlined
+
+
+def _inline(node: Any, file_name: str, depth: int) -> Any:
+    if isinstance(node, list):
+        return [_inline(item, file_name, depth) for item in node]
+    if not isinstance(node, dict):
+        return node
+    own = {
+        key: value if key in _LITERALS else _inline(value, file_name, depth)
+        for key, value in node.items()
+        if key not in ("$ref", "$defs", "$id", "$schema")
+    }
+    if "$ref" not in node:
+        return own
+    if depth >= _MAX_DEPTH:
+        raise ReconcilerError(f"schema reference {node['$ref']} is recursive; cannot inline it")
+    target_file, _, fragment = str(node["$ref"]).partition("#")
+    target_file = target_file or file_name
+    target = _inline(_at(load_schema(target_file), fragment), target_file, depth + 1)
+    if not set(own) & set(target):
+        return {**target, **own}  # disjoint keywords: the same as both applying
+    # Keywords on both sides may interact, so both stay whole schemas, as $ref keeps them.
+    return {**own, "allOf": [*own.get("allOf", []), target]}
+
+
+def _at(document: Any, pointer: str) -> Any:
+    """RFC 6901: the node at ``pointer`` (``/$defs/name``) of ``document``."""
+    node = document
+    for part in pointer.split("/")[1:] if pointer else []:
+        key = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node

@@ -47,6 +47,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     named = next((token for token in argv if not token.startswith("-")), None)
+    if named is None and "--version" in argv:
+        return parser  # argparse prints the version before it looks for a command
     for name, module in COMMANDS.items():
         if named not in COMMANDS or name == named:
             importlib.import_module(f"reconciler.cli.commands.{module}").register(subparsers)

@@ -15,13 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Final
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-
 from reconciler.diagnostics import Diagnostic, error
 from reconciler.load import Document
 from reconciler.model import KINDS
-from reconciler.schemas import load_schema
+from reconciler.schemas import inline_refs, inlined_schema, load_schema
 from reconciler.validate.predicates import Predicate, Unsupported, compile_predicate
 from reconciler.validate.schema_errors import PatternCodes, diagnostics_for
 
@@ -31,89 +28,95 @@ SCHEMA_FILES: Final[Mapping[str, str]] = {
     "CertificationPlan": "certification-plan.schema.json",
     "Assignment": "assignment.schema.json",
 }
-_SHARED = ("defs.schema.json", "envelope.schema.json", "project.schema.json")
 
 
 @dataclass(frozen=True)
-class _Validators:
+class _Schemas:
+    """Each schema with its references inlined: what both verdicts and explanations use."""
+
+    envelope: dict[str, Any]
+    specs: Mapping[str, dict[str, Any]]
+    project: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Verdicts:
+    envelope_valid: Predicate
+    spec_valid: Mapping[str, Predicate]
+    project_valid: Predicate
+
+
+@dataclass(frozen=True)
+class _Explainers:
     envelope: Any  # Draft202012Validator (jsonschema ships no type hints)
     specs: Mapping[str, Any]
     project: Any
     patterns: PatternCodes
-    envelope_valid: Predicate
-    spec_valid: Mapping[str, Predicate]
 
 
 @cache
-def _validators() -> _Validators:
-    schemas = [load_schema(name) for name in (*_SHARED, *SCHEMA_FILES.values())]
-    registry: Registry[Any] = Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in schemas
-    )
+def _schemas() -> _Schemas:
     envelope = dict(load_schema("envelope.schema.json"))
     envelope.pop("allOf")  # the per-kind dispatch is for editors; specs are checked below
-
-    def compile_schema(schema: Mapping[str, Any], base: str) -> Any:
-        # Following $refs is most of jsonschema's time; our schemas are not recursive,
-        # so they are inlined once here and each document is checked without lookups.
-        inlined = _inline(schema, registry.resolver(base))
-        return Draft202012Validator(inlined, registry=registry)
-
-    specs = {
-        kind: compile_schema(load_schema(file)["$defs"]["spec"], load_schema(file)["$id"])
-        for kind, file in SCHEMA_FILES.items()
-    }
-    defs = load_schema("defs.schema.json")["$defs"]
-    patterns = {
-        defs["name"]["pattern"]: "LO405",
-        defs["duration"]["pattern"]: "LO406",
-        defs["date"]["pattern"]: "LO407",
-    }
-    project = load_schema("project.schema.json")
-    envelope_validator = compile_schema(envelope, envelope["$id"])
-    return _Validators(
-        envelope=envelope_validator,
-        specs=specs,
-        project=compile_schema(project, project["$id"]),
-        patterns=patterns,
-        envelope_valid=_predicate(envelope_validator),
-        spec_valid={kind: _predicate(validator) for kind, validator in specs.items()},
+    return _Schemas(
+        envelope=inline_refs(envelope, "envelope.schema.json"),
+        specs={kind: inlined_schema(file, "/$defs/spec") for kind, file in SCHEMA_FILES.items()},
+        project=inlined_schema("project.schema.json"),
     )
 
 
-def _predicate(validator: Any) -> Predicate:
-    """The fast verdict of ``validator``'s schema; jsonschema's own when it cannot compile."""
+@cache
+def _verdicts() -> _Verdicts:
+    schemas = _schemas()
+    return _Verdicts(
+        envelope_valid=_predicate(schemas.envelope),
+        spec_valid={kind: _predicate(schema) for kind, schema in schemas.specs.items()},
+        project_valid=_predicate(schemas.project),
+    )
+
+
+@cache
+def _explainers() -> _Explainers:
+    """jsonschema's validators, imported and built only when a document fails: valid
+    specs (every CI run on a good commit) never pay for them."""
+    from jsonschema import Draft202012Validator
+
+    schemas = _schemas()
+    defs = load_schema("defs.schema.json")["$defs"]
+    return _Explainers(
+        envelope=Draft202012Validator(schemas.envelope),
+        specs={kind: Draft202012Validator(schema) for kind, schema in schemas.specs.items()},
+        project=Draft202012Validator(schemas.project),
+        patterns={
+            defs["name"]["pattern"]: "LO405",
+            defs["duration"]["pattern"]: "LO406",
+            defs["date"]["pattern"]: "LO407",
+        },
+    )
+
+
+def _predicate(schema: dict[str, Any]) -> Predicate:
+    """The fast verdict of ``schema``; jsonschema's own when it cannot compile."""
     try:
-        return compile_predicate(validator.schema)
+        return compile_predicate(schema)
     except Unsupported:
-        return validator.is_valid  # type: ignore[no-any-return]
+        from jsonschema import Draft202012Validator
 
-
-def _inline(node: Any, resolver: Any) -> Any:
-    """``node`` with every ``$ref`` replaced by its target (siblings kept, they refine it)."""
-    if isinstance(node, list):
-        return [_inline(item, resolver) for item in node]
-    if not isinstance(node, Mapping):
-        return node
-    if "$ref" in node:
-        resolved = resolver.lookup(node["$ref"])
-        target = _inline(resolved.contents, resolved.resolver)
-        siblings = {key: _inline(value, resolver) for key, value in node.items() if key != "$ref"}
-        return {**target, **siblings}
-    return {key: _inline(value, resolver) for key, value in node.items()}
+        return Draft202012Validator(schema).is_valid  # type: ignore[no-any-return]
 
 
 def check_resource(document: Document) -> list[Diagnostic]:
     """Schema problems of one resource document, each at its node's position."""
-    validators = _validators()
+    verdicts = _verdicts()
     body = document.body
     if not isinstance(body, dict):
         message = "a document must be a mapping with apiVersion, kind, metadata and spec"
         return [error("LO403", message, document.location)]
     kind, spec = body.get("kind"), body.get("spec")
     # A valid envelope has a known kind and a mapping spec.
-    if validators.envelope_valid(body) and validators.spec_valid[str(kind)](spec):
+    if verdicts.envelope_valid(body) and verdicts.spec_valid[str(kind)](spec):
         return []
+    validators = _explainers()
     problems = diagnostics_for(
         validators.envelope.iter_errors(body), document, (), validators.patterns
     )
@@ -125,7 +128,6 @@ def check_resource(document: Document) -> list[Diagnostic]:
 
 def check_project(document: Document) -> list[Diagnostic]:
     """Schema problems of ``learnops.yaml``."""
-    validators = _validators()
     if not isinstance(document.body, dict):
         return [
             error(
@@ -134,5 +136,8 @@ def check_project(document: Document) -> list[Diagnostic]:
                 document.location,
             )
         ]
+    if _verdicts().project_valid(document.body):
+        return []
+    validators = _explainers()
     errors = validators.project.iter_errors(document.body)
     return diagnostics_for(errors, document, (), validators.patterns)

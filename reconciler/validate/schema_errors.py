@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # only annotations: jsonschema is imported when a document fails
+    from jsonschema.exceptions import ValidationError
 
 from reconciler.diagnostics import Diagnostic, error
 from reconciler.load import Document, NodePath

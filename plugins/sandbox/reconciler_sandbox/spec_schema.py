@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any, Final
+from typing import Final
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
 
-from reconciler.errors import InvalidRequest, ReconcilerError, SchemaViolation
+from reconciler.errors import InvalidRequest, SchemaViolation
 from reconciler.model import API_VERSION, JSON
-from reconciler.schemas import load_schema, schema_dir
+from reconciler.schemas import inlined_schema
 
 SCHEMA_FILES: Final[Mapping[str, str]] = {
     "LearningObject": "learning-object.schema.json",
@@ -37,50 +36,10 @@ _DOCUMENT_KEYS: Final = frozenset({"apiVersion", "kind", "metadata", "spec", "st
 
 
 @cache
-def _registry() -> Registry[Any]:
-    """Every schema file by its ``$id``, so ``defs.schema.json#/...`` references resolve."""
-    resources = []
-    for path in sorted(schema_dir().glob("*.schema.json")):
-        schema = load_schema(path.name)
-        resources.append((str(schema["$id"]), Resource.from_contents(schema)))
-    registry: Registry[Any] = Registry().with_resources(resources)
-    return registry
-
-
-@cache
 def validator(kind: str) -> Draft202012Validator:
-    """The kind's schema with every ``$ref`` inlined: the same verdicts and messages,
-    but without resolving references on each write (that was over half its cost)."""
-    schema = load_schema(SCHEMA_FILES[kind])
-    return Draft202012Validator(_inlined(schema, _registry().resolver(str(schema["$id"]))))
-
-
-# Keywords whose value is data, not a subschema, and keywords that only annotate.
-_LITERALS: Final = frozenset({"enum", "const", "default", "examples"})
-_ANNOTATIONS: Final = frozenset({"title", "description", "$comment", "default", "examples"})
-_MAX_DEPTH: Final = 32  # the schemas hold no recursive references; this catches one
-
-
-def _inlined(node: Any, resolver: Any, depth: int = 0) -> Any:
-    if isinstance(node, list):
-        return [_inlined(item, resolver, depth) for item in node]
-    if not isinstance(node, dict):
-        return node
-    inlined = {
-        key: value if key in _LITERALS else _inlined(value, resolver, depth)
-        for key, value in node.items() if key not in ("$ref", "$defs", "$id", "$schema")
-    }
-    if "$ref" not in node:
-        return inlined
-    if depth >= _MAX_DEPTH:
-        raise ReconcilerError(f"schema reference {node['$ref']} is recursive; cannot inline it")
-    target = resolver.lookup(node["$ref"])
-    referenced = _inlined(target.contents, target.resolver, depth + 1)
-    if set(inlined) <= _ANNOTATIONS:
-        return {**referenced, **inlined}
-    # Other keywords beside $ref may interact with the target's (properties and
-    # additionalProperties, say), so both stay separate schemas, as $ref keeps them.
-    return {**inlined, "allOf": [*inlined.get("allOf", []), referenced]}
+    """The kind's schema with every ``$ref`` inlined (:func:`inlined_schema`): the same
+    verdicts and messages, without resolving references on each write."""
+    return Draft202012Validator(inlined_schema(SCHEMA_FILES[kind]))
 
 
 def pointer(path: Iterable[str | int]) -> str:
