@@ -38,8 +38,9 @@ class ApplyResult:
     applied: tuple[AppliedChange, ...]
     failed: tuple[FailedChange, ...]
     skipped: tuple[SkippedChange, ...]
-    writes: int  # write calls sent to the platform, retries included
+    writes: int  # writes that changed something: applied changes, recovered ones included
     unchanged: int = 0  # no-op changes: nothing to write
+    attempts: int = 0  # write calls sent to the platform, retries and failures included
 
     @property
     def ok(self) -> bool:

@@ -115,7 +115,9 @@ def write_action(change: Change) -> WriteAction | None:
         case "update" | "adopt":  # adopting writes our spec and ownership over the live one
             return "update"
         case "inactivate":
-            return "inactivate"
+            # ``active: false`` in code carries the spec to write: an update writes it
+            # whole (labels, annotations, hash), which inactivates the assignment too.
+            return "inactivate" if change.after is None else "update"
         case "delete":
             return "delete"
         case "no-op":
@@ -225,7 +227,8 @@ class _Run:
         self.retry = retry
         self.stop = stop
         self.rng = rng
-        self.writes = _Counter()
+        self.attempts = _Counter()  # every write call, retries included
+        self.writes = _Counter()  # writes that changed something (recovered ones too)
         self._on_event = on_event
         self._event_lock = threading.Lock()  # the sink sees one event at a time
 
@@ -271,6 +274,7 @@ class _Run:
             skipped=tuple(o for o in outcomes if isinstance(o, SkippedChange)),
             writes=self.writes.value,
             unchanged=unchanged,
+            attempts=self.attempts.value,
         )
 
     def _run_generation(self, pool: ThreadPoolExecutor, changes: Sequence[Change]) -> list[Outcome]:
@@ -291,7 +295,7 @@ class _Run:
         while True:
             attempt += 1
             try:
-                self.writes.add()
+                self.attempts.add()
                 self.provider.write(request)
                 return self._done(AppliedChange(change.address, change.action))
             except TemporaryError as problem:
@@ -372,6 +376,8 @@ class _Run:
         return self._done(failed)
 
     def _done(self, outcome: Outcome) -> Outcome:
+        if isinstance(outcome, AppliedChange):
+            self.writes.add()
         self.emit(ChangeDone(outcome))
         return outcome
 

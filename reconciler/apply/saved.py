@@ -118,6 +118,14 @@ def first_inconsistency(plan: Plan, desired: DesiredState) -> str | None:
                 problem = _unlike(change, resource)
                 if problem is not None:
                     return f"{change.address}: {problem}"
+            case "inactivate" if change.after is not None:
+                # ``active: false`` in code: the spec written must be the compiled one.
+                resource = wanted.get(change.address)
+                if resource is None:
+                    return f"it would inactivate {change.address}, which the specs lack"
+                problem = _unlike(change, resource)
+                if problem is not None:
+                    return f"{change.address}: {problem}"
             case "inactivate" | "delete":
                 if change.address in wanted:
                     return f"it would {change.action} {change.address}, which the specs hold"

@@ -144,11 +144,20 @@ def summary_line(result: ApplyResult, stream: TextIO | None = None) -> str:
     counts = (
         f"{len(result.applied)} applied, {len(result.failed)} failed, "
         f"{len(result.skipped)} skipped, {result.unchanged} unchanged "
-        f"({result.writes} write{'s' if result.writes != 1 else ''})"
+        f"({_written(result)})"
     )
     if result.ok:
         return f"{console.paint('Apply complete', '1;32', stream)}: {counts}."
     return f"{console.paint('Apply failed', '1;31', stream)}: {counts}."
+
+
+def _written(result: ApplyResult) -> str:
+    """Changes written and, when retries or failures made more, the write calls sent:
+    "3 changes written, 24 attempts"."""
+    written = f"{result.writes} change{'s' if result.writes != 1 else ''} written"
+    if result.attempts == result.writes:
+        return written
+    return f"{written}, {result.attempts} attempt{'s' if result.attempts != 1 else ''}"
 
 
 def result_to_json(result: ApplyResult, *, plan_summary: Mapping[str, int]) -> dict[str, JSON]:
@@ -156,6 +165,7 @@ def result_to_json(result: ApplyResult, *, plan_summary: Mapping[str, int]) -> d
         "result": "applied" if result.ok else "failed",
         "plan": {"summary": dict(plan_summary)},
         "writes": result.writes,
+        "attempts": result.attempts,
         "unchanged": result.unchanged,
         "applied": [
             {"address": str(a.address), "action": a.action, "recovered": a.recovered}

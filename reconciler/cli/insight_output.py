@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Final
 
 from reconciler.insight.audience_report import AudienceReport, ValueCount
 from reconciler.insight.explain import Explanation
@@ -114,6 +115,12 @@ def preview_text(preview: PlanPreview) -> str:
 # -- explain ---------------------------------------------------------------------------
 
 
+KEPT_ENROLLMENTS: Final = (
+    "learners already enrolled keep their own enrollment date and plan version "
+    "(see `learnops sandbox learner view` for the sandbox)"
+)
+
+
 def explain_text(found: Explanation) -> str:
     user = found.user
     described = ", ".join(f"{k}={v}" for k, v in sorted(user.attributes.items())
@@ -121,7 +128,11 @@ def explain_text(found: Explanation) -> str:
     status = "" if user.active else " (inactive)"
     lines = [f"{user.employee_id} {_name(user)}{status}: {described}",
              f"groups: {', '.join(sorted(user.groups)) or 'none'}",
-             f"As if the specs were applied on {weekday(found.as_of)}", "", "Audiences:"]
+             f"As if the specs were applied on {weekday(found.as_of)}"]
+    if found.enrollments:
+        # The schedules are computed, not read from the platform: say whose they are.
+        lines.append(KEPT_ENROLLMENTS)
+    lines += ["", "Audiences:"]
     for verdict in found.audiences:
         lines.append(f"  {verdict.audience}: {'member' if verdict.member else 'not a member'}")
         lines.extend(f"    {'ok' if r.holds else 'no'}  {r.rule}: {r.detail}"
@@ -147,8 +158,8 @@ def explain_text(found: Explanation) -> str:
             lines.append(f"    also reached by {others}: deduplicated (one enrollment, one "
                          f"notice; {e.winner.assignment} wins: earliest start, then name)")
     for schedule in found.schedules:
-        lines += ["", f"Release schedule of plan {schedule.plan} (enrolled "
-                  f"{schedule.start.isoformat()}):"]
+        lines += ["", f"Release schedule of plan {schedule.plan} for a new enrollment on "
+                  f"{schedule.start.isoformat()}:"]
         for step in schedule.steps:
             lines.extend(step_lines(step, indent="  "))
     lines += ["", "Overlapping assignments (whole directory):"]

@@ -2,13 +2,17 @@
 
 deepdiff finds the differences; this module only turns its tree view into
 :class:`FieldDiff` values with paths like ``steps[1].release.offset`` (spec fields
-bare, labels and annotations under ``metadata.``), in document order. deepdiff is
+bare, labels and annotations under ``metadata.``), in document order. Set-like lists
+(``groups``, ``languages``...) are sorted in the essence, so an index into them would
+point at the wrong element: their changes are members added or removed, path without
+index (``+ groups: "front-desk"``). deepdiff is
 imported on first use: it pulls in numpy (a few tenths of a second at start-up),
 which every CLI command would pay and only a plan with changes needs.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -20,23 +24,39 @@ from reconciler.plan.normalize import Essence
 _IDENTIFIER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-def diff_essence(before: Essence, after: Essence) -> tuple[FieldDiff, ...]:
-    """What changes from ``before`` (live) to ``after`` (desired)."""
+def diff_essence(
+    before: Essence, after: Essence, *, set_lists: Sequence[str] = ()
+) -> tuple[FieldDiff, ...]:
+    """What changes from ``before`` (live) to ``after`` (desired); ``set_lists``: the
+    dot-separated paths of lists compared as sets."""
     return (
-        *diff_values(before.spec, after.spec),
+        *diff_values(before.spec, after.spec, set_lists=set_lists),
         *diff_values(before.labels, after.labels, prefix=("metadata", "labels")),
         *diff_values(before.annotations, after.annotations, prefix=("metadata", "annotations")),
     )
 
 
 def diff_values(
-    before: Mapping[str, JSON], after: Mapping[str, JSON], *, prefix: Sequence[str | int] = ()
+    before: Mapping[str, JSON],
+    after: Mapping[str, JSON],
+    *,
+    prefix: Sequence[str | int] = (),
+    set_lists: Sequence[str] = (),
 ) -> tuple[FieldDiff, ...]:
     from deepdiff import DeepDiff
     from deepdiff.helper import NotPresent
 
-    found = DeepDiff(dict(before), dict(after), view="tree", verbose_level=2)
     diffs: list[tuple[tuple[tuple[int, int, str], ...], FieldDiff]] = []
+    old_side, new_side = dict(before), dict(after)
+    if set_lists:
+        old_side, new_side = copy.deepcopy(old_side), copy.deepcopy(new_side)
+        for path in set_lists:
+            steps = [*prefix, *path.split(".")]
+            diffs += [
+                (_sort_key(steps), diff)
+                for diff in _membership(format_path(steps), old_side, new_side, path.split("."))
+            ]
+    found = DeepDiff(old_side, new_side, view="tree", verbose_level=2)
     for report in found:
         for level in found[report]:
             steps = [*prefix, *level.path(output_format="list")]
@@ -50,6 +70,33 @@ def diff_values(
                 op = "change"
             diffs.append((_sort_key(steps), FieldDiff(op, format_path(steps), old, new)))
     return tuple(diff for _, diff in sorted(diffs, key=lambda pair: pair[0]))
+
+
+def _membership(
+    path: str, before: dict[str, JSON], after: dict[str, JSON], keys: list[str]
+) -> list[FieldDiff]:
+    """Members removed from and added to the list at ``keys`` in both, which is then
+    taken out of both so deepdiff does not report it again by index."""
+    *parents, last = keys
+    old_parent, new_parent = _dig(before, parents), _dig(after, parents)
+    if old_parent is None or new_parent is None:
+        return []
+    old, new = old_parent.get(last), new_parent.get(last)
+    if not (isinstance(old, list) and isinstance(new, list)):
+        return []  # absent or not a list on one side: deepdiff says so as a whole
+    del old_parent[last], new_parent[last]
+    removed = [FieldDiff("remove", path, old=value) for value in old if value not in new]
+    added = [FieldDiff("add", path, new=value) for value in new if value not in old]
+    return removed + added
+
+
+def _dig(mapping: dict[str, JSON], keys: list[str]) -> dict[str, JSON] | None:
+    found: JSON = mapping
+    for key in keys:
+        if not isinstance(found, dict):
+            return None
+        found = found.get(key)
+    return found if isinstance(found, dict) else None
 
 
 def format_path(steps: Sequence[str | int]) -> str:

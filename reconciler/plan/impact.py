@@ -9,7 +9,13 @@ first (by address) gets the credit. ``learners_added``/``learners_removed`` coun
 people, each once per plan (credited to the first changed assignment that gives or
 takes something from them), so summing them over a plan counts distinct people;
 the samples show some of the people who gain (or lose) an item through the change.
-Audiences: who joins or leaves the audience. Plans: enrolled and in-progress
+Audiences: who joins or leaves the audience, and what that does through every active
+assignment targeting it (directly or through audiences that include or exclude it):
+items gained and lost, with the same deduplication and per-plan credit (an assignment
+changed in the same plan keeps the credit), so ``learners_added``/``learners_removed``
+count people gaining or losing items. The live status counts learners in progress per
+assignment, not per person, so an audience change that takes items from people through
+an assignment with learners in progress says it *may* include them. Plans: enrolled and in-progress
 learners from the live status, and whether the change makes a new version
 (``in_progress: keep``) or moves learners in progress (``migrate``).
 """
@@ -37,6 +43,8 @@ class _Reach:
     items: Mapping[str, tuple[Item, ...]]  # assignment name -> its items
     by_item: Mapping[Item, frozenset[str]]  # item -> learners any active assignment gives it
     audiences: Mapping[str, frozenset[str]]  # audience name -> members
+    targets: Mapping[str, str]  # assignment name -> the audience it targets
+    feeds: Mapping[str, frozenset[str]]  # audience -> audiences including or excluding it
 
 
 def assess(
@@ -55,8 +63,9 @@ def assess(
         users = directory()
         before = _reach_before(live, users)
         after = _reach_after(changes, desired, live, users)
-        impacts.update(_assignment_impacts(writing, before, after, live))
-        impacts.update(_audience_impacts(writing, before, after))
+        gains, losses = _Credit(), _Credit()  # shared: each person is counted once per plan
+        impacts.update(_assignment_impacts(writing, before, after, live, gains, losses))
+        impacts.update(_audience_impacts(writing, before, after, live, gains, losses))
     for change in writing:
         if change.address.kind in ("CertificationPlan", "LearningObject"):
             impacts[change.address] = _status_impact(change, live.get(change.address))
@@ -114,8 +123,11 @@ def _reach(
     members: dict[str, frozenset[str]] = {}
     items: dict[str, tuple[Item, ...]] = {}
     by_item: dict[Item, set[str]] = {}
+    targets: dict[str, str] = {}
     for name, spec in assignments.items():
         audience = spec.get("audience")
+        if isinstance(audience, str):
+            targets[name] = audience
         members[name] = (
             audience_members.get(audience, _NO_ONE) if isinstance(audience, str) else _NO_ONE
         )
@@ -127,7 +139,19 @@ def _reach(
         items=items,
         by_item={item: frozenset(ids) for item, ids in by_item.items()},
         audiences=audience_members,
+        targets=targets,
+        feeds=_feeds(audiences),
     )
+
+
+def _feeds(audiences: Mapping[str, Mapping[str, JSON]]) -> dict[str, frozenset[str]]:
+    fed: dict[str, set[str]] = {}
+    for name, spec in audiences.items():
+        for key in ("include", "exclude"):
+            for source in spec.get(key) or []:
+                if isinstance(source, str):
+                    fed.setdefault(source, set()).add(name)
+    return {source: frozenset(names) for source, names in fed.items()}
 
 
 def _resolve_each(
@@ -147,24 +171,17 @@ def _assignment_impacts(
     before: _Reach,
     after: _Reach,
     live: Mapping[Address, LiveResource],
+    gains: _Credit,
+    losses: _Credit,
 ) -> dict[Address, Impact]:
     impacts: dict[Address, Impact] = {}
-    gains = _Credit()
-    losses = _Credit()
     for change in sorted(writing, key=lambda c: c.address):
         if change.address.kind != "Assignment":
             continue
         name = change.address.name
         reached_before = before.members.get(name, _NO_ONE)
         reached_after = after.members.get(name, _NO_ONE)
-        gained = {
-            item: gains.claim(item, reached_after - before.by_item.get(item, _NO_ONE))
-            for item in after.items.get(name, ())
-        }
-        lost = {
-            item: losses.claim(item, reached_before - after.by_item.get(item, _NO_ONE))
-            for item in before.items.get(name, ())
-        }
+        gained, lost = _gained_and_lost(name, before, after, gains, losses)
         gainers, losers = _everyone(gained), _everyone(lost)
         resource = live.get(change.address)
         status = resource.status if resource else {}
@@ -182,6 +199,25 @@ def _assignment_impacts(
             items_lost=_per_item(lost),
         )
     return impacts
+
+
+def _gained_and_lost(
+    assignment: str, before: _Reach, after: _Reach, gains: _Credit, losses: _Credit
+) -> tuple[dict[Item, frozenset[str]], dict[Item, frozenset[str]]]:
+    """Per item, who gains it through ``assignment`` (no active assignment gave it
+    before) and who loses it (no active assignment gives it after), minus those an
+    earlier change already claimed."""
+    reached_before = before.members.get(assignment, _NO_ONE)
+    reached_after = after.members.get(assignment, _NO_ONE)
+    gained = {
+        item: gains.claim(item, reached_after - before.by_item.get(item, _NO_ONE))
+        for item in after.items.get(assignment, ())
+    }
+    lost = {
+        item: losses.claim(item, reached_before - after.by_item.get(item, _NO_ONE))
+        for item in before.items.get(assignment, ())
+    }
+    return gained, lost
 
 
 class _Credit:
@@ -215,24 +251,60 @@ def _per_item(per_item: Mapping[Item, frozenset[str]]) -> tuple[tuple[str, int],
 
 
 def _audience_impacts(
-    writing: Sequence[Change], before: _Reach, after: _Reach
+    writing: Sequence[Change],
+    before: _Reach,
+    after: _Reach,
+    live: Mapping[Address, LiveResource],
+    gains: _Credit,
+    losses: _Credit,
 ) -> dict[Address, Impact]:
     impacts: dict[Address, Impact] = {}
-    for change in writing:
+    for change in sorted(writing, key=lambda c: c.address):
         if change.address.kind != "Audience":
             continue
         name = change.address.name
         old = before.audiences.get(name, _NO_ONE)
         new = after.audiences.get(name, _NO_ONE) if change.action != "delete" else _NO_ONE
+        gained: dict[Item, frozenset[str]] = {}
+        lost: dict[Item, frozenset[str]] = {}
+        in_progress_at_risk = False
+        for assignment in _assignments_fed_by(name, before, after):
+            got, took = _gained_and_lost(assignment, before, after, gains, losses)
+            for item, ids in got.items():
+                gained[item] = gained.get(item, _NO_ONE) | ids
+            for item, ids in took.items():
+                lost[item] = lost.get(item, _NO_ONE) | ids
+            resource = live.get(Address("Assignment", assignment))
+            if _everyone(took) and resource is not None:
+                in_progress_at_risk |= _count(resource.status, "in_progress") > 0
         impacts[change.address] = Impact(
-            learners_added=len(new - old),
-            learners_removed=len(old - new),
+            learners_added=len(gains.people(_everyone(gained))),
+            learners_removed=len(losses.people(_everyone(lost))),
             sample_added=_sample(new - old),
             sample_removed=_sample(old - new),
             newly_reached=len(new - old),
             no_longer_reached=len(old - new),
+            items_gained=_per_item(gained),
+            items_lost=_per_item(lost),
+            may_include_in_progress=in_progress_at_risk,
         )
     return impacts
+
+
+def _assignments_fed_by(audience: str, before: _Reach, after: _Reach) -> list[str]:
+    """Active assignments (before or after the plan) whose audience is ``audience`` or
+    includes or excludes it, however indirectly; by name, so credit is deterministic."""
+    reached = {audience}
+    pending = [audience]
+    while pending:
+        source = pending.pop()
+        for fed in before.feeds.get(source, _NO_ONE) | after.feeds.get(source, _NO_ONE):
+            if fed not in reached:
+                reached.add(fed)
+                pending.append(fed)
+    names = {a for a, target in before.targets.items() if target in reached}
+    names |= {a for a, target in after.targets.items() if target in reached}
+    return sorted(names)
 
 
 def _status_impact(change: Change, resource: LiveResource | None) -> Impact:

@@ -30,6 +30,8 @@ Reason = Literal[
     "unchanged",
     "exists",  # an ``existing: true`` object that is there
     "already inactive",  # removed from code earlier and inactivated since
+    "inactivated in code",  # an assignment's ``active`` turned false
+    "re-activated",  # an assignment's ``active`` turned true again
 ]
 REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
 
@@ -66,6 +68,9 @@ class Impact:
     (item name, learners) for each item some learners gain or lose.
     ``new_version``: a plan with ``in_progress: keep`` gets a new version (learners
     in it stay on theirs); ``migrated``: learners in progress are moved to the new one.
+    ``may_include_in_progress``: an audience change takes items from people through an
+    assignment with learners in progress; the live status counts them per assignment,
+    not per person, so whether those losing items are among them is unknown.
     """
 
     learners_added: int = 0
@@ -81,6 +86,7 @@ class Impact:
     no_longer_reached: int = 0
     items_gained: tuple[tuple[str, int], ...] = ()
     items_lost: tuple[tuple[str, int], ...] = ()
+    may_include_in_progress: bool = False
 
     @property
     def is_empty(self) -> bool:

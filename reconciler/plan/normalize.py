@@ -16,13 +16,24 @@ from typing import Final
 
 from reconciler.model import JSON, content_hash
 
-# Per kind: the paths (dot-separated, "*" for every list element) of set-like lists.
+# Per kind: the dot-separated paths of set-like lists, whose order means nothing (so
+# they are sorted, and a diff reports members joining or leaving, never an index):
+# - languages, prerequisites: every prerequisite must be done, in any order;
+# - users, groups, include, exclude: audience membership is a union (minus exclusions);
+# - notify.admins, notify.on: who is told and on which events;
+# - notify.reminders: offsets before the due date, each sent on its own day.
+# Step ``items`` and ``steps`` are NOT sets: their order is the learner's path.
 _SET_LISTS: Final[Mapping[str, tuple[str, ...]]] = {
     "LearningObject": ("languages", "prerequisites"),
     "Audience": ("users", "groups", "include", "exclude"),
     "CertificationPlan": ("notify.admins", "notify.on"),
     "Assignment": ("notify.reminders",),
 }
+
+
+def set_list_paths(kind: str) -> tuple[str, ...]:
+    """The dot-separated paths of ``kind``'s set-like lists."""
+    return _SET_LISTS.get(kind, ())
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,10 @@ from reconciler.plan.advice import reach_warnings
 from reconciler.plan.diff import diff_essence
 from reconciler.plan.impact import assess
 from reconciler.plan.model import Change, FieldDiff, Plan, Problem, Reason
-from reconciler.plan.normalize import essence, matches_hash, normalize_spec
+from reconciler.plan.normalize import essence, matches_hash, normalize_spec, set_list_paths
 from reconciler.plan.order import write_order
 from reconciler.providers import LiveResource, Provider
+from reconciler.rules.assignment import is_active
 from reconciler.rules.audience import Directory
 from reconciler.rules.directory import User
 
@@ -215,7 +216,9 @@ def _classify(
         # Equality is cheap, deepdiff is not.
         diff = (
             () if desired_essence == live_essence
-            else diff_essence(live_essence, desired_essence)
+            else diff_essence(
+                live_essence, desired_essence, set_lists=set_list_paths(resource.kind)
+            )
         )
     found = replace(base, before=live.spec, diff=diff, precondition_version=live.version)
     if live.managed_by != MANAGED_BY:
@@ -232,6 +235,12 @@ def _classify(
         return None
     if not diff:
         return found
+    if resource.kind == "Assignment" and is_active(live.spec) != is_active(resource.spec):
+        # ``active: false`` does what removing the assignment does, so it reads the same;
+        # the executor still writes the whole desired spec (labels and all) as an update.
+        if is_active(resource.spec):
+            return replace(found, action="update", reason="re-activated")
+        return replace(found, action="inactivate", reason="inactivated in code")
     reason = _update_reason(resource, live)
     return replace(found, action="update", reason=reason)
 

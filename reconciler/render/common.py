@@ -149,6 +149,8 @@ def impact_parts(change: Change) -> list[str]:
     if impact.in_progress:
         unit = "learner" if impact.learners and one_each else "enrollment"
         parts.append(f"{_count(impact.in_progress, unit)} in progress")
+    if impact.may_include_in_progress:
+        parts.append("may include learners in progress")
     if impact.new_version:
         parts.append("new version (enrolled learners keep theirs)")
     if impact.migrated:
@@ -192,15 +194,18 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {listed}, {counts['no-op']} unchanged."
 
 
-def total_impact(plan: Plan) -> tuple[int, int, int]:
-    """Distinct learners who gain and who lose an item through assignment changes
-    (the planner counts each person in one change only), and enrollments in progress
-    in any changed resource."""
+def total_impact(plan: Plan) -> tuple[int, int, int, bool]:
+    """Distinct learners who gain and who lose an item through assignment and audience
+    changes (the planner counts each person in one change only), enrollments in
+    progress in any changed resource, and whether those losing items may include
+    learners in progress the status cannot name."""
     changes = [c for c in plan.changes if c.is_change]
-    added = sum(c.impact.learners_added for c in changes if c.address.kind == "Assignment")
-    removed = sum(c.impact.learners_removed for c in changes if c.address.kind == "Assignment")
+    reaching = [c for c in changes if c.address.kind in ("Assignment", "Audience")]
+    added = sum(c.impact.learners_added for c in reaching)
+    removed = sum(c.impact.learners_removed for c in reaching)
     in_progress = sum(c.impact.in_progress for c in changes)
-    return added, removed, in_progress
+    maybe = any(c.impact.may_include_in_progress for c in changes)
+    return added, removed, in_progress, maybe
 
 
 def _s(count: int) -> str:

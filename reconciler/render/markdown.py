@@ -77,14 +77,15 @@ def _head(plan: Plan) -> str:
         *(f"| {action} | {counts[action]} |" for action in ACTIONS),
         "",
     ]
-    added, removed, in_progress = total_impact(plan)
+    added, removed, in_progress, maybe = total_impact(plan)
     disruptive = sum(1 for c in plan.changes if c.disruptive)
-    if added or removed or in_progress or disruptive:
+    if added or removed or in_progress or maybe or disruptive:
         lines += [
             "**Learner impact:** "
             f"{added} learner{_s(added)} gain and {removed} lose at least one item "
-            "through assignment changes (each person counted once); "
+            "through assignment and audience changes (each person counted once); "
             f"{in_progress} enrollment{_s(in_progress)} in progress in changed resources"
+            + ("; those losing items may include learners in progress" if maybe else "")
             + (f"; **{disruptive} disruptive change(s)**" if disruptive else "")
             + ".",
             "",

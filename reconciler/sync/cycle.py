@@ -4,7 +4,10 @@ An idle cycle (the branch head and the platform's state version both as the last
 settled cycle left them) costs one ``git ls-remote`` and one state-version read,
 nothing more. Otherwise the head is checked out and compiled (once per commit);
 a revision that does not compile is never applied: the last good revision stays
-and the failure names the file and line. A plan whose errors stand (conflicts,
+and the failure names the file and line. While the head is bad, the last good
+revision is still what the platform should equal: each time the platform's state
+version moves, it is planned again to report drift (reverted with ``self_heal``),
+and the status stays Failed with the head's error. A plan whose errors stand (conflicts,
 refusals) is not applied either. With ``auto_apply`` the gated plan is planned
 again under the platform's apply lock and executed; a last plan, after the lock
 is released, says where the platform stands.
@@ -74,7 +77,8 @@ class SyncOptions:
 @dataclass(frozen=True)
 class _Settled:
     """Where the last settled cycle left things: nothing to do until one moves.
-    ``state_version`` is ``None`` for a revision that does not compile."""
+    ``state_version`` is ``None`` for a revision that does not compile while no good
+    revision came before it (there is nothing to hold the platform to)."""
 
     commit: str
     state_version: int | None
@@ -101,6 +105,9 @@ class Syncer:
         self._holder = holder or f"learnops sync ({default_holder()})"
         self._settled: _Settled | None = None
         self._compiled: tuple[str, Compiled] | None = None
+        # The newest revision that compiled and planned cleanly: held while the head is bad.
+        self._good: tuple[str, Compiled] | None = None
+        self._rejected: tuple[str, SpecError | UsageError] | None = None
         self._provider: Provider | None = None
         self._provider_config: tuple[ProjectConfig, str | None] | None = None
         self.status = SyncStatus(
@@ -126,7 +133,7 @@ class Syncer:
                     self.status = replace(self.status, last_success_at=self.status.last_attempt_at)
                 return CycleReport(idle=True, status=self.status,
                                    duration=time.perf_counter() - started)
-            return self._work(stop, started)
+            return self._work(stop, started, head)
         except _Stopped:
             return self._fail(started, "stopped before the cycle finished; nothing half-done",
                               NOT_FINISHED, None, (), retryable=False)
@@ -145,15 +152,16 @@ class Syncer:
             and self._provider.state_version() == settled.state_version
         )
 
-    def _work(self, stop: StopSignal, started: float) -> CycleReport:
-        commit = self.copy.update()
+    def _work(self, stop: StopSignal, started: float, head: str) -> CycleReport:
+        rejected = self._rejected is not None and self._rejected[0] == head
+        # Only the platform moved under a bad head: nothing to fetch, nothing to compile.
+        commit = head if rejected and head == self.copy.checked_out else self.copy.update()
         self.status = replace(self.status, head=commit)
         _between(stop)
         try:
             compiled = self._compile(commit)
         except (SpecError, UsageError) as invalid:
-            self._settled = _Settled(commit, None)
-            return self._invalid(started, commit, invalid)
+            return self._hold_good(stop, started, commit, invalid)
         provider = self._provider_for(compiled)
         _between(stop)
         plan = self._plan(compiled, provider)
@@ -168,6 +176,7 @@ class Syncer:
                 retryable=False,
             )
         self.status = replace(self.status, revision=commit)
+        self._good = (commit, compiled)
         result: ApplyResult | None = None
         if self.options.auto_apply and selection.to_apply:
             _between(stop)
@@ -181,8 +190,14 @@ class Syncer:
     def _compile(self, commit: str) -> Compiled:
         if self._compiled is not None and self._compiled[0] == commit:
             return self._compiled[1]
+        if self._rejected is not None and self._rejected[0] == commit:
+            raise self._rejected[1]
         self._compiled = None
-        compiled = compile_dir(self.copy.files_at(self.options.path))
+        try:
+            compiled = compile_dir(self.copy.files_at(self.options.path))
+        except (SpecError, UsageError) as invalid:
+            self._rejected = (commit, invalid)
+            raise
         self._compiled = (commit, compiled)
         return compiled
 
@@ -202,7 +217,10 @@ class Syncer:
             allow_disruptive=self.options.allow_disruptive, source_dir=self.options.path,
         )
 
-    def _apply(self, compiled: Compiled, provider: Provider, stop: StopSignal) -> ApplyResult:
+    def _apply(
+        self, compiled: Compiled, provider: Provider, stop: StopSignal, *,
+        drift_only: bool = False,
+    ) -> ApplyResult:
         graph = compiled.graph
 
         def descendants(address: Address) -> Iterable[Address]:
@@ -214,12 +232,51 @@ class Syncer:
             # Planned again under the lock: nobody moves the platform in between.
             plan = self._plan(compiled, provider)
             selection = select(plan, self.options.gates)
+            if drift_only:
+                selection = _drift_only(selection)
             if selection.errors:
                 first = selection.errors[0]
                 raise PlanRefusedError(f"the plan has errors, nothing was applied: "
                                        f"{first.message}", where=first.where)
             return execute(gated_plan(plan, selection), provider, descendants=descendants,
                            parallelism=self.options.parallelism, stop=stop)
+
+    def _hold_good(
+        self, stop: StopSignal, started: float, commit: str, invalid: SpecError | UsageError,
+    ) -> CycleReport:
+        """The head does not compile: plan the last good revision to report drift (and
+        revert only drift, with ``self_heal``); the cycle fails with the head's error."""
+        if self._good is None:
+            self._settled = _Settled(commit, None)
+            return self._invalid(started, commit, invalid)
+        good_commit, good = self._good
+        provider = self._provider_for(good)
+        _between(stop)
+        plan = self._plan(good, provider)
+        selection = _drift_only(select(plan, self.options.gates))
+        applied: tuple[ChangeRecord, ...] = ()
+        failed: tuple[ChangeRecord, ...] = ()
+        if self.options.auto_apply and selection.to_apply and not selection.errors:
+            _between(stop)
+            result = self._apply(good, provider, stop, drift_only=True)
+            applied = tuple(sorted(ChangeRecord(str(c.address), c.action)
+                                   for c in result.applied))
+            not_applied: list[FailedChange | SkippedChange] = [*result.failed, *result.skipped]
+            failed = tuple(sorted(ChangeRecord(str(c.address), c.action) for c in not_applied))
+            plan = self._plan(good, provider)
+            selection = select(plan, self.options.gates)
+        now = utc_now()
+        self.status = replace(
+            self.status, state_version=plan.state_version,
+            drifted=tuple(str(c.address) for c in plan.changes if c.reason in _DRIFT),
+            held_removals=tuple(str(c.address) for c in selection.held_removals),
+            pending=tuple(str(c.address) for c in selection.to_apply),
+            last_applied=(AppliedSet(good_commit, applied, now) if applied
+                          else self.status.last_applied),
+        )
+        self._settled = _Settled(commit, plan.state_version)
+        report = self._invalid(started, commit, invalid)
+        return replace(report, applied=applied, failed=failed)
 
     # -- outcomes --------------------------------------------------------------------------
 
@@ -290,6 +347,13 @@ class Syncer:
         return CycleReport(idle=False, status=self.status,
                            duration=time.perf_counter() - started, applied=applied,
                            failed=failed, failure=failure, retryable=retryable)
+
+
+def _drift_only(selection: Selection) -> Selection:
+    """Under a bad head only drift is reverted: the rest of the good revision was
+    already asked for when it was the head."""
+    return replace(selection, to_apply=tuple(
+        change for change in selection.to_apply if change.reason in _DRIFT))
 
 
 def _between(stop: StopSignal) -> None:

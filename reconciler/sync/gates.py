@@ -41,6 +41,8 @@ class Selection:
 def gate(change: Change, options: GateOptions) -> bool:
     """May the sync make ``change`` without anyone asking?"""
     match change.action:
+        case "inactivate" if change.after is not None:
+            return True  # ``active: false`` written in the branch: asked for, not a removal
         case "inactivate" | "delete":
             return options.prune
         case "update":
@@ -60,6 +62,7 @@ def select(plan: Plan, options: GateOptions) -> Selection:
         drifted=tuple(c for c in plan.changes if c.address in held and c.reason == "drift"),
         held_removals=tuple(
             c for c in plan.changes if c.address in held and c.action in ("inactivate", "delete")
+            and c.after is None
         ),
         errors=tuple(problem for problem in plan.errors if problem.where not in held_names),
     )

@@ -93,8 +93,8 @@ def test_apply_converges_through_failures_resets_and_throttling(
         if code == 0:
             break
     assert results[-1]["result"] == "applied"
-    attempts = sum(r["writes"] for r in results)
-    applied = sum(len(r["applied"]) for r in results)
+    attempts = sum(r["attempts"] for r in results)
+    applied = sum(r["writes"] for r in results)
     assert attempts > applied  # faults were met and retried
     assert no_changes_planned(served)
     assert duplicates(served.platform) == {"creates": [], "enrollments": [], "notifications": []}

@@ -10,6 +10,7 @@ from reconciler_sandbox.provider import SandboxProvider
 
 from reconciler.apply.events import ApplyEvent, ChangeDone, ChangeRetrying, ChangeStarted
 from reconciler.apply.executor import RetryPolicy, StopSignal, execute
+from reconciler.cli.apply_output import summary_line
 from reconciler.errors import PlanRefusedError, TemporaryError
 from reconciler.model import MANAGED_BY, Address
 from reconciler.plan.model import Plan
@@ -108,7 +109,8 @@ def test_applies_every_change_in_dependency_order(sandbox: SandboxProvider) -> N
 
     result = execute(the_plan, sandbox, descendants=descendants, on_event=events.append)
 
-    assert result.ok and result.writes == 3
+    assert result.ok and result.writes == result.attempts == 3
+    assert summary_line(result).endswith("(3 changes written).")
     assert [str(a.address) for a in result.applied][-1] == "Assignment/handwashing-all"
     live = {r.address: r for r in sandbox.read_resources()}
     assert len(live) == 3
@@ -200,7 +202,7 @@ def test_a_permanent_failure_skips_dependents_and_spares_other_branches(
     assert {str(a.address) for a in result.applied} == {
         "LearningObject/handwashing", "Audience/everyone", "Assignment/handwashing-all"
     }
-    assert result.writes == 4  # the failed write was not retried: it cannot succeed
+    assert result.writes == 3 and result.attempts == 4  # a failed write cannot succeed: no retry
 
 
 def test_temporary_failures_are_retried_within_the_bound(sandbox: SandboxProvider) -> None:
@@ -212,8 +214,12 @@ def test_temporary_failures_are_retried_within_the_bound(sandbox: SandboxProvide
 
     result = execute(the_plan, busy, descendants=NO_DEPENDENTS, retry=FAST, on_event=events.append)
 
-    assert busy.calls == FAST.max_attempts == result.writes
+    assert busy.calls == FAST.max_attempts == result.attempts
+    assert result.writes == 0
     assert "gave up after 4 attempts" in result.failed[0].error
+    assert summary_line(result).endswith(
+        "0 applied, 1 failed, 0 skipped, 0 unchanged (0 changes written, 4 attempts)."
+    )
     assert sum(isinstance(e, ChangeRetrying) for e in events) == FAST.max_attempts - 1
     assert sandbox.read_resources() == []
 
@@ -255,3 +261,25 @@ def test_no_op_changes_are_counted_not_written(sandbox: SandboxProvider) -> None
     result = execute(the_plan, sandbox, descendants=NO_DEPENDENTS)
 
     assert result.ok and result.writes == 0 and result.unchanged == 1
+
+
+def test_inactivating_in_code_writes_the_whole_desired_spec(sandbox: SandboxProvider) -> None:
+    the_plan, descendants = three_resources()
+    execute(the_plan, sandbox, descendants=descendants)
+    address = Address.parse("Assignment/handwashing-all")
+    version = {r.address: r.version for r in sandbox.read_resources()}[address]
+    inactive = {**assignment("everyone", "handwashing"), "active": False}
+    off = dataclasses.replace(
+        change(str(address), "inactivate", inactive, version=version),
+        reason="inactivated in code", labels={"team": "infection-control"},
+    )
+
+    result = execute(
+        plan([off], [[str(address)]], sandbox.state_version()), sandbox, descendants=descendants
+    )
+
+    assert result.ok and result.writes == 1
+    live = {r.address: r for r in sandbox.read_resources()}[address]
+    assert live.spec.get("active") is False and live.status.get("active") is False
+    assert dict(live.labels) == {"team": "infection-control"}
+    assert live.spec_hash == off.spec_hash

@@ -144,6 +144,26 @@ def test_a_saved_plan_is_applied_exactly(
     assert main(["plan", str(project), "--detailed-exitcode"]) == 0
 
 
+def test_a_saved_plan_that_inactivates_an_assignment_in_code_is_applied(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", str(project), "--auto-approve"]) == 0
+    programs = project / "assignments" / "programs.yaml"
+    text = programs.read_text()
+    assert "metadata: {name: leadership-2027}" in text
+    programs.write_text(text.replace(
+        "metadata: {name: leadership-2027}\nspec:\n",
+        "metadata: {name: leadership-2027}\nspec:\n  active: false\n", 1))
+    saved = tmp_path / "inactivate.plan.json"
+    assert main(["plan", str(project), "--out", str(saved)]) == 0
+    [change] = [c for c in json.loads(saved.read_text())["changes"] if c["action"] != "no-op"]
+    assert (change["address"], change["action"]) == ("Assignment/leadership-2027", "inactivate")
+    capsys.readouterr()
+
+    assert main(["apply", str(saved)]) == 0
+    assert main(["plan", str(project), "--detailed-exitcode"]) == 0
+
+
 def test_a_saved_plan_is_stale_once_someone_changed_the_platform(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

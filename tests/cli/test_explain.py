@@ -32,6 +32,16 @@ def test_the_winner_of_an_overlap_is_named(specs: Path, capsys: Capture) -> None
     assert "also reached by hipaa-2027-nurses-es: deduplicated" in out
 
 
+def test_the_schedule_is_for_a_new_enrollment_not_the_learners_own(
+    specs: Path, capsys: Capture
+) -> None:
+    main(["explain", "E1001", str(specs), "--as-of", "2027-01-04"])
+    out = capsys.readouterr().out
+    assert "Release schedule of plan hipaa-annual for a new enrollment on 2027-01-04:" in out
+    assert out.count("learners already enrolled keep their own enrollment date and plan "
+                     "version (see `learnops sandbox learner view` for the sandbox)") == 1
+
+
 def test_an_unknown_employee_exits_1(specs: Path, capsys: Capture) -> None:
     assert main(["explain", "E9999", str(specs)]) == 1
     assert "no user 'E9999'" in capsys.readouterr().err

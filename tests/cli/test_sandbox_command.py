@@ -131,6 +131,53 @@ def test_serve_with_a_malformed_users_file_names_it_and_makes_no_database(
     assert not (tmp_path / "s.db").exists()
 
 
+CATALOG = "name,title,type,duration,url,languages\nfire-safety,Fire Safety,video,20m,,en\n"
+
+
+def test_serve_reads_a_malformed_catalog_of_learnops_yaml_and_makes_no_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "learnops.yaml").write_text(
+        "project: demo\nprovider: {type: sandbox, path: s.db, catalog: catalog.csv}\n",
+        encoding="utf-8")
+    (tmp_path / "catalog.csv").write_text("name,title\nfire-safety,Fire\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, "sandbox", "serve", "--port", "0")
+    assert code == 1
+    assert err == "error: catalog.csv:1: missing column(s) type\n"
+    assert not (tmp_path / "s.db").exists()
+
+
+@pytest.mark.slow
+def test_serve_seeds_users_and_catalog_named_by_learnops_yaml(tmp_path: Path) -> None:
+    (tmp_path / "learnops.yaml").write_text(
+        "project: demo\nprovider: {type: sandbox, path: s.db, users: users.csv,"
+        " catalog: catalog.csv}\n", encoding="utf-8")
+    (tmp_path / "users.csv").write_text(USERS, encoding="utf-8")
+    (tmp_path / "catalog.csv").write_text(CATALOG, encoding="utf-8")
+    platform = Platform(tmp_path / "s.db")
+    token = platform.create_token("ops", ["read"])
+    platform.close()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        assert server.stderr is not None
+        base = server.stderr.readline().decode().split(" at ", 1)[1].strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        users = requests.get(base + "/users", headers=headers, timeout=5).json()
+        objects = requests.get(base + "/learning-objects", headers=headers, timeout=5).json()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=20)
+    assert server.returncode == 0, err.decode()
+    assert [u["employee_id"] for u in users["items"]] == ["E1001"]
+    [seeded] = objects["items"]
+    assert (seeded["metadata"]["name"], seeded["spec"]["title"]) == ("fire-safety", "Fire Safety")
+    assert seeded["metadata"]["managed_by"] is None
+
+
 @pytest.mark.slow
 def test_serve_imports_users_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     db = tmp_path / "served.db"
@@ -242,7 +289,7 @@ def test_a_learner_journey_through_the_cli(
     assert "plan hipaa: Annual HIPAA (version 1)" in out
     assert "0 of 2 steps completed" in out
     assert f"[open]   basics: released {today}, due {today + timedelta(days=14)}" in out
-    assert "[locked] exam: releases after an earlier step is completed" in out
+    assert "[locked] exam: releases 2 days after basics is completed" in out
     assert "No certificates." in out
 
     code, out, _ = _run(capsys, "sandbox", "complete", "E1001", "privacy-101", "--on", day1)
@@ -252,7 +299,8 @@ def test_a_learner_journey_through_the_cli(
     assert f"[open]   exam: released {day3}" in out  # basics done + 2 days
 
     code, _, err = _run(capsys, "sandbox", "complete", "E1001", "hipaa-quiz", "--on", day3)
-    assert code == 1 and "score" in err
+    assert code == 1
+    assert "hipaa-quiz needs a score of at least 80 to pass: pass --score N" in err
     code, out, _ = _run(capsys, "sandbox", "complete", "E1001", "hipaa-quiz", "--on", day3,
                         "--score", "90")
     assert code == 0
@@ -273,6 +321,28 @@ def test_a_learner_journey_through_the_cli(
     assert code == 0
     assert "E1001    plan hipaa v1  completed" in out
     assert "1 enrollment of 1 learner (1 active); 1 completed; 0 overdue;" in out
+
+
+def test_a_late_step_puts_the_learner_behind_before_the_plan_is_overdue(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(capsys, "sandbox", "users", "import", "users.csv")[0] == 0
+    assert _run(capsys, "apply", ".", "--auto-approve")[0] == 0
+    today = date.today()
+    late, due = (str(today + timedelta(days=n)) for n in (15, 30))
+
+    code, out, _ = _run(capsys, "sandbox", "learner", "view", "E1001", "--as-of", late)
+    assert code == 0
+    assert f"  not started, due {due}, behind (step basics overdue)" in out
+    assert "OVERDUE" not in out
+    assert f"due {today + timedelta(days=14)}, overdue since {late}" in out
+    code, out, _ = _run(capsys, "sandbox", "report", "--as-of", late)
+    assert "not started behind (step basics overdue)" in out
+    assert "0 overdue;" in out
+
+    code, out, _ = _run(capsys, "sandbox", "learner", "view", "E1001", "--as-of",
+                        str(today + timedelta(days=31)))
+    assert f"  not started, due {due}, OVERDUE" in out
 
 
 def test_a_physician_outside_the_audience_cannot_complete_the_plan(

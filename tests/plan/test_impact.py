@@ -89,8 +89,63 @@ def test_narrowing_an_audience_shows_who_leaves_it() -> None:
         users=directory(),
     )
     impact = plan.changes[0].impact
-    assert (impact.learners_added, impact.learners_removed) == (0, 3)
+    # No assignment targets it: people leave the audience but lose no item.
+    assert (impact.newly_reached, impact.no_longer_reached) == (0, 3)
+    assert (impact.learners_added, impact.learners_removed) == (0, 0)
     assert impact.sample_removed == ("E1", "E2", "E3")
+
+
+def test_narrowing_an_assigned_audience_says_who_loses_the_item_and_who_may_be_in_progress(
+) -> None:
+    hipaa = assignment("staff", ("plan", "hipaa"))
+    plan = make_plan(
+        [desired("Audience", "staff", audience(where={"job_role": {"not": ["Nurse"]}})),
+         desired(A, "hipaa", hipaa)],
+        [live("Audience", "staff", EVERYONE),
+         live(A, "hipaa", hipaa, status={"enrolled": 5, "learners": 5, "in_progress": 1})],
+        users=directory(),
+    )
+    by = plan.by_address()
+    assert by[Address(A, "hipaa")].action == "no-op"
+    impact = by[Address("Audience", "staff")].impact
+    assert impact.items_lost == (("hipaa", 3),)
+    assert (impact.learners_added, impact.learners_removed) == (0, 3)
+    assert impact.may_include_in_progress and impact.in_progress == 0
+
+
+def test_an_audience_change_reaches_assignments_through_audiences_that_include_it() -> None:
+    hipaa = assignment("everyone-else", ("plan", "hipaa"))
+    wider = audience(include=["physicians"])
+    plan = make_plan(
+        [desired("Audience", "physicians", audience(where={"job_role": ["Physician", "Nurse"]})),
+         desired("Audience", "everyone-else", wider), desired(A, "hipaa", hipaa)],
+        [live("Audience", "physicians", audience(where={"job_role": "Physician"})),
+         live("Audience", "everyone-else", wider), live(A, "hipaa", hipaa)],
+        users=directory(),
+    )
+    impact = plan.by_address()[Address("Audience", "physicians")].impact
+    assert impact.items_gained == (("hipaa", 3),) and impact.learners_added == 3
+    assert not impact.may_include_in_progress
+
+
+def test_learners_still_given_the_item_by_another_assignment_lose_nothing() -> None:
+    on_platform = [
+        live("Audience", "staff", EVERYONE), live("Audience", "nurses", NURSES),
+        live(A, "all-hipaa", assignment("staff", ("plan", "hipaa")), status={"in_progress": 2}),
+        live(A, "nurses-hipaa", assignment("nurses", ("plan", "hipaa"))),
+    ]
+    plan = make_plan(
+        [desired("Audience", "staff", audience(where={"job_role": "Physician"})),
+         desired("Audience", "nurses", NURSES),
+         desired(A, "all-hipaa", assignment("staff", ("plan", "hipaa"))),
+         desired(A, "nurses-hipaa", assignment("nurses", ("plan", "hipaa")))],
+        on_platform,
+        users=directory(),
+    )
+    impact = plan.by_address()[Address("Audience", "staff")].impact
+    assert impact.no_longer_reached == 3  # the nurses leave the audience...
+    assert impact.items_lost == () and impact.learners_removed == 0  # ...but keep hipaa
+    assert not impact.may_include_in_progress
 
 
 def test_editing_a_kept_plan_makes_a_new_version_and_is_not_disruptive() -> None:

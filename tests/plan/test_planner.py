@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from jsonschema import Draft202012Validator
+
 from reconciler.model import ADOPT_ANNOTATION, PREVENT_DESTROY_ANNOTATION, Address
 from reconciler.plan.model import FieldDiff
+from reconciler.plan.serialize import plan_to_json
+from reconciler.schemas import load_schema
 
 from .builders import Users, assignment, audience, cert_plan, desired, live, lo, make_plan, people
 
@@ -136,6 +140,51 @@ def test_an_assignment_removed_from_code_is_inactivated_at_its_live_version() ->
     assert (change.action, change.reason) == ("inactivate", "removed from code")
     assert change.precondition_version == 9 and change.before == spec and change.after is None
     assert plan.ok
+
+
+def test_a_group_appended_to_an_audience_is_a_member_added_without_an_index() -> None:
+    before = audience(groups=["nursing", "pharmacy"], exclude=["contractors"])
+    after = audience(groups=["nursing", "pharmacy", "front-desk"])
+    plan = make_plan([desired("Audience", "a", after)], [live("Audience", "a", before)])
+    assert plan.changes[0].diff == (
+        FieldDiff("remove", "exclude", old="contractors"),
+        FieldDiff("add", "groups", new="front-desk"),
+    )
+
+
+def test_a_reordered_set_is_no_change_but_reordered_step_items_are() -> None:
+    plan = make_plan(
+        [desired("Audience", "a", audience(groups=["pharmacy", "nursing"])),
+         desired("CertificationPlan", "p", cert_plan("b", "a"))],
+        [live("Audience", "a", audience(groups=["nursing", "pharmacy"])),
+         live("CertificationPlan", "p", cert_plan("a", "b"))],
+    )
+    by = plan.by_address()
+    assert by[Address("Audience", "a")].action == "no-op"
+    # cert_plan puts its first item in step one and the rest in step two.
+    assert [d.path for d in by[Address("CertificationPlan", "p")].diff] == [
+        "steps[0].items[0]", "steps[1].items[0]",
+    ]
+
+
+def test_active_false_in_code_is_an_inactivate_carrying_the_spec_to_write() -> None:
+    spec = assignment("everyone", ("object", "hipaa-basics"))
+    off = {**spec, "active": False}
+    plan = make_plan([desired("Assignment", "a", off, labels={"team": "hr"})],
+                     [live("Assignment", "a", spec, version=4, status={"active": True})])
+    (change,) = plan.changes
+    assert (change.action, change.reason) == ("inactivate", "inactivated in code")
+    assert change.after == off and change.precondition_version == 4
+    assert dict(change.labels) == {"team": "hr"}
+    document = plan_to_json(plan)
+    Draft202012Validator(load_schema("plan.schema.json")).validate(document)
+
+
+def test_active_true_again_is_an_update_saying_re_activated() -> None:
+    spec = assignment("everyone", ("object", "hipaa-basics"))
+    plan = make_plan([desired("Assignment", "a", spec)],
+                     [live("Assignment", "a", {**spec, "active": False})])
+    assert (plan.changes[0].action, plan.changes[0].reason) == ("update", "re-activated")
 
 
 def test_an_inactivated_assignment_stays_a_no_op_on_the_next_plan() -> None:

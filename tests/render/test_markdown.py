@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from reconciler.model import Address
-from reconciler.plan.model import Change, FieldDiff, Plan
+from reconciler.plan.model import Change, FieldDiff, Impact, Plan
 from reconciler.render.markdown import LIMIT, render_markdown
 
 from .sample import rich_plan
@@ -17,7 +17,7 @@ def test_summary_table_impact_and_one_details_section_per_change() -> None:
     assert "| create | 1 |" in text and "| no-op | 1 |" in text
     assert (
         "**Learner impact:** 37 learners gain and 8 lose at least one item through "
-        "assignment changes (each person counted once); "
+        "assignment and audience changes (each person counted once); "
         "16 enrollments in progress in changed resources" in text
     )
     assert text.count("<details>") == 5 and text.count("</details>") == 5
@@ -40,6 +40,21 @@ def test_errors_and_disruptive_changes_stand_out() -> None:
     assert "**Errors** (1):" in text
     assert "⛔ refused: moving learners in progress needs --allow-disruptive" in text
     assert "**1 disruptive change(s)**" in text
+
+
+def test_an_audience_change_alone_makes_a_learner_impact_headline() -> None:
+    narrowed = Change(
+        Address("Audience", "clinical-employees"), "update", "spec changed",
+        before={"where": {}}, after={"where": {"department": {"not": ["Pharmacy"]}}},
+        precondition_version=2,
+        impact=Impact(learners_removed=7, newly_reached=6, no_longer_reached=7,
+                      items_lost=(("hipaa-2027", 7),), may_include_in_progress=True),
+    )
+    plan = replace(rich_plan(), changes=(narrowed,), order=((narrowed.address,),))
+    text = render_markdown(plan)
+    assert "**Learner impact:** 0 learners gain and 7 lose at least one item" in text
+    assert "those losing items may include learners in progress" in text
+    assert "7 learners lose hipaa-2027; may include learners in progress" in text
 
 
 def huge_plan(count: int) -> Plan:

@@ -241,6 +241,15 @@ def test_an_unset_token_variable_is_a_config_error_naming_the_variable(
         make_rest("http://127.0.0.1:9/api/v1")
 
 
+def test_an_empty_token_variable_is_reported_as_empty_not_unset(
+    make_rest: MakeRest, monkeypatch: pytest.MonkeyPatch, token_env: str
+) -> None:
+    monkeypatch.setenv(token_env, "")
+    with pytest.raises(ConfigError, match=f"environment variable {token_env} is empty") as caught:
+        make_rest("http://127.0.0.1:9/api/v1")
+    assert "http://127.0.0.1:9/api/v1" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [({"url": "ftp://x"}, "'url' must be an http"),
@@ -267,6 +276,10 @@ def test_a_wrong_token_is_an_auth_error_that_never_shows_the_token(
     with pytest.raises(AuthError) as caught:
         provider.read_resources()
     assert "401" in str(caught.value)
+    # What main prints: which platform, which variable, which request.
+    assert str(caught.value).startswith(
+        f"{served.url}: the token in ${token_env} was refused (HTTP 401")
+    assert "GET /" in str(caught.value)
     for shown in (str(caught.value), repr(caught.value), repr(provider), repr(provider.api)):
         assert TOKEN not in shown
 
@@ -281,6 +294,7 @@ def test_a_token_short_of_scope_may_read_but_not_write(
         provider.write(WriteRequest(Address("LearningObject", "x"), "create", "k",
                                     spec={"title": "X", "type": "course"}))
     assert served.read_token not in str(caught.value)
+    assert str(caught.value).startswith(f"{served.url}: the token in ${token_env} may not ")
 
 
 def test_a_stopped_server_is_temporary_after_the_read_retries(

@@ -105,6 +105,7 @@ def test_a_learners_whole_journey(catalogue: Platform, clock: Clock) -> None:
     assert p.get_resource("CertificationPlan", "hipaa")["status"]["certified"] == 1
 
     # Inside the renewal window: a new cycle starts, the old certificate is kept.
+    clock.day = date(2027, 12, 20)  # a look ahead keeps nothing: the day must come
     window = p.learner_view("E1001", date(2027, 12, 20))
     renewal = enrollment(window, "plan", "hipaa")
     assert (renewal["cycle"], renewal["enrolled_on"], renewal["status"]) == (
@@ -128,11 +129,16 @@ def test_a_learners_whole_journey(catalogue: Platform, clock: Clock) -> None:
 
 def test_overdue_steps_notify_admins_once(catalogue: Platform, clock: Clock) -> None:
     put(catalogue, "Assignment", "hipaa-2027", assignment("nurses", {"plan": "hipaa"}))
+    clock.day = date(2027, 1, 26)
     on_time = catalogue.learner_view("E1002", date(2027, 1, 18))
     assert steps(on_time)["foundations"]["overdue"] is False
     late = catalogue.learner_view("E1002", date(2027, 1, 19))
     assert steps(late)["foundations"]["overdue"] is True
-    assert enrollment(late, "plan", "hipaa")["overdue"] is True
+    # The plan has no due date of its own: a late step puts the learner behind.
+    assert enrollment(late, "plan", "hipaa")["overdue"] is False
+    assert enrollment(late, "plan", "hipaa")["overdue_steps"] == ["foundations"]
+    late_rows = [r for r in report(catalogue, date(2027, 1, 19)) if r["employee_id"] == "E1002"]
+    assert [(r["overdue"], r["overdue_steps"]) for r in late_rows] == [("no", "foundations")]
     catalogue.learner_view("E1002", date(2027, 1, 25))
     catalogue.enrollments_report_csv(date(2027, 1, 26))
     overdue = events(catalogue, ADMIN, "overdue")
@@ -259,10 +265,11 @@ def test_membership_follows_directory_and_audience_changes(
     assert catalogue.get_resource("Assignment", "a1")["status"]["enrolled"] == 1
 
 
-def test_future_start_due_dates_and_reminders(catalogue: Platform) -> None:
+def test_future_start_due_dates_and_reminders(catalogue: Platform, clock: Clock) -> None:
     put(catalogue, "Assignment", "a1", assignment(
         "nurses", {"object": "video"}, start="2027-02-01", due="30d",
         notify={"on_assign": True, "reminders": ["7d", "1d"]}))
+    clock.day = date(2027, 3, 5)
     assert catalogue.learner_view("E1001", date(2027, 1, 20))["enrollments"] == []
     video = enrollment(catalogue.learner_view("E1001", date(2027, 2, 1)), "object", "video")
     assert (video["enrolled_on"], video["due_on"], video["overdue"]) == (

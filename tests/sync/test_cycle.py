@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.apply.executor import StopSignal
+from reconciler.sync.metrics import SyncMetrics
 
 from .repo import (
     ALL_ADDRESSES,
@@ -244,3 +245,69 @@ def test_without_auto_apply_drift_is_reported_as_drift(repo: SpecRepo, workdir: 
     assert watching.status.pending == ("Audience/nurses",)
     assert resource(repo.db, "Audience", "nurses")["spec"]["groups"] == ["physicians"]
     watching.close()
+
+
+def _commit_bad_reference(repo: SpecRepo) -> str:
+    """Line 6 names an audience that does not exist; the due date changes too."""
+    return repo.commit("typo", {
+        "specs/assignments/hipaa.yaml": HIPAA.replace("due: 30d", "due: 60d").replace(
+            "audience: nurses", "audience: nursez"),
+    })
+
+
+def test_drift_under_a_bad_head_is_reported_against_the_last_good_revision(
+    repo: SpecRepo, workdir: Path
+) -> None:
+    syncer = make_syncer(repo, workdir, auto_apply=True)
+    metrics = SyncMetrics()
+    metrics(cycle(syncer))
+    bad = _commit_bad_reference(repo)
+    metrics(cycle(syncer))
+    assert syncer.status.state == "Failed"
+    write_behind_learnops(repo.db, "Assignment", "privacy-nurses", due="7d")
+    mark = last_audit_id(repo.db)
+
+    report = cycle(syncer)
+    metrics(report)
+
+    assert not report.idle
+    assert syncer.status.drifted == ("Assignment/privacy-nurses",)
+    assert metrics.registry.get_sample_value("learnops_sync_drifted_resources") == 1
+    assert syncer.status.state == "Failed"
+    assert syncer.status.head == bad
+    assert syncer.status.revision == repo.first
+    assert syncer.status.last_error is not None
+    assert "nursez" in syncer.status.last_error.message
+    assert audit_after(repo.db, mark) == []  # reported, not reverted (no self-heal)
+    # Nothing moved since: the next cycle is idle and the drift stays shown.
+    again = cycle(syncer)
+    assert again.idle
+    assert syncer.status.drifted == ("Assignment/privacy-nurses",)
+    syncer.close()
+
+
+def test_drift_under_a_bad_head_is_reverted_with_self_heal(
+    repo: SpecRepo, workdir: Path
+) -> None:
+    syncer = make_syncer(repo, workdir, auto_apply=True, self_heal=True)
+    cycle(syncer)
+    _commit_bad_reference(repo)
+    cycle(syncer)
+    write_behind_learnops(repo.db, "Assignment", "privacy-nurses", due="7d")
+    mark = last_audit_id(repo.db)
+
+    report = cycle(syncer)
+
+    assert [(c.action, c.address) for c in report.applied] == [
+        ("update", "Assignment/privacy-nurses")
+    ]
+    assert resource_writes(repo.db, mark) == [
+        ("learnops", "update", "Assignment", "privacy-nurses")
+    ]
+    assert resource(repo.db, "Assignment", "privacy-nurses")["spec"]["due"] == "14d"
+    # The bad revision itself is still not applied, and the failure stays shown.
+    assert resource(repo.db, "Assignment", "hipaa-nurses")["spec"]["due"] == "30d"
+    assert syncer.status.drifted == ()
+    assert syncer.status.state == "Failed"
+    assert report.failure is not None and "nursez" in report.failure.message
+    syncer.close()

@@ -18,6 +18,9 @@ GONE = Change(Address("Assignment", "gone"), "inactivate", "removed from code")
 DELETED = Change(Address("Audience", "old"), "delete", "removed from code",
                  refusal="delete-not-allowed")
 SAME = Change(Address("Audience", "same"), "no-op", "unchanged")
+# ``active: false`` written in the branch: asked for by the commit, not a removal.
+PAUSED = Change(Address("Assignment", "paused"), "inactivate", "inactivated in code",
+                after={"active": False})
 
 
 def plan_of(*changes: Change, errors: tuple[Problem, ...] = ()) -> Plan:
@@ -42,6 +45,12 @@ def addresses(changes: tuple[Change, ...]) -> list[str]:
 def test_what_passes_the_gates(options: dict[str, Any], applied: list[str]) -> None:
     selection = select(plan_of(CREATE, EDIT, DRIFT, BOTH, GONE, SAME), GateOptions(**options))
     assert addresses(selection.to_apply) == applied
+
+
+def test_an_assignment_inactivated_in_code_is_applied_without_prune() -> None:
+    selection = select(plan_of(PAUSED, GONE), GateOptions())
+    assert addresses(selection.to_apply) == ["Assignment/paused"]
+    assert addresses(selection.held_removals) == ["Assignment/gone"]
 
 
 def test_held_changes_and_the_errors_about_them_leave_the_plan() -> None:

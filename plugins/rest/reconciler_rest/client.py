@@ -137,7 +137,8 @@ class ApiClient:
                 error_for_exception(problem, where, self.settings.read_timeout)
             ) from None
         if response.status_code >= 400:
-            raise self._redacted(error_for_response(response, where))
+            raise self._redacted(error_for_response(
+                response, where, api=self.settings.url, token_env=self.settings.token_env))
         return response
 
     def close(self) -> None:

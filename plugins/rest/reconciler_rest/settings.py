@@ -61,10 +61,11 @@ class RestSettings:
 
     def token(self) -> str:
         """The bearer token from the environment; the message names the variable only."""
-        value = os.environ.get(self.token_env, "")
-        if not value.strip():
+        value = os.environ.get(self.token_env)
+        if value is None or not value.strip():
+            state = "is not set" if value is None else "is empty"
             raise ConfigError(
-                f"rest provider: environment variable {self.token_env} is not set "
+                f"rest provider ({self.url}): environment variable {self.token_env} {state} "
                 "(it should hold the API token)"
             )
         return value.strip()

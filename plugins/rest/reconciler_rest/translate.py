@@ -29,16 +29,25 @@ DEFAULT_DELAY: Final = 1.0
 MAX_DELAY: Final = 300.0  # a Retry-After of hours is the platform's mistake, not a plan
 
 
-def error_for_response(response: requests.Response, where: str) -> ReconcilerError:
-    """The error an unsuccessful response stands for."""
+def error_for_response(
+    response: requests.Response, where: str, *, api: str = "", token_env: str = ""
+) -> ReconcilerError:
+    """The error an unsuccessful response stands for. An auth failure names the API
+    root ``api`` and the variable ``token_env`` (never the token): the two things a
+    person has to check."""
     status = response.status_code
     code, message, details = _error_body(response)
-    text = f"{message} (HTTP {status}{f', {code}' if code else ''})"
+    http = f"HTTP {status}{f', {code}' if code else ''}"
+    text = f"{message} ({http})"
     if status == 429 or status == 408 or status >= 500:
         return TemporaryError(text, delay=retry_after(response), where=where)
     match status:
-        case 401 | 403:
-            return AuthError(text, where=where)
+        case 401:
+            return AuthError(f"the token in ${token_env} was refused ({http}) on {where}: "
+                             f"{message}", where=api or where)
+        case 403:
+            return AuthError(f"the token in ${token_env} may not {where} ({http}): {message}",
+                             where=api or where)
         case 404:
             return NotFoundError(text, where=where)
         case 409 if "holder" in details:

@@ -11,11 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Final
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
 
 from reconciler.errors import ConfigError
 from reconciler.model import JSON
 from reconciler.rules.durations import is_duration
+
+if TYPE_CHECKING:
+    from reconciler_sandbox.engine import Platform
+
+SEED_ACTOR: Final = "catalog-import"
 
 COLUMNS: Final = ("name", "title", "type", "duration", "url", "languages")
 TYPES: Final = frozenset(
@@ -58,3 +64,18 @@ def parse_catalog_csv(text: str, source: str) -> dict[str, dict[str, JSON]]:
             spec["url"] = url
         objects[name] = spec
     return objects
+
+
+def seed_catalog(platform: Platform, objects: Mapping[str, Mapping[str, JSON]]) -> int:
+    """Put ``objects`` into a platform that has no learning objects yet (one that
+    has any is left alone: the catalogue is the platform's from then on). Returns
+    how many were seeded."""
+    if not objects or platform.list_resources("LearningObject", limit=1):
+        return 0
+    for name, spec in objects.items():
+        # Unmanaged: authored in the platform, so learnops never changes them.
+        platform.put_resource(
+            "LearningObject", name, {"metadata": {"managed_by": None}, "spec": dict(spec)},
+            if_none_match=True, actor=SEED_ACTOR, idempotency_key=f"catalog-seed:{name}",
+        )
+    return len(objects)

@@ -67,6 +67,18 @@ class Database:
         conn.execute("COMMIT")
 
     @contextmanager
+    def scratch(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that is always rolled back: work out what writes would
+        mean (a look ahead in time) without keeping them. IMMEDIATE, as in ``write``,
+        so upgrading to a writer never fails halfway."""
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
+
+    @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for a multi-query read."""
         conn = self.connection()

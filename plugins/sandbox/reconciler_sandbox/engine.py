@@ -16,6 +16,7 @@ plan versions in place for reports.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -290,9 +291,14 @@ class Platform:
 
     # -- learners ----------------------------------------------------------------------
 
+    def _catching_up(self, as_of: date) -> AbstractContextManager[Any]:
+        """Time-driven events up to ``as_of`` are kept when that day has come; a look
+        into the future computes them for the answer and keeps nothing."""
+        return self._db.write() if as_of <= self._today() else self._db.scratch()
+
     def learner_view(self, employee_id: str, as_of: date) -> dict[str, Any]:
         """What the learner sees on ``as_of`` (time-driven events up to then included)."""
-        with self._db.write() as conn:
+        with self._catching_up(as_of) as conn:
             if not users.user_exists(conn, employee_id):
                 raise NotFoundError(f"no user {employee_id}", where=f"learners/{employee_id}")
             learning.catch_up(conn, as_of, employee_id)
@@ -309,7 +315,7 @@ class Platform:
             return result
 
     def enrollments_report_csv(self, as_of: date) -> str:
-        with self._db.write() as conn:
+        with self._catching_up(as_of) as conn:
             learning.catch_up(conn, as_of)
             return views.enrollments_report(conn, as_of)
 

@@ -77,11 +77,12 @@ def reconcile_assignment(
                     "UPDATE enrollments SET state = 'active', inactive_reason = NULL"
                     " WHERE id = ?", (enrollment_id,),
                 )
+        source_due = renewal_due(conn, enrollment_id) or (due.isoformat() if due else None)
         conn.execute(
             "INSERT INTO enrollment_sources (enrollment_id, assignment, active, due_on, since)"
             " VALUES (?, ?, 1, ?, ?) ON CONFLICT (assignment, enrollment_id) DO UPDATE SET"
             " active = 1, due_on = excluded.due_on, since = excluded.since",
-            (enrollment_id, name, due.isoformat() if due else None, enrolled_on.isoformat()),
+            (enrollment_id, name, source_due, enrolled_on.isoformat()),
         )
         touched.append(enrollment_id)
     return touched
@@ -89,10 +90,12 @@ def reconcile_assignment(
 
 def _refresh_due(conn: sqlite3.Connection, name: str, spec: Mapping[str, JSON]) -> None:
     """A changed ``due`` applies to learners already enrolled through the assignment,
-    counted from the day each was enrolled through it."""
+    counted from the day each was enrolled through it. Renewal cycles are not
+    governed by the assignment's due: they stay due when the certificate expires."""
     rows = conn.execute(
-        "SELECT enrollment_id, since, due_on FROM enrollment_sources"
-        " WHERE assignment = ? AND active = 1", (name,),
+        "SELECT s.enrollment_id, s.since, s.due_on FROM enrollment_sources s"
+        " JOIN enrollments e ON e.id = s.enrollment_id"
+        " WHERE s.assignment = ? AND s.active = 1 AND e.cycle = 1", (name,),
     ).fetchall()
     for row in rows:
         due = due_on(spec, date.fromisoformat(row["since"]))
@@ -102,6 +105,19 @@ def _refresh_due(conn: sqlite3.Connection, name: str, spec: Mapping[str, JSON]) 
                 "UPDATE enrollment_sources SET due_on = ? WHERE assignment = ?"
                 " AND enrollment_id = ?", (text, name, row["enrollment_id"]),
             )
+
+
+def renewal_due(conn: sqlite3.Connection, enrollment_id: int) -> str | None:
+    """A renewal cycle is due when the certificate it renews expires (None for a
+    first cycle): that holds for every assignment reaching it."""
+    row = conn.execute(
+        "SELECT c.expires_on FROM enrollments cur JOIN enrollments prev"
+        " ON prev.employee_id = cur.employee_id AND prev.item_kind = cur.item_kind"
+        " AND prev.item_name = cur.item_name AND prev.cycle = cur.cycle - 1"
+        " JOIN certificates c ON c.enrollment_id = prev.id WHERE cur.id = ?",
+        (enrollment_id,),
+    ).fetchone()
+    return None if row is None or row["expires_on"] is None else str(row["expires_on"])
 
 
 def _reason(name: str, spec: Mapping[str, JSON] | None, why_leaving: str) -> str:

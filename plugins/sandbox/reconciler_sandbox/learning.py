@@ -5,9 +5,15 @@ Time-driven events (a certificate entering its renewal window, a step falling
 overdue, a reminder before a due date) are materialised by :func:`catch_up`
 for a given day, the way a real platform's nightly job would. Every event's
 date comes from the data (a due date, a renewal date), never from when the job
-ran, and each is deduplicated, so catching up twice or out of order changes
+ran, and each is deduplicated, so catching up to the same day twice changes
 nothing. Catching up is the platform's own doing, not a client's write: it
 leaves the state version and the audit log alone.
+
+What is kept: the engine keeps what a catch-up materialises only for a day that
+has come (up to the platform's today); reads for a later day compute the same
+events for their answer and roll them back. Kept events are not undone by a
+later catch-up to an earlier day: a renewal opened, or an overdue or reminder
+notice sent, stays even if a completion dated before it is recorded afterwards.
 """
 
 from __future__ import annotations
@@ -156,8 +162,8 @@ def record_completion(conn: sqlite3.Connection, employee_id: str, object_name: s
                             where=f"LearningObject/{object_name}")
     rule = stored.spec.get("completion") or {"type": "view"}
     if rule.get("type") == "min_score" and score is None:
-        raise InvalidRequest(f"{object_name} is passed with a score of {rule.get('min_score')}:"
-                             " send the score", pointer="/score")
+        raise InvalidRequest(f"{object_name} needs a score of at least"
+                             f" {rule.get('min_score')} to pass", pointer="/score")
     passed = rule.get("type") != "min_score" or (score or 0) >= int(rule["min_score"])
 
     specs = VersionSpecs(conn)

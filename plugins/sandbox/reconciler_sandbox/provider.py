@@ -19,7 +19,7 @@ from reconciler.errors import ConfigError, TemporaryError
 from reconciler.model import JSON, KINDS, ProviderConfig
 from reconciler.providers import LiveResource, Lock, WriteRequest, wire
 from reconciler.rules.directory import User, parse_users_csv
-from reconciler_sandbox.catalog import parse_catalog_csv
+from reconciler_sandbox.catalog import parse_catalog_csv, seed_catalog
 from reconciler_sandbox.engine import Platform
 
 ACTOR: Final = "learnops"
@@ -77,15 +77,7 @@ class SandboxProvider:
 
     def _seed_catalog(self, objects: Mapping[str, Mapping[str, JSON]]) -> None:
         with _busy_is_temporary():
-            if self.platform.list_resources("LearningObject", limit=1):
-                return
-            for name, spec in objects.items():
-                # Unmanaged: authored in the platform, so learnops never changes them.
-                self.platform.put_resource(
-                    "LearningObject", name, {"metadata": {"managed_by": None}, "spec": dict(spec)},
-                    if_none_match=True, actor="catalog-import",
-                    idempotency_key=f"catalog-seed:{name}",
-                )
+            seed_catalog(self.platform, objects)
 
     # -- reads ---------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import uvicorn
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.rules.directory import parse_users_csv
 from reconciler_sandbox.api import API_PREFIX, ApiOptions, create_app
+from reconciler_sandbox.catalog import parse_catalog_csv, seed_catalog
 from reconciler_sandbox.engine import Platform
 
 SERVE_ACTOR = "sandbox-serve"
@@ -29,17 +30,21 @@ def serve(
     options: ApiOptions | None = None,
     *,
     users_csv: Path | None = None,
+    catalog_csv: Path | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then finish the requests in flight and return.
 
-    ``users_csv`` is imported (added and updated by employee id) before serving.
-    The users file is parsed and the port bound before the database is opened, so
+    ``users_csv`` is imported (added and updated by employee id) before serving;
+    ``catalog_csv`` seeds the learning objects of a platform that has none yet.
+    The users and catalog files are parsed and the port bound before the database is opened, so
     a mistake in either leaves nothing behind; ``announce`` then gets the API's URL
     (with the port really bound: ``port=0`` picks a free one)."""
-    users_text = _read_users(users_csv) if users_csv is not None else None
+    users_text = _read(users_csv, "users") if users_csv is not None else None
     if users_text is not None:
         parse_users_csv(users_text, str(users_csv))
+    catalog = (parse_catalog_csv(_read(catalog_csv, "catalog"), str(catalog_csv))
+               if catalog_csv is not None else {})
     listener = listen(host, port)
     try:
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +52,7 @@ def serve(
         try:
             if users_text is not None:
                 platform.import_users_csv(users_text, actor=SERVE_ACTOR, source=str(users_csv))
+            seed_catalog(platform, catalog)
             config = uvicorn.Config(
                 create_app(platform, options=options),
                 log_level="info",
@@ -90,13 +96,13 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}{API_PREFIX}"
 
 
-def _read_users(path: Path) -> str:
+def _read(path: Path, what: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"users file {path} is not UTF-8 text") from None
+        raise UsageError(f"{what} file {path} is not UTF-8 text") from None
     except OSError as problem:
-        raise UsageError(f"cannot read users file {path}: {problem.strerror}") from None
+        raise UsageError(f"cannot read {what} file {path}: {problem.strerror}") from None
 
 
 @contextmanager

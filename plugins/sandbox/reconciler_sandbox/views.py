@@ -74,10 +74,10 @@ def learner_view(conn: sqlite3.Connection, employee_id: str, as_of: date) -> dic
             "enrolled_on": enrollment.enrolled_on.isoformat(),
             "due_on": _iso(due),
             "status": _status(enrollment, progress, as_of),
-            "overdue": progress.completed_on is None and (
-                (due is not None and as_of > due)
-                or any(s.overdue and s.required for s in progress.steps)
-            ),
+            # Overdue is the plan's own due date passing; a late step only puts the
+            # learner behind (``overdue_steps``), the plan may still be done in time.
+            "overdue": progress.completed_on is None and due is not None and as_of > due,
+            "overdue_steps": _overdue_steps(progress),
             "completed_on": _iso(progress.completed_on),
             "assignments": [s["assignment"] for s in sources if s["active"]],
         }
@@ -86,9 +86,11 @@ def learner_view(conn: sqlite3.Connection, employee_id: str, as_of: date) -> dic
             visibility = spec.get("visibility", "released")
             entry["version"] = enrollment.plan_version
             entry["visibility"] = visibility
+            releases = {str(step["name"]): step.get("release") or {"at": "enrollment"}
+                        for step in spec.get("steps") or [] if isinstance(step, dict)}
             entry["steps"] = [
-                _step(conn, step) for step in progress.steps
-                if visibility == "all" or step.released
+                {**_step(conn, step), "release": releases.get(step.name)}
+                for step in progress.steps if visibility == "all" or step.released
             ]
         shown.append(entry)
     certificates = [
@@ -105,6 +107,13 @@ def learner_view(conn: sqlite3.Connection, employee_id: str, as_of: date) -> dic
     ]
     return {"employee_id": employee_id, "as_of": as_of.isoformat(), "enrollments": shown,
             "certificates": certificates}
+
+
+def _overdue_steps(progress: Progress) -> list[str]:
+    """Required steps past their own due date, in plan order (none once finished)."""
+    if progress.completed_on is not None:
+        return []
+    return [step.name for step in progress.steps if step.overdue and step.required]
 
 
 def _step(conn: sqlite3.Connection, step: StepProgress) -> dict[str, Any]:
@@ -125,6 +134,7 @@ REPORT_COLUMNS = (
     "employee_id", "item_kind", "item", "cycle", "plan_version", "assignments", "enrolled_on",
     "due_on", "status", "overdue", "started_on", "completed_on", "certificate_issued",
     "certificate_expires", "certificate_status", "enrollment", "inactive_reason",
+    "overdue_steps",
 )
 
 
@@ -146,8 +156,10 @@ def enrollments_report(conn: sqlite3.Connection, as_of: date) -> str:
             "SELECT * FROM certificates WHERE enrollment_id = ? AND issued_on <= ?",
             (enrollment.id, as_of.isoformat()),
         ).fetchone()
-        overdue = progress.completed_on is None and enrollment.enrolled_on <= as_of and (
-            (due is not None and as_of > due) or any(s.overdue for s in progress.steps))
+        started = enrollment.enrolled_on <= as_of
+        overdue = (started and progress.completed_on is None and due is not None
+                   and as_of > due)
+        behind = _overdue_steps(progress) if started else []
         writer.writerow((
             learner, enrollment.item_kind, enrollment.item_name, enrollment.cycle,
             enrollment.plan_version or "", ";".join(s["assignment"] for s in sources),
@@ -157,7 +169,7 @@ def enrollments_report(conn: sqlite3.Connection, as_of: date) -> str:
             certificate["issued_on"] if certificate else "",
             (certificate["expires_on"] or "") if certificate else "",
             certificate_status(certificate, as_of) if certificate else "",
-            enrollment.state, enrollment.inactive_reason or "",
+            enrollment.state, enrollment.inactive_reason or "", ";".join(behind),
         ))
     return out.getvalue()
 

@@ -23,7 +23,8 @@ def register(subparsers: Any) -> None:
         help="explain which audiences and assignments reach a learner, and their schedule",
         description="For one learner: each audience rule that matches or not, the assignments "
                     "that reach them, their enrollments after dedupe and each plan's release "
-                    "schedule, as if the specs were applied on --as-of.",
+                    "schedule for a new enrollment on --as-of (learners already enrolled keep "
+                    "their own enrollment date and plan version).",
     )
     parser.add_argument("employee_id", metavar="EMPLOYEE_ID")
     add_dir(parser)

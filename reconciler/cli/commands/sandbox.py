@@ -17,6 +17,7 @@ from reconciler.cli.commands.sandbox_platform import (
     add_db_option,
     database,
     open_platform,
+    project_file_option,
     sandbox_module,
 )
 from reconciler.errors import UsageError
@@ -56,7 +57,12 @@ def _register_serve(commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=port, default=8000,
                        help="TCP port, 0-65535 (default: 8000; 0: any free port)")
-    serve.add_argument("--users", type=Path, help="import this users CSV before serving")
+    serve.add_argument("--users", type=Path,
+                       help="import this users CSV before serving (default: the users"
+                            " file of the sandbox provider in learnops.yaml, if any)")
+    serve.add_argument("--catalog", type=Path, metavar="CSV",
+                       help="seed these learning objects into a platform with none (default:"
+                            " the catalog file of the sandbox provider in learnops.yaml, if any)")
     serve.add_argument("--rate-limit", metavar="N/s", help="requests per second per caller")
     faults = serve.add_argument_group("fault injection (for resilience tests)")
     faults.add_argument("--fail-rate", type=float, default=0.0, metavar="F",
@@ -72,8 +78,11 @@ def _register_serve(commands: Any) -> None:
 
 
 def serve_platform(args: argparse.Namespace) -> int:
-    if args.users is not None and not args.users.is_file():
-        raise UsageError(f"users file {args.users} does not exist")
+    users = args.users or project_file_option("users")
+    catalog = args.catalog or project_file_option("catalog")
+    for what, path in (("users", users), ("catalog", catalog)):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{what} file {path} does not exist")
     db = database(args.db)
     api = sandbox_module("api")
     options = api.ApiOptions(
@@ -90,8 +99,8 @@ def serve_platform(args: argparse.Namespace) -> int:
     def announce(url: str) -> None:
         print(f"learnops sandbox: {db} at {url}", file=sys.stderr, flush=True)
 
-    sandbox_module("server").serve(db, args.host, args.port, options, users_csv=args.users,
-                                   announce=announce)
+    sandbox_module("server").serve(db, args.host, args.port, options, users_csv=users,
+                                   catalog_csv=catalog, announce=announce)
     return 0
 
 

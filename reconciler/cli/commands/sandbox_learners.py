@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.cli.arguments import day
 from reconciler.cli.commands import sandbox_text as text
 from reconciler.cli.commands.sandbox_platform import CLI_ACTOR, add_db_option, open_platform
-from reconciler.errors import UsageError
+from reconciler.errors import InvalidRequest, UsageError
 from reconciler.rules.directory import parse_users_csv
 
 
@@ -83,9 +83,15 @@ def record_completion(args: argparse.Namespace) -> int:
     if args.score is not None and not 0 <= args.score <= 100:
         raise UsageError(f"--score is a percentage from 0 to 100 (got {args.score})")
     with open_platform(args.db) as platform:
-        result = platform.record_completion(
-            args.employee_id, args.object, completed_on=args.on or date.today(),
-            score=args.score, actor=CLI_ACTOR)
+        try:
+            result = platform.record_completion(
+                args.employee_id, args.object, completed_on=args.on or date.today(),
+                score=args.score, actor=CLI_ACTOR)
+        except InvalidRequest as error:
+            if error.pointer != "/score":
+                raise
+            # The engine speaks of the request body; here the score is an option.
+            raise UsageError(f"{error.message}: pass --score N") from None
     print(text.completion(result))
     return 0
 

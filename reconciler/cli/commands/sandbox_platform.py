@@ -38,8 +38,14 @@ def database(given: Path | None) -> Path:
     """``--db``, else the sandbox ``learnops.yaml`` in this folder names, else the default."""
     if given is not None:
         return given
+    return project_file_option("path") or DEFAULT_DB
+
+
+def project_file_option(key: str) -> Path | None:
+    """A file the sandbox provider of ``learnops.yaml`` in this folder names under
+    ``key`` (``path``, ``users``, ``catalog``), if there is one."""
     if not PROJECT_FILE.is_file():
-        return DEFAULT_DB
+        return None
     documents, diagnostics = read_yaml(PROJECT_FILE.read_text(encoding="utf-8"), str(PROJECT_FILE))
     problems = [d for d in diagnostics if d.severity == "error"]
     if problems:
@@ -47,10 +53,10 @@ def database(given: Path | None) -> Path:
     body = documents[0].body if documents else None
     provider = body.get("provider") if isinstance(body, dict) else None
     if isinstance(provider, dict) and provider.get("type", "sandbox") == "sandbox":
-        path = provider.get("path")
-        if isinstance(path, str) and path:
-            return Path(path)
-    return DEFAULT_DB
+        value = provider.get(key)
+        if isinstance(value, str) and value:
+            return Path(value)
+    return None
 
 
 @contextmanager

@@ -9,7 +9,10 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any
+
+from reconciler.rules.durations import parse_duration
 
 _STEP_MARKS = {"completed": "[done]", "released": "[open]", "locked": "[locked]"}
 
@@ -44,6 +47,9 @@ def _enrollment(entry: Mapping[str, Any]) -> list[str]:
         state.append(f"due {entry['due_on']}")
     if entry["overdue"]:
         state.append("OVERDUE")
+    elif entry.get("overdue_steps"):
+        # Behind on a step, but the plan's own due date has not passed.
+        state.append(f"behind ({_overdue_steps(entry['overdue_steps'])})")
     lines = [heading, "  " + ", ".join(state)]
     through = ", ".join(entry["assignments"])
     lines.append(f"  enrolled {entry['enrolled_on']}" + (f" through {through}" if through else ""))
@@ -81,12 +87,27 @@ def _step_timing(step: Mapping[str, Any]) -> str:
                 parts.append(f"due {step['due_date']}")
         case _:
             parts.append(f"releases {step['release_date']}" if step["release_date"]
-                         else "releases after an earlier step is completed")
-    if step["overdue"]:
-        parts.append("OVERDUE")
+                         else _waits_for(step.get("release")))
+    if step["overdue"] and step["due_date"]:
+        since = date.fromisoformat(step["due_date"]) + timedelta(days=1)
+        parts.append(f"overdue since {since.isoformat()}")
     if not step["required"]:
         parts.append("optional")
     return ", ".join(parts)
+
+
+def _waits_for(release: Mapping[str, Any] | None) -> str:
+    """What a step released by an earlier step's completion waits for."""
+    if not release or "after_step" not in release:
+        return "releases after an earlier step is completed"
+    delay = parse_duration(str(release.get("delay", "0d")))
+    if delay.amount == 0:
+        return f"releases when {release['after_step']} is completed"
+    return f"releases {delay.describe()} after {release['after_step']} is completed"
+
+
+def _overdue_steps(names: Sequence[str]) -> str:
+    return ", ".join(f"step {name} overdue" for name in names)
 
 
 def _certificate(certificate: Mapping[str, Any]) -> str:
@@ -132,7 +153,11 @@ def _report_row(row: Mapping[str, str]) -> tuple[str, ...]:
         item += f" v{row['plan_version']}"
     if int(row["cycle"]) > 1:
         item += f" (renewal {int(row['cycle']) - 1})"
-    status = _words(row["status"]) + (" OVERDUE" if row["overdue"] == "yes" else "")
+    status = _words(row["status"])
+    if row["overdue"] == "yes":
+        status += " OVERDUE"
+    elif row.get("overdue_steps"):
+        status += f" behind ({_overdue_steps(row['overdue_steps'].split(';'))})"
     certificate = ""
     if row["certificate_issued"]:
         certificate = f"{_words(row['certificate_status'])} {row['certificate_issued']}"
