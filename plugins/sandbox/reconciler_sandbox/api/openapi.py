@@ -1,18 +1,24 @@
 """The OpenAPI document: FastAPI's view of the routes plus the resource schemas.
 
-The spec schemas are the files of ``schema/`` embedded whole (each keeps its ``$id``,
-so its own relative references still resolve), the ones the compiler validates with.
+The spec schemas are the files of ``schema/`` the compiler validates with, embedded
+whole as ``file.<name>`` components. Their references are rewritten to point inside the
+document (``#/components/schemas/file.defs/$defs/name``) and their ``$id`` dropped:
+OpenAPI tools resolve local references, not one file's ``$id`` against another's.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from reconciler.schemas import load_schema, schema_dir
 from reconciler_sandbox.spec_schema import SCHEMA_FILES
+
+_SUFFIX: Final = ".schema.json"
+# Keywords whose value is data, not a subschema: never rewritten.
+_LITERALS: Final = frozenset({"enum", "const", "default", "examples"})
 
 _ERROR = {
     "type": "object",
@@ -79,13 +85,12 @@ def document(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
     )
     schemas: dict[str, Any] = openapi.setdefault("components", {}).setdefault("schemas", {})
-    for path in sorted(schema_dir().glob("*.schema.json")):
-        schemas["file." + path.name.removesuffix(".schema.json")] = load_schema(path.name)
+    for path in sorted(schema_dir().glob("*" + _SUFFIX)):
+        schemas[_component(path.name)] = _localised(load_schema(path.name), path.name)
     schemas["Error"] = _ERROR
     schemas["ResourceMetadata"] = _METADATA
     for kind, file_name in SCHEMA_FILES.items():
-        schema_id = load_schema(file_name)["$id"]
-        schemas[f"{kind}Spec"] = {"$ref": f"{schema_id}#/$defs/spec"}
+        schemas[f"{kind}Spec"] = {"$ref": _local_ref(f"{file_name}#/$defs/spec", file_name)}
         schemas[f"{kind}Resource"] = {
             "type": "object",
             "required": ["apiVersion", "kind", "metadata", "spec", "status"],
@@ -111,3 +116,29 @@ def document(app: FastAPI) -> dict[str, Any]:
         schemas.pop(unused, None)
     app.openapi_schema = openapi
     return openapi
+
+
+def _component(file_name: str) -> str:
+    return "file." + file_name.removesuffix(_SUFFIX)
+
+
+def _local_ref(ref: str, file_name: str) -> str:
+    """``defs.schema.json#/$defs/name`` (or ``#/$defs/x`` within ``file_name``) as a
+    pointer into the OpenAPI document."""
+    target, _, fragment = ref.partition("#")
+    return f"#/components/schemas/{_component(target or file_name)}{fragment}"
+
+
+def _localised(node: Any, file_name: str) -> Any:
+    """A schema file's node with its references local and without ``$id``/``$schema``."""
+    if isinstance(node, list):
+        return [_localised(item, file_name) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        key: (value if key in _LITERALS
+              else _local_ref(value, file_name) if key == "$ref"
+              else _localised(value, file_name))
+        for key, value in node.items()
+        if key not in ("$id", "$schema")
+    }
