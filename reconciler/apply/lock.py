@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-from reconciler.errors import LockHeldError, PermanentError, ReconcilerError, TemporaryError
+from reconciler.errors import LockHeldError, PermanentError, TemporaryError
 from reconciler.providers import Lock, Provider
 
 
@@ -57,7 +57,6 @@ class ApplyLease:
         self._lock: Lock | None = None
         self._stopping = threading.Event()
         self._renewer: threading.Thread | None = None
-        self.release_problem: ReconcilerError | None = None
 
     @property
     def lock(self) -> Lock:
@@ -119,15 +118,11 @@ class ApplyLease:
         for _ in range(3):
             try:
                 self.provider.release_lock(self._lock)
-                self.release_problem = None
                 break
             except TemporaryError as problem:
-                self.release_problem = problem
                 time.sleep(min(problem.delay, 2.0))
-            except (PermanentError, LockHeldError) as problem:
-                # Already gone (expired or forced): nothing is held any more.
-                self.release_problem = problem
-                break
+            except (PermanentError, LockHeldError):
+                break  # already gone (expired or forced): nothing is held any more
         self._lock = None
 
     def __enter__(self) -> Lock:

@@ -33,12 +33,10 @@ Reason = Literal[
     "inactivated in code",  # an assignment's ``active`` turned false
     "re-activated",  # an assignment's ``active`` turned true again
 ]
-REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
 
 DiffOp = Literal["add", "remove", "change"]
 
 Refusal = Literal["prevent-destroy", "delete-not-allowed", "disruptive-not-allowed"]
-REFUSALS: Final[tuple[Refusal, ...]] = get_args(Refusal)
 
 SAMPLE_SIZE: Final = 10  # learner ids kept per impact, enough for a reviewer to spot-check
 
@@ -87,10 +85,6 @@ class Impact:
     items_gained: tuple[tuple[str, int], ...] = ()
     items_lost: tuple[tuple[str, int], ...] = ()
     may_include_in_progress: bool = False
-
-    @property
-    def is_empty(self) -> bool:
-        return self == Impact()
 
 
 NO_IMPACT: Final = Impact()

@@ -19,25 +19,6 @@ from reconciler.rules.directory import User
 T = TypeVar("T")
 
 
-class ResourceMetadata(TypedDict):
-    name: str
-    version: int
-    managed_by: str | None
-    spec_hash: str | None
-    labels: dict[str, str]
-    annotations: dict[str, str]
-    created_at: str
-    updated_at: str
-
-
-class ResourcePayload(TypedDict):
-    apiVersion: str
-    kind: str
-    metadata: ResourceMetadata
-    spec: dict[str, JSON]
-    status: dict[str, JSON]
-
-
 class WriteMetadata(TypedDict):
     labels: dict[str, str]
     annotations: dict[str, str]
@@ -50,19 +31,6 @@ class WriteBody(TypedDict):
 
     metadata: WriteMetadata
     spec: dict[str, JSON]
-
-
-class UserPayload(TypedDict):
-    employee_id: str
-    attributes: dict[str, str]
-    groups: list[str]
-    active: bool
-
-
-class LockPayload(TypedDict):
-    lock_id: str
-    holder: str
-    expires_at: str
 
 
 def live_resource(payload: Mapping[str, JSON]) -> LiveResource:

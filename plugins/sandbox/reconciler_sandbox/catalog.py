@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 SEED_ACTOR: Final = "catalog-import"
 
-COLUMNS: Final = ("name", "title", "type", "duration", "url", "languages")
 TYPES: Final = frozenset(
     {"course", "video", "document", "assessment", "scorm", "event", "external"}
 )

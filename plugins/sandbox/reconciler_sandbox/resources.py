@@ -75,19 +75,6 @@ def fetch_page(conn: sqlite3.Connection, kind: str, after: str | None,
     return [_row(row) for row in rows]
 
 
-def fetch_specs(conn: sqlite3.Connection, kind: str, names: list[str]) -> dict[str, JSON]:
-    found: dict[str, JSON] = {}
-    for start in range(0, len(names), 500):  # stay under SQLite's variable limit
-        chunk = names[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in conn.execute(
-            f"SELECT name, spec FROM resources WHERE kind = ? AND name IN ({marks})",
-            (kind, *chunk),
-        ):
-            found[row["name"]] = json.loads(row["spec"])
-    return found
-
-
 def store(conn: sqlite3.Connection, resource: StoredResource) -> None:
     """Insert or replace the row and its outgoing references, refusing dangling ones."""
     refs = references(resource.kind, resource.spec)
