@@ -39,7 +39,10 @@ from reconciler_sandbox.resources import StoredResource
 from reconciler_sandbox.spec_schema import check_document
 from reconciler_sandbox.specs import check_kind, keeps, parse_body
 
+# The largest page the API serves; the engine reads one row more to know whether
+# another page follows.
 MAX_PAGE = 1000
+_MAX_READ = MAX_PAGE + 1
 
 
 class Platform:
@@ -67,8 +70,8 @@ class Platform:
                        limit: int = 100) -> list[dict[str, Any]]:
         """A page of resources ordered by name, starting after ``after``."""
         check_kind(kind)
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", pointer="/limit")
+        if not 1 <= limit <= _MAX_READ:
+            raise InvalidRequest(f"limit must be between 1 and {_MAX_READ}", pointer="/limit")
         with self._db.read() as conn:
             return [self._wire(conn, stored)
                     for stored in resources.fetch_page(conn, kind, after, limit)]
@@ -276,8 +279,8 @@ class Platform:
                 "unchanged": result.unchanged}
 
     def list_users(self, *, after: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", pointer="/limit")
+        if not 1 <= limit <= _MAX_READ:
+            raise InvalidRequest(f"limit must be between 1 and {_MAX_READ}", pointer="/limit")
         with self._db.read() as conn:
             return [users.user_wire(u) for u in users.page_of_users(conn, after, limit)]
 
@@ -329,8 +332,8 @@ class Platform:
     # -- audit, locks, tokens ----------------------------------------------------------
 
     def audit(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", pointer="/limit")
+        if not 1 <= limit <= _MAX_READ:
+            raise InvalidRequest(f"limit must be between 1 and {_MAX_READ}", pointer="/limit")
         return journal.audit_entries(self._db.connection(), after=after, limit=limit)
 
     def acquire_lock(self, holder: str, ttl_seconds: float) -> dict[str, Any]:

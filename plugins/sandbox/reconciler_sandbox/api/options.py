@@ -51,7 +51,7 @@ class ApiOptions:
 
     max_body_bytes: int = 1024 * 1024
     rate_limit: float | None = None
-    max_page_size: int = 500
+    max_page_size: int = MAX_PAGE  # what the rest provider asks for: one request a page
     default_page_size: int = 100
     faults: FaultOptions = field(default_factory=FaultOptions)
 
@@ -60,8 +60,7 @@ class ApiOptions:
             raise ConfigError(f"the body size limit must be positive, not {self.max_body_bytes}")
         if self.rate_limit is not None and self.rate_limit <= 0:
             raise ConfigError(f"the rate limit must be positive, not {self.rate_limit}")
-        if not self.max_page_size < MAX_PAGE:
-            # One more than a page is fetched, to know whether another page follows.
-            raise ConfigError(f"the page size limit must be below {MAX_PAGE}")
+        if not 1 <= self.max_page_size <= MAX_PAGE:
+            raise ConfigError(f"the page size limit must be between 1 and {MAX_PAGE}")
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise ConfigError("the default page size must be between 1 and the maximum")
