@@ -32,11 +32,15 @@ Reason = Literal[
     "already inactive",  # removed from code earlier and inactivated since
     "inactivated in code",  # an assignment's ``active`` turned false
     "re-activated",  # an assignment's ``active`` turned true again
+    "kept for its assignment",  # an inline audience its (inactive) assignment still names
 ]
 
 DiffOp = Literal["add", "remove", "change"]
 
-Refusal = Literal["prevent-destroy", "delete-not-allowed", "disruptive-not-allowed"]
+Refusal = Literal[
+    "prevent-destroy", "delete-not-allowed", "disruptive-not-allowed",
+    "still-used",  # a delete that something staying on the platform names
+]
 
 SAMPLE_SIZE: Final = 10  # learner ids kept per impact, enough for a reviewer to spot-check
 

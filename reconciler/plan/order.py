@@ -2,6 +2,13 @@
 then removals in reverse dependency order (dependents go first, so an assignment
 is inactivated before the plan it hands out).
 
+Within what the code holds, every learning object and plan is written before any
+audience, and audiences before assignments. An audience write enrols the people it
+newly reaches at once; were it written before a plan edit of the same apply, they
+would start on the version that edit replaces. Written after, everyone a commit
+reaches gets the plan as the commit leaves it, which is what the planner predicts.
+The graph's generations still hold within each phase (audiences include audiences).
+
 Removed resources are no longer in the code, so their dependencies are read off
 their live specs here. Edges run dependency -> dependent, as in the graph stage.
 """
@@ -15,6 +22,13 @@ import networkx as nx
 from reconciler.model import JSON, Address
 from reconciler.plan.model import Change
 
+# Kinds written together, phase after phase (see the module docstring).
+WRITE_PHASES: tuple[frozenset[str], ...] = (
+    frozenset({"LearningObject", "CertificationPlan"}),
+    frozenset({"Audience"}),
+    frozenset({"Assignment"}),
+)
+
 
 def write_order(
     generations: Sequence[Sequence[Address]],
@@ -23,11 +37,16 @@ def write_order(
 ) -> tuple[tuple[Address, ...], ...]:
     placed: set[Address] = set()
     order: list[tuple[Address, ...]] = []
-    for generation in generations:
-        writes = tuple(a for a in generation if a in changes and _writes(changes[a]))
-        placed.update(generation)
-        if writes:
-            order.append(writes)
+    for phase in WRITE_PHASES:
+        for generation in generations:
+            writes = tuple(
+                a for a in generation
+                if a.kind in phase and a in changes and _writes(changes[a])
+            )
+            placed.update(a for a in generation if a.kind in phase)
+            if writes:
+                order.append(writes)
+    placed.update(a for generation in generations for a in generation)
     # Anything the graph did not order (it should order everything desired) goes last.
     stray = tuple(
         sorted(

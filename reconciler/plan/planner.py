@@ -31,9 +31,10 @@ from reconciler.model import (
 from reconciler.plan.advice import reach_warnings
 from reconciler.plan.diff import diff_essence
 from reconciler.plan.impact import assess
-from reconciler.plan.model import Change, FieldDiff, Plan, Problem, Reason
+from reconciler.plan.model import Action, Change, FieldDiff, Plan, Problem, Reason
 from reconciler.plan.normalize import essence, matches_hash, normalize_spec, set_list_paths
 from reconciler.plan.order import write_order
+from reconciler.plan.removals import inline_owner, remaining_specs, users_of
 from reconciler.providers import LiveResource, Provider
 from reconciler.rules.assignment import is_active
 from reconciler.rules.audience import Directory
@@ -48,6 +49,7 @@ EXISTING_MISSING: Final = "LO702"
 PREVENT_DESTROY: Final = "LO703"
 DELETE_NOT_ALLOWED: Final = "LO704"
 DISRUPTIVE_NOT_ALLOWED: Final = "LO705"
+STILL_USED: Final = "LO706"
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,12 @@ def plan_state(
         for address, resource in sorted(live.items())
         if address not in wanted and resource.managed_by == MANAGED_BY
     }
+    owned, kept = _inline_audiences(removed, wanted, live)
+    for address in kept:
+        changes[address] = _of_live(removed.pop(address), "no-op", "kept for its assignment")
     for address, gone in removed.items():
-        changes[address] = _removal(gone, options, errors)
+        changes[address] = _removal(gone, options, errors, owned=address in owned)
+    _refuse_unapplicable_deletes(changes, wanted, live, options, errors)
 
     directory = cache(lambda: Directory(read_users()))  # read once, and only if needed
     impacts = assess(tuple(changes.values()), desired, live, directory)
@@ -257,22 +263,16 @@ def _update_reason(resource: DesiredResource, live: LiveResource) -> Reason:
     return "spec changed"
 
 
-def _removal(resource: LiveResource, options: PlanOptions, errors: list[Problem]) -> Change:
+def _removal(
+    resource: LiveResource, options: PlanOptions, errors: list[Problem], *, owned: bool = False
+) -> Change:
+    """``owned``: an inline audience going with its assignment (no --allow-delete)."""
     where = str(resource.address)
     # Only assignments have an inactive state; the other kinds can only be deleted
     # (the platform keeps their learners' records for reports).
     inactivates = resource.address.kind == "Assignment"
-    deletes = not inactivates or resource.spec.get("on_remove") == "delete"
-    change = Change(
-        address=resource.address,
-        action="delete" if deletes else "inactivate",
-        reason="removed from code",
-        before=resource.spec,
-        precondition_version=resource.version,
-        spec_hash=resource.spec_hash,
-        labels=resource.labels,
-        annotations=resource.annotations,
-    )
+    deletes = _deletes(resource)
+    change = _of_live(resource, "delete" if deletes else "inactivate", "removed from code")
     if not deletes and _inactive(resource):
         return replace(change, action="no-op", reason="already inactive")
     if resource.annotations.get(PREVENT_DESTROY_ANNOTATION) == "true":
@@ -284,7 +284,7 @@ def _removal(resource: LiveResource, options: PlanOptions, errors: list[Problem]
             where,
         ))
         return replace(change, refusal="prevent-destroy")
-    if deletes and not options.allow_delete:
+    if deletes and not options.allow_delete and not owned:
         why = (
             "with on_remove: delete; pass --allow-delete to delete it, or set "
             "on_remove: inactivate"
@@ -297,6 +297,74 @@ def _removal(resource: LiveResource, options: PlanOptions, errors: list[Problem]
         ))
         return replace(change, refusal="delete-not-allowed")
     return change
+
+
+def _inline_audiences(
+    removed: Mapping[Address, LiveResource],
+    wanted: Mapping[Address, DesiredResource],
+    live: Mapping[Address, LiveResource],
+) -> tuple[frozenset[Address], frozenset[Address]]:
+    """Removed inline audiences (see :mod:`reconciler.plan.removals`): those whose
+    assignment stays and still names them (kept), and the others (deleted with their
+    assignment, no ``--allow-delete`` of their own)."""
+    deleted = frozenset(a for a, r in removed.items() if _deletes(r))
+    remaining = remaining_specs({a: r.spec for a, r in wanted.items()}, live, deleted)
+    owned: set[Address] = set()
+    kept: set[Address] = set()
+    for address in removed:
+        owner = inline_owner(address, live)
+        if owner is None:
+            continue
+        owned.add(address)
+        if owner in remaining and remaining[owner].get("audience") == address.name:
+            kept.add(address)
+    return frozenset(owned - kept), frozenset(kept)
+
+
+def _of_live(resource: LiveResource, action: Action, reason: Reason) -> Change:
+    """A change to a live resource the code no longer holds."""
+    return Change(
+        address=resource.address,
+        action=action,
+        reason=reason,
+        before=resource.spec,
+        precondition_version=resource.version,
+        spec_hash=resource.spec_hash,
+        labels=resource.labels,
+        annotations=resource.annotations,
+    )
+
+
+def _refuse_unapplicable_deletes(
+    changes: dict[Address, Change],
+    wanted: Mapping[Address, DesiredResource],
+    live: Mapping[Address, LiveResource],
+    options: PlanOptions,
+    errors: list[Problem],
+) -> None:
+    """A delete that something staying on the platform still names would fail at
+    apply time, every time: refuse it now, saying who uses it."""
+    deletes = [c for c in changes.values() if c.action == "delete" and not c.refused]
+    deleted = frozenset(c.address for c in deletes)
+    remaining = remaining_specs({a: r.spec for a, r in wanted.items()}, live, deleted)
+    for change in deletes:
+        users = users_of(change.address, remaining)
+        if not users:
+            continue
+        named = ", ".join(str(user) for user in users)
+        errors.append(Problem(
+            STILL_USED,
+            f"{change.address} cannot be deleted: {named} still uses it and stays on the "
+            "platform (an assignment removed from code is inactivated, not deleted); put "
+            "its spec back, or delete what uses it in the same change (on_remove: delete)",
+            _where(options.source_dir, change.location) or str(change.address),
+        ))
+        changes[change.address] = replace(change, refusal="still-used")
+
+
+def _deletes(resource: LiveResource) -> bool:
+    """Removing ``resource`` from code deletes it (only assignments inactivate)."""
+    return resource.address.kind != "Assignment" or resource.spec.get("on_remove") == "delete"
 
 
 def _inactive(resource: LiveResource) -> bool:

@@ -69,6 +69,8 @@ def refusal_text(refusal: Refusal) -> str:
             return "refused: deleting needs --allow-delete"
         case "disruptive-not-allowed":
             return "refused: moving learners in progress needs --allow-disruptive"
+        case "still-used":
+            return "refused: something staying on the platform still uses it"
         case _:
             assert_never(refusal)
 

@@ -239,8 +239,9 @@ def test_writes_follow_the_graph_and_removals_run_dependents_first() -> None:
         live(LO, "old-object", lo("old-object")),
         live("CertificationPlan", "old-plan", cert_plan("old-object")),
         live("Audience", "old-audience", audience()),
+        # Deleted, not inactivated: an inactive assignment would keep using the rest.
         live("Assignment", "old-assignment",
-             assignment("old-audience", ("plan", "old-plan"))),
+             assignment("old-audience", ("plan", "old-plan"), on_remove="delete")),
     ]
     plan = make_plan(wanted, gone, users=Users(people("E1")), allow_delete=True)
     assert plan.ok

@@ -1,9 +1,11 @@
-"""Certification plan versions: a plan that learners are in is never edited in place.
+"""Certification plan versions: a version, once written, is never edited in place.
 
-Writing a changed spec to a plan nobody is enrolled in (in its current version)
-replaces that version; otherwise it adds version N+1, which new enrollments get.
-``in_progress: keep`` leaves enrolled learners on the version they started;
-``migrate`` moves learners who have not finished to the new version, and since
+Writing a changed spec adds version N+1, which new enrollments get, even when
+nobody is on version N: versions are the plan's history, and rewriting one nobody
+is on would turn a later ``migrate`` into a no-op for learners still on an older
+one. ``in_progress: keep`` leaves enrolled learners on the version they started;
+``migrate`` moves every learner who has not finished, from whatever older version,
+to the new one, and since
 completions belong to the learner and the learning object, not to a version,
 every item they completed carries over.
 """
@@ -54,19 +56,8 @@ def record_plan_spec(conn: sqlite3.Connection, plan: str,
     the enrollments moved onto it (to be re-settled: they may now be complete)."""
     current = current_version(conn, plan)
     text = canonical_json(dict(spec))
-    if current is not None:
-        if version_spec(conn, plan, current) == json.loads(text):
-            return current, []
-        in_use = conn.execute(
-            "SELECT 1 FROM enrollments WHERE item_kind = 'plan' AND item_name = ?"
-            " AND plan_version = ? LIMIT 1", (plan, current),
-        ).fetchone()
-        if in_use is None:
-            conn.execute(
-                "UPDATE plan_versions SET spec = ? WHERE plan = ? AND version = ?",
-                (text, plan, current),
-            )
-            return current, []
+    if current is not None and version_spec(conn, plan, current) == json.loads(text):
+        return current, []
     version = (current or 0) + 1
     conn.execute(
         "INSERT INTO plan_versions (plan, version, spec, created_at) VALUES (?, ?, ?, ?)",

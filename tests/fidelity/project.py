@@ -1,0 +1,88 @@
+"""A program repository in a temporary folder, driven through the CLI (``main(argv)``
+in-process) on its own embedded sandbox, for the plan-fidelity tests."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from reconciler_sandbox.engine import Platform
+
+from reconciler.cli.main import main
+
+USERS_HEADER = (
+    "employee_id,first_name,last_name,email,job_role,department,location,language,"
+    "hire_date,groups,status\n"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def user_row(employee_id: str, role: str = "Nurse", language: str = "en",
+             groups: str = "", department: str = "Nursing") -> str:
+    return (f"{employee_id},F{employee_id},L{employee_id},{employee_id.lower()}@x.example,"
+            f"{role},{department},Miami,{language},2020-01-01,{groups},\n")
+
+
+class Project:
+    """``root`` holds learnops.yaml, users.csv and one YAML file per resource."""
+
+    def __init__(self, root: Path, users: str, extra_config: str = "") -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "users.csv").write_text(USERS_HEADER + users, encoding="utf-8")
+        (root / "learnops.yaml").write_text(
+            "project: fidelity\n"
+            "provider: {type: sandbox, path: .learnops/sandbox.db, users: users.csv}\n"
+            + extra_config,
+            encoding="utf-8",
+        )
+
+    def put(self, kind: str, name: str, spec: Mapping[str, Any]) -> None:
+        document = {"apiVersion": "learnops/v1", "kind": kind,
+                    "metadata": {"name": name}, "spec": dict(spec)}
+        (self.root / f"{kind.lower()}-{name}.yaml").write_text(
+            yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    def drop(self, kind: str, name: str) -> None:
+        (self.root / f"{kind.lower()}-{name}.yaml").unlink()
+
+    def cli(self, *argv: str) -> Run:
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(argv))
+        return Run(code, out.getvalue(), err.getvalue())
+
+    def plan(self, *flags: str) -> Run:
+        return self.cli("plan", str(self.root), "--detailed-exitcode", *flags)
+
+    def apply(self, *flags: str) -> Run:
+        return self.cli("apply", str(self.root), "--auto-approve", *flags)
+
+    @contextmanager
+    def platform(self) -> Iterator[Platform]:
+        engine = Platform(self.root / ".learnops" / "sandbox.db")
+        try:
+            yield engine
+        finally:
+            engine.close()
+
+    def view(self, employee_id: str, as_of: date | None = None) -> dict[str, Any]:
+        with self.platform() as engine:
+            return engine.learner_view(employee_id, as_of or date.today())
+
+    def enrollment(self, employee_id: str, item: Mapping[str, str]) -> dict[str, Any] | None:
+        """The learner's current entry for ``item`` (``{"plan": name}``), if they have access."""
+        return next((e for e in self.view(employee_id)["enrollments"] if e["item"] == item),
+                    None)
