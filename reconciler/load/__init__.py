@@ -64,7 +64,8 @@ def load_dir(root: Path) -> LoadedSpecs:
                 error("LO312", f"{PROJECT_FILE} holds one document, not {len(found)}", where)
             )
         project_document = found[0] if found else None
-    files = spec_files(root)
+    files, problems = spec_files(root)
+    diagnostics.extend(problems)
     documents: list[Document] = []
     for relative in files:
         documents.extend(_read(root, relative, diagnostics, contents))

@@ -16,27 +16,74 @@ PROJECT_FILE: Final = "learnops.yaml"
 SPEC_SUFFIXES: Final = (".yaml", ".yml")
 
 
-def spec_files(root: Path) -> list[str]:
+def spec_files(root: Path) -> tuple[list[str], list[Diagnostic]]:
     """Spec files under ``root`` as sorted POSIX paths relative to it: every
     ``*.yaml``/``*.yml`` but ``learnops.yaml``, skipping hidden files and folders
-    (``.learnops/``, ``.git/``) so state and tooling never count as specs."""
+    (``.learnops/``, ``.git/``) so state and tooling never count as specs. A name that
+    is not UTF-8, or a linked folder leading out of ``root``, is a diagnostic instead."""
     found: list[str] = []
+    problems: list[Diagnostic] = []
     for folder, subfolders, names in os.walk(root):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         relative_folder = Path(folder).relative_to(root)
+        for name in subfolders:  # os.walk never follows them: say so when they leave
+            escape = _escaping_link(root, relative_folder / name)
+            if escape is not None:
+                problems.append(escape)
         for name in names:
             if name.startswith(".") or not name.endswith(SPEC_SUFFIXES):
                 continue
             relative = (relative_folder / name).as_posix()
-            if relative != PROJECT_FILE:
+            if not _is_utf8(relative):
+                problems.append(_name_not_utf8(relative))
+            elif relative != PROJECT_FILE:
                 found.append(relative)
-    return sorted(found)
+    return sorted(found), problems
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")  # os.walk keeps undecodable bytes as lone surrogates
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _name_not_utf8(relative: str) -> Diagnostic:
+    raw = os.fsencode(relative)
+    try:
+        raw.decode("utf-8")
+        bad = 0
+    except UnicodeDecodeError as problem:
+        bad = raw[problem.start]
+    shown = raw.decode("utf-8", errors="backslashreplace")  # printable, and still locates it
+    message = f"file name is not UTF-8 (byte 0x{bad:02x}): rename the file"
+    return error("LO313", message, Location(shown, 1, 1))
+
+
+def _escaping_link(root: Path, relative: Path) -> Diagnostic | None:
+    """A symbolic link (of a file or a folder) whose target lies outside ``root``: the
+    spec directory never reads outside itself (``objects/x.yaml -> /etc/passwd``)."""
+    path = root / relative
+    if not path.is_symlink():
+        return None
+    target = path.resolve()  # ``root`` is resolved already, so both sides compare as real paths
+    if target.is_relative_to(root):
+        return None
+    return error(
+        "LO314",
+        f"symbolic link leads outside the spec directory (to {target}): copy the file in instead",
+        Location(relative.as_posix(), 1, 1),
+    )
 
 
 def read_text(root: Path, relative: str) -> tuple[str | None, bytes, list[Diagnostic]]:
     """The file's text (``None`` when it cannot be used), its bytes, and why not."""
     path = root / relative
     start = Location(relative, 1, 1)
+    escape = _escaping_link(root, Path(relative))
+    if escape is not None:
+        return None, b"", [escape]
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:

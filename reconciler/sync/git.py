@@ -96,8 +96,16 @@ class WorkingCopy:
         return commit
 
     def files_at(self, relative: str) -> Path:
-        """A folder of the working copy (the spec directory, ``--path``)."""
-        return self.path / relative
+        """A folder of the working copy (the spec directory, ``--path``). A commit can
+        make it a symbolic link: one leading out of the working copy is refused, so a
+        revision never reads what lies beside it (``specs -> /etc``)."""
+        folder = self.path / relative
+        real, own = folder.resolve(), self.path.resolve()
+        if real != own and not real.is_relative_to(own):
+            raise UsageError(
+                f"is a symbolic link leading outside the working copy (to {real})", where=relative
+            )
+        return folder
 
     # -- the parts -------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ directory it is seeded from ``users``; with no learning objects, from ``catalog`
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -187,6 +188,14 @@ def _file_option(options: Mapping[str, JSON], key: str, project_root: Path) -> P
     path = project_root / _text_option(options, key, "")
     if not path.is_file():
         raise ConfigError(f"sandbox provider: {key} file {path} does not exist")
+    root = project_root.resolve()
+    named, real = Path(os.path.normpath(root / path)), path.resolve()
+    if named.is_relative_to(root) and not real.is_relative_to(root):
+        # A path written as inside the spec directory must not leave it through a link.
+        raise ConfigError(
+            f"sandbox provider: {key} file {path} is a symbolic link leading outside "
+            f"the spec directory (to {real})"
+        )
     return path
 
 
