@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Final
 
+from reconciler import jsontext
 from reconciler.errors import UsageError
 from reconciler.model import JSON
 from reconciler.sync.loop import SyncLoop
@@ -112,8 +113,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(202, {"triggered": False, "reason": f"event '{event}' is not followed"})
             return
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            payload = jsontext.loads(body)
+        except ValueError:  # not UTF-8, not JSON, or nested too deep
             self._json(400, {"error": {"code": "bad_json", "message": "the body is not JSON"}})
             return
         branch_ref = f"refs/heads/{loop.status.branch}"

@@ -134,6 +134,16 @@ def test_a_reset_connection_is_temporary_and_a_read_recovers_from_it(
 # -- permanent failures ---------------------------------------------------------------
 
 
+@pytest.mark.parametrize("status", [200, 409])
+def test_a_platform_answering_deeply_nested_json_is_an_error_not_a_crash(
+    scripted: ScriptedServer, make_rest: MakeRest, status: int
+) -> None:
+    deep = b'{"error":' * 100_000 + b"1" + b"}" * 100_000
+    scripted.default = Reply(status, deep, {"Content-Type": "application/json"})
+    with pytest.raises(PermanentError):
+        make_rest(scripted.url, retries=0).read_resources(["LearningObject"])
+
+
 @pytest.mark.parametrize(
     ("status", "expected"),
     [(404, NotFoundError), (412, PreconditionFailed), (428, PreconditionRequired),

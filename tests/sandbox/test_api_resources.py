@@ -290,3 +290,51 @@ def test_reader_lists_but_cannot_write(server: tuple[str, dict[str, str]], tmp_p
     refused = reader.create("learning-objects", "not-mine", course())
     assert refused.status_code == 403
     assert "write" in error_of(refused)["message"]
+
+
+@pytest.mark.parametrize("opener", ["[", '{"a":'])
+def test_deeply_nested_json_is_a_400_with_the_usual_body(api: Api, opener: str) -> None:
+    levels = 100_000  # under 1 MiB, and far past the decoder's recursion limit
+    closer = "]" if opener == "[" else "}"
+    headers = {"If-None-Match": "*", "Content-Type": "application/json"}
+    deep = api("PUT", "/learning-objects/deep", data=opener * levels + "1" + closer * levels,
+               headers=headers)
+    assert deep.status_code == 400
+    error = error_of(deep)
+    assert error["code"] == "too_deep"
+    assert "nested more than 100 levels" in error["message"]
+    # Brackets inside strings are text, not nesting; a real spec's depth is fine.
+    body = course("[" * 5000)
+    name = "brackets-" + ("array" if opener == "[" else "object")
+    assert api.create("learning-objects", name, body).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "if_match",
+    ['"stale-0"', '"999"', 'W/"1"', "1", "garbage", '"1', "", '"0"', '"-1"', '"1"x'],
+)
+def test_an_if_match_that_matches_nothing_is_412_whatever_its_form(
+    api: Api, if_match: str
+) -> None:
+    name = "matched-" + (if_match.encode().hex() or "empty")
+    api.create("learning-objects", name, course())
+    path = f"/learning-objects/{name}"
+    changed = api("PUT", path, json=course("Changed"), headers={"If-Match": if_match})
+    assert changed.status_code == 412, changed.text
+    assert error_of(changed)["code"] == "precondition_failed"
+    assert api("DELETE", path, headers={"If-Match": if_match}).status_code == 412
+    assert api("GET", path).json()["spec"]["title"] == "HIPAA Basics"
+
+
+def test_if_match_lists_and_star_follow_rfc_9110(api: Api) -> None:
+    api.create("learning-objects", "listed", course())
+    listed = api("PUT", "/learning-objects/listed", json=course("Two"),
+                 headers={"If-Match": '"9", ,"1"'})  # RFC 9110 lists may hold empty items
+    assert listed.status_code == 200
+    star = api("PUT", "/learning-objects/listed", json=course("Three"), headers={"If-Match": "*"})
+    assert star.status_code == 200
+    assert star.headers["ETag"] == '"3"'
+    missing = api("PUT", "/learning-objects/never-made", json=course(), headers={"If-Match": "*"})
+    assert missing.status_code == 412
+    gone = api("DELETE", "/learning-objects/never-made", headers={"If-Match": '"1"'})
+    assert gone.status_code == 404  # RFC 9110 13.2.1: no precondition outranks a 404

@@ -15,7 +15,7 @@ from typing import Any, Final
 import requests
 from requests.adapters import HTTPAdapter
 
-from reconciler import __version__
+from reconciler import __version__, jsontext
 from reconciler.errors import PermanentError, ReconcilerError, TemporaryError
 from reconciler.model import JSON
 from reconciler_rest.settings import RestSettings
@@ -152,7 +152,7 @@ class ApiClient:
 
 def _json(response: requests.Response, where: str) -> Any:
     try:
-        return response.json()
+        return jsontext.loads(response.content)  # a hostile platform cannot nest us to death
     except ValueError:
         raise PermanentError(
             f"platform answered HTTP {response.status_code} with a body that is not JSON",

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import requests
 
+from reconciler import jsontext
 from reconciler.errors import (
     AuthError,
     InvalidRequest,
@@ -102,7 +103,7 @@ def retry_after(response: requests.Response) -> float:
 def _error_body(response: requests.Response) -> tuple[str, str, dict[str, Any]]:
     """``(code, message, the whole error object)``; tolerant of non-JSON bodies (proxies)."""
     try:
-        body = response.json()
+        body = jsontext.loads(response.content)
     except ValueError:
         body = None
     error = body.get("error") if isinstance(body, dict) else None

@@ -12,6 +12,7 @@ from typing import Final
 
 from fastapi import Request
 
+from reconciler import jsontext
 from reconciler.model import JSON
 
 from .problems import ApiProblem
@@ -32,7 +33,9 @@ async def json_body(request: Request) -> JSON:
         )
     raw = await request.body()
     try:
-        return json.loads(raw)
+        return jsontext.loads(raw)
+    except jsontext.TooDeep as problem:
+        raise ApiProblem(400, "too_deep", f"the body is {problem}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as problem:
         raise ApiProblem(400, "malformed_json", f"the body is not JSON: {problem}") from None
 

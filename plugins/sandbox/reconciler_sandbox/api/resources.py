@@ -7,12 +7,14 @@ document names each kind and its body schema. Every write states its preconditio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from reconciler.errors import NotFoundError
 from reconciler.model import COLLECTIONS, JSON
 
 from . import paging
@@ -37,22 +39,33 @@ def etag(resource: dict[str, Any]) -> str:
     return f'"{resource["metadata"]["version"]}"'
 
 
-def version_of(header: str) -> int:
-    """``"7"`` (or ``W/"7"``, or a bare ``7``) as the version 7."""
-    text = header.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise ApiProblem(
-            400, "bad_precondition", f'expected a version like "7" in the header, not {header!r}'
-        )
-    return int(text)
+NO_VERSION: Final = 0  # versions start at 1: an If-Match naming no version gets 412
+_STRONG_TAG: Final = re.compile(r'"([0-9]{1,18})"')
 
 
-def required_version(if_match: str | None, action: str) -> int:
+def matched_version(header: str, current: Callable[[], int | None]) -> int:
+    """The version an ``If-Match`` holds the write to, compared as RFC 9110 says
+    (13.1.1, strong comparison): ``*`` is the current version, a list matches when any
+    of its tags is the current ETag. A header that names no version (``"stale-0"``, a
+    weak ``W/"7"``, no quotes, garbage) matches nothing: the engine answers 412 for it,
+    as for a stale version. ``current`` reads the version only when a list needs it."""
+    tags = [part.strip() for part in header.split(",")]
+    if "*" in tags:
+        return current() or NO_VERSION
+    versions = [int(found[1]) for tag in tags if (found := _STRONG_TAG.fullmatch(tag))]
+    if len(versions) > 1:
+        now = current()
+        if now in versions:
+            return now
+    return versions[0] if versions else NO_VERSION
+
+
+def required_version(if_match: str | None, action: str, current: Callable[[], int | None]) -> int:
     if if_match is None:
         raise ApiProblem(
             428, "precondition_required", f"a {action} needs If-Match with the version read"
         )
-    return version_of(if_match)
+    return matched_version(if_match, current)
 
 
 def resource_response(resource: dict[str, Any], status: int = 200) -> JSONResponse:
@@ -118,7 +131,7 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> JSONResponse:
-        version = required_version(if_match, "inactivation")
+        version = required_version(if_match, "inactivation", _reader(request, kind, name))
         resource = platform_of(request).inactivate_resource(
             kind, name, if_match=version, actor=caller.name, idempotency_key=idempotency_key
         )
@@ -160,7 +173,8 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
             kind,
             name,
             write,
-            if_match=None if if_match is None else version_of(if_match),
+            if_match=None if if_match is None else matched_version(
+                if_match, _reader(request, kind, name)),
             if_none_match=if_none_match is not None,
             actor=caller.name,
             idempotency_key=idempotency_key,
@@ -177,7 +191,7 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        version = required_version(if_match, "delete")
+        version = required_version(if_match, "delete", _reader(request, kind, name))
         platform_of(request).delete_resource(
             kind, name, if_match=version, actor=caller.name, idempotency_key=idempotency_key
         )
@@ -221,6 +235,18 @@ def _page_doc(item: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
         },
     }
     return {"200": {"content": {"application/json": {"schema": page}}}}
+
+
+def _reader(request: Request, kind: str, name: str) -> Callable[[], int | None]:
+    """The resource's current version, or ``None`` when there is none."""
+
+    def current() -> int | None:
+        try:
+            return int(platform_of(request).get_resource(kind, name)["metadata"]["version"])
+        except NotFoundError:
+            return None
+
+    return current
 
 
 def _matches(if_none_match: str, tag: str) -> bool:
