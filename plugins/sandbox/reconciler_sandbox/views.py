@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sqlite3
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from reconciler.rules.spreadsheet import csv_text
 from reconciler_sandbox.learning import completions_of, enrollments, item_title, progress_of
 from reconciler_sandbox.plans import VersionSpecs, current_version
 from reconciler_sandbox.progress import Enrollment, Progress, StepProgress
@@ -141,9 +140,7 @@ REPORT_COLUMNS = (
 def enrollments_report(conn: sqlite3.Connection, as_of: date) -> str:
     """Every enrollment ever made (inactive and renewed cycles included), as of a day."""
     specs = VersionSpecs(conn)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
+    rows: list[tuple[object, ...]] = []
     completions: dict[str, Any] = {}
     for enrollment in enrollments(conn):
         learner = enrollment.employee_id
@@ -160,7 +157,7 @@ def enrollments_report(conn: sqlite3.Connection, as_of: date) -> str:
         overdue = (started and progress.completed_on is None and due is not None
                    and as_of > due)
         behind = _overdue_steps(progress) if started else []
-        writer.writerow((
+        rows.append((
             learner, enrollment.item_kind, enrollment.item_name, enrollment.cycle,
             enrollment.plan_version or "", ";".join(s["assignment"] for s in sources),
             enrollment.enrolled_on.isoformat(), _iso(due) or "",
@@ -171,7 +168,7 @@ def enrollments_report(conn: sqlite3.Connection, as_of: date) -> str:
             certificate_status(certificate, as_of) if certificate else "",
             enrollment.state, enrollment.inactive_reason or "", ";".join(behind),
         ))
-    return out.getvalue()
+    return csv_text(REPORT_COLUMNS, rows)  # opened in spreadsheets: formula-safe cells
 
 
 def resource_status(conn: sqlite3.Connection, stored: StoredResource, today: date,
