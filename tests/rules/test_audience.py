@@ -288,7 +288,8 @@ def audience_graphs(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
     return audiences
 
 
-@settings(max_examples=300, deadline=None)
+# 150 examples (was 300: 23 s, past the timeout on a loaded machine); CI derandomizes.
+@settings(max_examples=150, deadline=None)
 @given(directories(), audience_graphs())
 def test_indexed_resolution_equals_the_naive_evaluator(
     users: list[User], audiences: dict[str, dict[str, Any]]
