@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from reconciler.errors import ReconcilerError
 
@@ -18,6 +20,66 @@ def schema_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise ReconcilerError(f"learnops is installed without its JSON Schemas (looked in {_PACKAGED})")
+
+
+# The schema an editor should use for a spec file, by kind (learnops.yaml: the project).
+KIND_SCHEMAS: Final = {
+    "LearningObject": "learning-object.schema.json",
+    "Audience": "audience.schema.json",
+    "CertificationPlan": "certification-plan.schema.json",
+    "Assignment": "assignment.schema.json",
+}
+PROJECT_SCHEMA: Final = "project.schema.json"
+ANY_KIND_SCHEMA: Final = "envelope.schema.json"  # dispatches on kind (mixed files)
+
+
+def schema_files() -> list[Path]:
+    """Every schema of the installed learnops, sorted by name."""
+    return sorted(schema_dir().glob("*.schema.json"))
+
+
+@dataclass(frozen=True)
+class WrittenSchema:
+    path: Path
+    changed: bool  # False: the file already held this version's schema
+
+
+def write_schemas(out: Path) -> list[WrittenSchema]:
+    """Copies the installed schemas into ``out`` (made when missing). They refer to each
+    other by relative file name, so the folder is complete on its own: editors and
+    validators resolve every ``$ref`` offline. Existing schema files are replaced, so
+    rerunning after an upgrade brings the folder to the new version."""
+    if out.exists() and not out.is_dir():
+        raise ReconcilerError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[WrittenSchema] = []
+    for source in schema_files():
+        text = source.read_text(encoding="utf-8")
+        target = out / source.name
+        changed = not target.is_file() or target.read_text(encoding="utf-8") != text
+        if changed:
+            target.write_text(text, encoding="utf-8")
+        written.append(WrittenSchema(target, changed))
+    return written
+
+
+def find_schema_folder(start: Path) -> Path | None:
+    """The nearest ``schema/`` folder holding learnops schemas in ``start`` or above it,
+    up to the enclosing git repository's root (a user's repo keeps one, written by
+    ``learnops init`` or ``learnops schema``)."""
+    for folder in (start, *start.parents):
+        if (folder / "schema" / ANY_KIND_SCHEMA).is_file():
+            return folder / "schema"
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def modeline(file: Path, schema_folder: Path, schema_name: str) -> str:
+    """The yaml-language-server line that associates ``file`` with a schema of
+    ``schema_folder``, by a relative path (resolves offline, on any machine)."""
+    relative = os.path.relpath(schema_folder.resolve() / schema_name, file.parent.resolve())
+    return f"# yaml-language-server: $schema={Path(relative).as_posix()}\n"
 
 
 @cache

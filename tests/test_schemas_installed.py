@@ -46,6 +46,9 @@ def test_a_built_wheel_carries_and_finds_the_schemas(tmp_path: Path) -> None:
     for schema in ("envelope", "defs", "learning-object", "audience", "certification-plan",
                    "assignment", "project"):  # fmt: skip
         assert f"reconciler/schema/{schema}.schema.json" in names
+    # what `learnops init` writes, CI example included
+    assert "reconciler/scaffold/github-workflow.yml" in names
+    assert "reconciler/scaffold/template/users.csv" in names
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

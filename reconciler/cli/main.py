@@ -14,6 +14,7 @@ from reconciler.errors import ReconcilerError, SpecError
 
 # Command name -> module of reconciler.cli.commands exposing register(subparsers).
 COMMANDS: dict[str, str] = {
+    "init": "init",
     "validate": "validate",
     "graph": "graph",
     "sandbox": "sandbox",
@@ -26,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "preview": "preview",
     "simulate": "simulate",
     "sync": "sync",
+    "schema": "schema",
 }
 
 

@@ -6,9 +6,9 @@ plan shows. Each kind goes to one multi-document file named after its collection
 editors. Resources learnops does not manage carry ``learnops.io/adopt: "true"``,
 so planning the export against the same platform shows adopts and nothing else.
 
-The schema line names the schema by its published ``$id`` URL, not by a relative
-path as the files of ``specs/`` do: an export lives in another repository, where
-``../schema/`` does not exist.
+The schema line is a relative path to a ``schema/`` folder (so editors resolve it
+offline): the nearest one above the export, as ``learnops init`` and ``learnops schema``
+write it, or else one written into the export folder itself.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 import yaml
 
@@ -40,16 +39,16 @@ from reconciler.model import (
 from reconciler.plan.normalize import normalize_spec
 from reconciler.providers import LiveResource
 from reconciler.providers.registry import open_provider
-from reconciler.schemas import load_schema
+from reconciler.schemas import (
+    KIND_SCHEMAS,
+    PROJECT_SCHEMA,
+    find_schema_folder,
+    load_schema,
+    modeline,
+    write_schemas,
+)
 from reconciler.validate.references import spec_references
 from reconciler.validate.schema import check_project
-
-_SCHEMA_FILES: Final[Mapping[str, str]] = {
-    "LearningObject": "learning-object.schema.json",
-    "Audience": "audience.schema.json",
-    "CertificationPlan": "certification-plan.schema.json",
-    "Assignment": "assignment.schema.json",
-}
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,8 @@ class Export:
     files: tuple[ExportedFile, ...]
     project_file: Path
     project_kept: bool
+    schema_folder: Path  # what the files' schema lines point at
+    schemas_written: bool  # the folder was made by this export (none was found above it)
     outside: tuple[OutsideReference, ...]
 
 
@@ -166,9 +167,9 @@ def _remove(value: JSON, path: tuple[str | int, ...]) -> bool:
     return False
 
 
-def kind_file_text(kind: str, resources: Iterable[LiveResource]) -> str:
+def kind_file_text(kind: str, resources: Iterable[LiveResource], header: str = "") -> str:
+    """One kind's file; ``header`` is its schema line (see :func:`modeline`)."""
     documents = [spec_document(r) for r in sorted(resources, key=lambda r: r.address.name)]
-    header = f"# yaml-language-server: $schema={schema_ref(_SCHEMA_FILES[kind])}\n"
     return header + yaml.safe_dump_all(
         documents, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100,
         explicit_start=True,
@@ -185,6 +186,10 @@ def write_export(
     """Writes one file per kind that has resources, plus ``learnops.yaml`` when
     ``outdir`` has none, pointing at the same platform (so plan finds it)."""
     outdir.mkdir(parents=True, exist_ok=True)
+    found_folder = find_schema_folder(outdir.resolve())
+    schema_folder = found_folder or outdir / "schema"
+    if found_folder is None:
+        write_schemas(schema_folder)
     by_kind: dict[str, list[LiveResource]] = {kind: [] for kind in kinds}
     for resource in resources:
         if resource.address.kind in by_kind:
@@ -195,15 +200,21 @@ def write_export(
         if not found:
             continue
         path = outdir / f"{COLLECTIONS[kind]}.yaml"
-        path.write_text(kind_file_text(kind, found), encoding="utf-8")
+        header = modeline(path, schema_folder, KIND_SCHEMAS[kind])
+        path.write_text(kind_file_text(kind, found, header), encoding="utf-8")
         adopt = sum(1 for r in found if needs_adopting(r))
         written.append(ExportedFile(path, kind, len(found), adopt))
     project_file = outdir / PROJECT_FILE
     kept = project_file.exists()
     if not kept:
-        project_file.write_text(project_file_text(project, target, outdir), encoding="utf-8")
+        header = modeline(project_file, schema_folder, PROJECT_SCHEMA)
+        text = header + project_file_text(project, target, outdir)
+        project_file.write_text(text, encoding="utf-8")
     exported = [r for kind in kinds for r in by_kind[kind]]
-    return Export(tuple(written), project_file, kept, outside_references(exported))
+    return Export(
+        tuple(written), project_file, kept, schema_folder, found_folder is None,
+        outside_references(exported),
+    )
 
 
 def outside_references(exported: Sequence[LiveResource]) -> tuple[OutsideReference, ...]:
@@ -232,8 +243,7 @@ def project_file_text(
             name: _provider_body(config, project.root, outdir)
             for name, config in project.targets.items()
         }
-    header = f"# yaml-language-server: $schema={schema_ref('project.schema.json')}\n"
-    return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
 
 
 def read_project(root: Path) -> ProjectConfig:
@@ -275,16 +285,10 @@ def _path_from(outdir: Path | None, path: Path) -> str:
         return str(path)
 
 
-def schema_ref(file_name: str) -> str:
-    """How a written file names its schema: by the ``$id`` the schema declares."""
-    schema_id = load_schema(file_name).get("$id")
-    return schema_id if isinstance(schema_id, str) else file_name
-
-
 def _in_spec_order(kind: str, spec: JSON) -> JSON:
     """Keys in the order the spec language documents them (the schema's ``properties``),
     so an exported file reads like a hand-written one: title first."""
-    schema = load_schema(_SCHEMA_FILES[kind])
+    schema = load_schema(KIND_SCHEMAS[kind])
     return _ordered(spec, schema["$defs"]["spec"], schema)
 
 

@@ -22,6 +22,9 @@ Predicate = Callable[[Any], bool]
 _ANNOTATIONS: Final = frozenset({
     "$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples",
     "deprecated", "readOnly", "writeOnly", "markdownDescription",
+    # Draft 2020-12: an annotation unless a validator opts into format assertion
+    # (editors and check-jsonschema do; the engine checks dates itself, LO407)
+    "format",
 })
 _OBJECT_KEYWORDS: Final = frozenset({"properties", "required", "additionalProperties"})
 _TYPES: Final[Mapping[str, Predicate]] = {

@@ -18,16 +18,11 @@ from typing import Any, Final
 from reconciler.diagnostics import Diagnostic, error
 from reconciler.load import Document
 from reconciler.model import KINDS
-from reconciler.schemas import inline_refs, inlined_schema, load_schema
+from reconciler.schemas import KIND_SCHEMAS, inline_refs, inlined_schema, load_schema
 from reconciler.validate.predicates import Predicate, Unsupported, compile_predicate
 from reconciler.validate.schema_errors import PatternCodes, diagnostics_for
 
-SCHEMA_FILES: Final[Mapping[str, str]] = {
-    "LearningObject": "learning-object.schema.json",
-    "Audience": "audience.schema.json",
-    "CertificationPlan": "certification-plan.schema.json",
-    "Assignment": "assignment.schema.json",
-}
+SCHEMA_FILES: Final[Mapping[str, str]] = KIND_SCHEMAS
 
 
 @dataclass(frozen=True)

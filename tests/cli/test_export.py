@@ -56,7 +56,7 @@ def test_an_export_validates_and_plans_to_adopts_only(
     capsys.readouterr()
     assert sorted(p.name for p in outdir.iterdir()) == [
         "assignments.yaml", "audiences.yaml", "certification-plans.yaml",
-        "learning-objects.yaml", "learnops.yaml",
+        "learning-objects.yaml", "learnops.yaml", "schema",
     ]
     first_line = (outdir / "assignments.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first_line.startswith("# yaml-language-server: $schema=")
@@ -116,7 +116,8 @@ def test_options_may_come_between_dir_and_outdir(
     outdir = tmp_path / "only-assignments"
     assert main(["export", str(onboarded), "--kinds", "Assignment", str(outdir)]) == 0
     assert f"wrote {outdir / 'assignments.yaml'}" in capsys.readouterr().out
-    assert sorted(p.name for p in outdir.iterdir()) == ["assignments.yaml", "learnops.yaml"]
+    assert sorted(p.name for p in outdir.iterdir()) == [
+        "assignments.yaml", "learnops.yaml", "schema"]
 
 
 def test_exporting_some_kinds_warns_that_references_point_outside_the_export(

@@ -16,9 +16,10 @@ from reconciler.plan.export import (
     parse_kinds,
     project_file_text,
     spec_document,
+    write_export,
 )
 from reconciler.plan.normalize import normalize_spec
-from reconciler.schemas import load_schema
+from reconciler.schemas import modeline, write_schemas
 
 from .builders import assignment, cert_plan, live, lo
 
@@ -55,10 +56,12 @@ def test_unmanaged_resources_get_the_adopt_annotation_managed_and_existing_do_no
 
 def test_a_kind_file_is_multi_document_yaml_in_spec_order_under_a_schema_line() -> None:
     spec = {"url": "https://x", "type": "video", "title": "Video", "languages": ["en"]}
+    header_line = modeline(Path("out/learning-objects.yaml"), Path("schema"),
+                           "learning-object.schema.json")
     text = kind_file_text("LearningObject", [
         live("LearningObject", "b", spec, managed=False),
         live("LearningObject", "a", {**spec, "title": "2025-01-01"}, managed=False),
-    ])
+    ], header_line)
     header, _ = text.split("\n", 1)
     assert header.startswith("# yaml-language-server: $schema=")
     assert header.endswith("learning-object.schema.json")
@@ -92,15 +95,26 @@ def test_the_exported_project_points_at_the_same_platform(tmp_path: Path) -> Non
     assert yaml.safe_load(project_file_text(project, "prod"))["provider"]["type"] == "rest"
 
 
-def test_exported_files_name_their_schema_by_the_id_it_declares() -> None:
-    # Exports live in other repositories, where the relative ../schema/ of specs/ is
-    # not there: the schema's published $id is the one name that works everywhere.
-    text = kind_file_text("Assignment", [live("Assignment", "a", assignment("x", ("plan", "p")))])
-    declared = load_schema("assignment.schema.json")["$id"]
-    assert text.splitlines()[0] == f"# yaml-language-server: $schema={declared}"
+def test_exported_files_name_a_schema_folder_by_a_relative_path(tmp_path: Path) -> None:
+    # Exports live in other repositories: the schema line must resolve there, offline.
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    write_schemas(repo / "schema")
+    resources = [live("Assignment", "a", assignment("x", ("plan", "p")))]
     project = ProjectConfig("acme", Path("/nowhere"), ProviderConfig("sandbox"))
-    first = project_file_text(project, None, Path("/elsewhere")).splitlines()[0]
-    assert first.endswith("=" + load_schema("project.schema.json")["$id"])
+    export = write_export(repo / "specs" / "lms", resources, ("Assignment",), project, None)
+    assert (export.schema_folder, export.schemas_written) == (repo / "schema", False)
+    written = (repo / "specs" / "lms" / "assignments.yaml").read_text(encoding="utf-8")
+    assert written.splitlines()[0] == (
+        "# yaml-language-server: $schema=../../schema/assignment.schema.json")
+    first = (repo / "specs" / "lms" / "learnops.yaml").read_text(encoding="utf-8")
+    assert first.splitlines()[0] == (
+        "# yaml-language-server: $schema=../../schema/project.schema.json")
+    # no schema folder above: the export carries its own
+    alone = write_export(tmp_path / "alone", resources, ("Assignment",), project, None)
+    assert alone.schemas_written and (tmp_path / "alone" / "schema" / "defs.schema.json").is_file()
+    line = (tmp_path / "alone" / "assignments.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert line == "# yaml-language-server: $schema=schema/assignment.schema.json"
 
 
 def test_references_to_resources_left_out_of_the_export_are_found() -> None:

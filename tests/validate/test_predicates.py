@@ -28,12 +28,11 @@ def _by_reference(file_name: str, pointer: str = "") -> Any:
     """jsonschema on the schema files as written, resolving each $ref itself: the
     reference for both the inlining and the compiled predicates."""
     resources = [
-        (load_schema(p.name)["$id"], Resource.from_contents(load_schema(p.name)))
+        (p.name, Resource.from_contents(load_schema(p.name)))  # refs are by file name
         for p in sorted(schema_dir().glob("*.schema.json"))
     ]
     registry: Registry[Any] = Registry().with_resources(resources)
-    base = load_schema(file_name)["$id"]
-    schema = {"$ref": f"{base}#{pointer}"} if pointer else dict(load_schema(file_name))
+    schema = {"$ref": f"{file_name}#{pointer}"} if pointer else dict(load_schema(file_name))
     if file_name == "envelope.schema.json":
         schema.pop("allOf")  # the per-kind dispatch is for editors
     return Draft202012Validator(schema, registry=registry)

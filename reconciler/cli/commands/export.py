@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     for exported in export.files:
         adopt = f" ({exported.to_adopt} to adopt)" if exported.to_adopt else ""
         print(f"wrote {exported.path}: {exported.resources} {exported.kind}{adopt}")
+    if export.schemas_written:
+        print(f"wrote {export.schema_folder}/: the JSON Schemas the files' schema lines name")
     if export.project_kept:
         print(f"kept the existing {export.project_file}: check that it names the platform "
               "you exported from", file=sys.stderr)
