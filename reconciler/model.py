@@ -111,6 +111,9 @@ class ProjectConfig:
     root: Path
     provider: ProviderConfig
     targets: Mapping[str, ProviderConfig] = field(default_factory=dict)
+    # ``directory:`` of learnops.yaml (``type`` csv or scim and its options); ``None``:
+    # the default provider's ``users:`` file, else the platform's own users.
+    directory: ProviderConfig | None = None
 
     def target(self, name: str | None) -> ProviderConfig:
         """The provider for ``--target NAME`` (``None`` or ``provider``: the default)."""

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import assert_never
+from typing import Final, assert_never
 
 from reconciler.apply.events import (
     AppliedChange,
@@ -40,9 +40,15 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.model import MANAGED_BY, Address, content_hash
-from reconciler.plan.model import Change, Plan
+from reconciler.plan.model import Change, Plan, UserChange
 from reconciler.plan.normalize import matches_hash
-from reconciler.providers import LiveResource, Provider, WriteAction, WriteRequest
+from reconciler.providers import (
+    DirectoryWriter,
+    LiveResource,
+    Provider,
+    WriteAction,
+    WriteRequest,
+)
 
 # The results travel with the executor: callers import them from here or from events.
 __all__ = [
@@ -63,6 +69,12 @@ __all__ = [
     "write_action",
     "write_request",
 ]
+
+
+# How the directory part of a plan shows in progress and results (joiners, movers and
+# leavers, as identity teams say): leavers go before every resource, the rest after.
+LEAVERS: Final = Address("Directory", "leavers")
+JOINERS_MOVERS: Final = Address("Directory", "joiners-and-movers")
 
 
 # -- knobs -------------------------------------------------------------------------
@@ -242,8 +254,11 @@ class _Run:
         _check_order(self.plan.order, by_address)
         blocked: dict[Address, str] = {}  # address -> why it cannot run
         outcomes: list[Outcome] = []
+        directory = self.plan.directory
         with ThreadPoolExecutor(parallelism, thread_name_prefix="apply") as pool:
             try:
+                if directory is not None and directory.deactivations:
+                    outcomes.append(self._write_users(LEAVERS, directory.deactivations))
                 for generation in self.plan.order:
                     runnable: list[Change] = []
                     for address in generation:
@@ -262,6 +277,8 @@ class _Run:
                             cause = f"depends on {outcome.address}, which failed"
                             for dependent in descendants(outcome.address):
                                 blocked.setdefault(dependent, cause)
+                if directory is not None and directory.arrivals:
+                    outcomes.append(self._arrivals(directory.arrivals, outcomes))
             except BaseException:
                 # Ctrl-C or a bug: no new writes; the ones in flight finish first.
                 self.stop.stop("apply interrupted")
@@ -276,6 +293,50 @@ class _Run:
             unchanged=unchanged,
             attempts=self.attempts.value,
         )
+
+    def _arrivals(self, people: Sequence[UserChange], so_far: Sequence[Outcome]) -> Outcome:
+        """New hires and movers enter only under the resources the plan promised them."""
+        held_back = next(
+            (o for o in so_far if isinstance(o, FailedChange | SkippedChange)), None
+        )
+        if held_back is not None:
+            why = f"{held_back.address} was not applied; the next plan shows them again"
+            return self._done(SkippedChange(JOINERS_MOVERS, "update", why))
+        return self._write_users(JOINERS_MOVERS, people)
+
+    def _write_users(self, address: Address, people: Sequence[UserChange]) -> Outcome:
+        """The directory part of a plan: one upsert of ``people``, safe to retry."""
+        if self.stop.reason is not None:
+            return self._done(SkippedChange(address, "update", self.stop.reason))
+        writer = self.provider
+        if not isinstance(writer, DirectoryWriter):
+            return self._done(FailedChange(
+                address, "update", f"{writer.name} cannot take directory changes",
+                PermanentError.code,
+            ))
+        self.emit(ChangeStarted(address, "update"))
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self.attempts.add()
+                writer.write_users([change.user for change in people])
+                return self._done(AppliedChange(address, "update"))
+            except TemporaryError as problem:
+                delay = self._retry_delay(attempt, started, problem)
+                if delay is None:
+                    return self._done(FailedChange(
+                        address, "update", f"{problem} (gave up after {attempt} attempts; "
+                        "re-run apply)", problem.code,
+                    ))
+                self.emit(ChangeRetrying(address, "update", attempt, delay, str(problem)))
+                if self.stop.sleep(delay):
+                    return self._done(
+                        SkippedChange(address, "update", self.stop.reason or "apply stopped")
+                    )
+            except ProviderError as problem:
+                return self._done(FailedChange(address, "update", str(problem), problem.code))
 
     def _run_generation(self, pool: ThreadPoolExecutor, changes: Sequence[Change]) -> list[Outcome]:
         futures: list[Future[Outcome]] = [pool.submit(self._apply_one, c) for c in changes]

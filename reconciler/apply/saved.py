@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import assert_never
 
 from reconciler.compiler import Compiled, compile_dir
+from reconciler.directory import read_snapshot
 from reconciler.errors import PlanFileError, StalePlanError
 from reconciler.model import DesiredResource, DesiredState, content_hash
+from reconciler.plan.directory_change import user_changes
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.serialize import plan_from_json
 from reconciler.providers import Provider
@@ -98,6 +100,30 @@ def check_platform_unmoved(saved: SavedPlan, provider: Provider) -> None:
             "plan again",
             where=str(saved.file),
         )
+
+
+def check_directory_unmoved(saved: SavedPlan, provider: Provider, target: str | None) -> None:
+    """Call under the apply lock, after :func:`check_platform_unmoved`: the directory
+    source must hold the people the plan was made from (its digest), and the plan's
+    directory change must be what they and the platform's users make."""
+    plan, where = saved.plan, str(saved.file)
+    snapshot = read_snapshot(saved.compiled.state.project, target)
+    if snapshot is None or plan.directory is None:
+        if snapshot is not None or plan.directory is not None:
+            raise StalePlanError(
+                "the plan is stale: learnops.yaml names another directory than when it "
+                "was made (nothing was written); plan again",
+                where=where,
+            )
+        return
+    if snapshot.digest != plan.directory.digest:
+        raise StalePlanError(
+            f"the plan is stale: the directory ({snapshot.source}) changed since it was "
+            "made (nothing was written); plan again",
+            where=where,
+        )
+    if user_changes(snapshot.users, provider.read_users()) != plan.directory.changes:
+        raise _tampered("its directory changes are not what the directory makes", where)
 
 
 def first_inconsistency(plan: Plan, desired: DesiredState) -> str | None:

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from reconciler.directory import read_snapshot
 from reconciler.errors import UsageError
 from reconciler.model import JSON, DesiredState, ProjectConfig
 from reconciler.providers.registry import open_provider
@@ -52,7 +53,11 @@ def unknown_name(what: str, name: str, known: Iterable[str]) -> UsageError:
 
 
 def read_directory(project: ProjectConfig, target: str | None = None) -> Directory:
-    """The users of the platform ``target`` names, indexed for audience resolution."""
+    """The people audiences resolve against, indexed: the directory ``learnops.yaml``
+    names (what the next apply gives the platform), else the platform's own users."""
+    snapshot = read_snapshot(project, target)
+    if snapshot is not None:
+        return Directory(snapshot.users)
     provider = open_provider(project, target)
     try:
         return Directory(provider.read_users())

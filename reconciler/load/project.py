@@ -20,11 +20,13 @@ def project_config(body: Mapping[str, JSON], root: Path) -> ProjectConfig:
     """A schema-valid ``learnops.yaml`` body as the project's configuration."""
     provider = body.get("provider")
     targets = body.get("targets") or {}
+    directory = body.get("directory")
     return ProjectConfig(
         project=str(body["project"]),
         root=root,
         provider=_provider(provider) if isinstance(provider, Mapping) else DEFAULT_PROVIDER,
         targets={name: _provider(entry) for name, entry in sorted(targets.items())},
+        directory=_provider(directory) if isinstance(directory, Mapping) else None,
     )
 
 

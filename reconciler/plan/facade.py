@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.compiler import compile_dir
+from reconciler.directory import read_snapshot
 from reconciler.heap import cycle_collection_paused
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
@@ -34,7 +35,10 @@ def _plan(
     source_dir: str | None,
 ) -> Plan:
     compiled = compile_dir(spec_dir)
-    provider = open_provider(compiled.state.project, target)
+    project = compiled.state.project
+    # Read before the platform opens: an unreachable directory leaves nothing behind.
+    snapshot = read_snapshot(project, target)
+    provider = open_provider(project, target)
     try:
         return build_plan(
             compiled,
@@ -43,6 +47,7 @@ def _plan(
             allow_disruptive=allow_disruptive,
             source_dir=str(spec_dir) if source_dir is None else source_dir,
             target=target,
+            directory=snapshot,
         )
     finally:
         provider.close()

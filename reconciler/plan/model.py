@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
 from reconciler.model import JSON, Address, Location
+from reconciler.rules.directory import User
 
 FORMAT_VERSION: Final = "1"
 
@@ -125,6 +126,51 @@ class Change:
         return self.refusal is not None
 
 
+UserChangeKind = Literal["deactivated", "added", "changed"]
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """One person the directory source and the platform disagree on. ``diff`` paths
+    read ``job_role``, ``groups``, ``active``; ``user`` is what the platform will hold
+    (a leaver missing from the source keeps their attributes, inactive)."""
+
+    employee_id: str
+    kind: UserChangeKind
+    user: User
+    diff: tuple[FieldDiff, ...] = ()
+
+
+@dataclass(frozen=True)
+class DirectoryPlan:
+    """The platform's directory brought to the source's: deactivations are written
+    before any resource (no change enrols a leaver), additions and changes after
+    every resource (new hires and movers enter under the final rules and the final
+    plan versions). ``impact`` is per assignment, in that order of writes: who enters
+    or leaves its reach through the directory alone. ``digest`` fingerprints the source
+    snapshot the plan was made from: a saved plan is stale when it moved."""
+
+    source: str
+    digest: str
+    changes: tuple[UserChange, ...] = ()
+    impact: tuple[tuple[str, Impact], ...] = ()
+
+    @property
+    def deactivations(self) -> tuple[UserChange, ...]:
+        return tuple(c for c in self.changes if c.kind == "deactivated")
+
+    @property
+    def arrivals(self) -> tuple[UserChange, ...]:
+        """Added and changed people: written last."""
+        return tuple(c for c in self.changes if c.kind != "deactivated")
+
+    def counts(self) -> dict[UserChangeKind, int]:
+        counts: dict[UserChangeKind, int] = {"added": 0, "changed": 0, "deactivated": 0}
+        for change in self.changes:
+            counts[change.kind] += 1
+        return counts
+
+
 @dataclass(frozen=True)
 class Problem:
     """A plan-time error or warning; ``where`` is ``file:line:col`` or an address."""
@@ -163,6 +209,7 @@ class Plan:
     source_root: str | None = None
     target_name: str | None = None
     platform: str | None = None
+    directory: DirectoryPlan | None = None  # None: the platform's users are the directory
 
     @property
     def ok(self) -> bool:
@@ -171,7 +218,11 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(change.is_change for change in self.changes)
+        return self.directory_changes > 0 or any(change.is_change for change in self.changes)
+
+    @property
+    def directory_changes(self) -> int:
+        return 0 if self.directory is None else len(self.directory.changes)
 
     def summary(self) -> dict[Action, int]:
         counts: dict[Action, int] = dict.fromkeys(ACTIONS, 0)

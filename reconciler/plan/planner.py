@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Final
 
+from reconciler.directory import DirectorySnapshot
 from reconciler.model import (
     ADOPT_ANNOTATION,
     KINDS,
@@ -30,12 +31,17 @@ from reconciler.model import (
 )
 from reconciler.plan.advice import reach_warnings
 from reconciler.plan.diff import diff_essence
+from reconciler.plan.directory_change import (
+    after_deactivations,
+    plan_directory_change,
+    user_changes,
+)
 from reconciler.plan.impact import assess
-from reconciler.plan.model import Action, Change, FieldDiff, Plan, Problem, Reason
+from reconciler.plan.model import Action, Change, FieldDiff, Plan, Problem, Reason, UserChange
 from reconciler.plan.normalize import essence, matches_hash, normalize_spec, set_list_paths
 from reconciler.plan.order import write_order
 from reconciler.plan.removals import inline_owner, remaining_specs, users_of
-from reconciler.providers import LiveResource, Provider
+from reconciler.providers import DirectoryWriter, LiveResource, Provider
 from reconciler.rules.assignment import is_active
 from reconciler.rules.audience import Directory
 from reconciler.rules.directory import User
@@ -50,6 +56,7 @@ PREVENT_DESTROY: Final = "LO703"
 DELETE_NOT_ALLOWED: Final = "LO704"
 DISRUPTIVE_NOT_ALLOWED: Final = "LO705"
 STILL_USED: Final = "LO706"
+DIRECTORY_NOT_WRITABLE: Final = "LO707"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class PlanOptions:
     allow_delete: bool = False
     allow_disruptive: bool = False
     source_dir: str = ""  # the spec directory as the user named it (prefixes locations)
+    writes_directory: bool = True  # the platform takes directory changes (DirectoryWriter)
 
 
 def build_plan(
@@ -67,16 +75,19 @@ def build_plan(
     allow_disruptive: bool = False,
     source_dir: str | None = None,
     target: str | None = None,
+    directory: DirectorySnapshot | None = None,
 ) -> Plan:
     """Read the platform through ``provider`` and plan ``compiled`` against it.
 
     ``target`` is the ``--target`` name ``provider`` was opened for (``None``: the
     default); the plan records it with the platform's identity and the absolute spec
-    directory, so a saved plan is applied to that platform, from those specs only."""
+    directory, so a saved plan is applied to that platform, from those specs only.
+    ``directory``: the snapshot of the project's directory source, if it names one."""
     options = PlanOptions(
         allow_delete=allow_delete,
         allow_disruptive=allow_disruptive,
         source_dir=str(compiled.state.project.root) if source_dir is None else source_dir,
+        writes_directory=isinstance(provider, DirectoryWriter),
     )
     # The state version is read first: a write racing the reads below raises it, and
     # a saved plan made from a moved platform is then refused as stale.
@@ -95,6 +106,7 @@ def build_plan(
         state_version=state_version,
         options=options,
         warnings=warnings,
+        source=directory,
     )
     return replace(
         plan,
@@ -114,9 +126,11 @@ def plan_state(
     state_version: int,
     options: PlanOptions = PlanOptions(),
     warnings: tuple[Problem, ...] = (),
+    source: DirectorySnapshot | None = None,
 ) -> Plan:
     """The plan of ``desired`` against already-read live state (no platform calls
-    except ``read_users``, and only when assignments or audiences change)."""
+    except ``read_users``, and only when assignments or audiences change, or when a
+    directory ``source`` is given: then its people are desired state too)."""
     live = {resource.address: resource for resource in live_resources}
     errors: list[Problem] = []
     changes: dict[Address, Change] = {}
@@ -137,7 +151,17 @@ def plan_state(
         changes[address] = _removal(gone, options, errors, owned=address in owned)
     _refuse_unapplicable_deletes(changes, wanted, live, options, errors)
 
-    directory = cache(lambda: Directory(read_users()))  # read once, and only if needed
+    # With a directory source, the platform's users are compared with it and resource
+    # changes are planned against them with the leavers already gone (the order apply
+    # writes in); without one, the platform's users are read once, and only if needed.
+    platform_users = cache(lambda: tuple(read_users()))
+    people: tuple[UserChange, ...] = ()
+    if source is not None:
+        people = user_changes(source.users, platform_users())
+        planned_users = cache(lambda: Directory(after_deactivations(platform_users(), people)))
+        directory = planned_users
+    else:
+        directory = cache(lambda: Directory(platform_users()))
     impacts = assess(tuple(changes.values()), desired, live, directory)
     for address, impact in impacts.items():
         change = replace(changes[address], impact=impact)
@@ -158,6 +182,19 @@ def plan_state(
         where = {r.address: _where(options.source_dir, r.location) for r in desired.resources}
         warnings += tuple(reach_warnings(tuple(changes.values()), desired, directory(), where))
 
+    directory_plan = None
+    if source is not None:
+        directory_plan = plan_directory_change(
+            source, platform_users(), people, tuple(changes.values()), desired, live
+        )
+        if people and not options.writes_directory:
+            errors.append(Problem(
+                DIRECTORY_NOT_WRITABLE,
+                f"{target_provider} cannot take directory changes ({len(people)} user(s) "
+                f"differ from {source.source}); feed its directory another way, or drop "
+                "directory: from learnops.yaml for this target",
+                "learnops.yaml",
+            ))
     order = write_order(
         generations, changes, {address: resource.spec for address, resource in removed.items()}
     )
@@ -170,6 +207,7 @@ def plan_state(
         order=order,
         warnings=warnings,
         errors=tuple(errors),
+        directory=directory_plan,
     )
 
 

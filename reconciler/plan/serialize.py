@@ -20,20 +20,24 @@ from reconciler.plan.model import (
     Action,
     Change,
     DiffOp,
+    DirectoryPlan,
     FieldDiff,
     Impact,
     Plan,
     Problem,
     Reason,
     Refusal,
+    UserChange,
+    UserChangeKind,
 )
+from reconciler.rules.directory import User
 from reconciler.schemas import load_schema
 
 SCHEMA_FILE = "plan.schema.json"
 
 
 def plan_to_json(plan: Plan) -> dict[str, JSON]:
-    return {
+    document: dict[str, JSON] = {
         "format_version": plan.format_version,
         "source": _without_none(
             {"dir": plan.source_dir, "root": plan.source_root, "digest": plan.source_digest}
@@ -50,6 +54,9 @@ def plan_to_json(plan: Plan) -> dict[str, JSON]:
         "warnings": [_problem_to_json(problem) for problem in plan.warnings],
         "errors": [_problem_to_json(problem) for problem in plan.errors],
     }
+    if plan.directory is not None:
+        document["directory"] = _directory_to_json(plan.directory)
+    return document
 
 
 def plan_from_json(document: JSON) -> Plan:
@@ -81,38 +88,20 @@ def plan_from_json(document: JSON) -> Plan:
         source_root=data["source"].get("root"),
         target_name=data["target"].get("name"),
         platform=data["target"].get("platform"),
+        directory=_directory_from_json(data["directory"]) if "directory" in data else None,
     )
 
 
 def _change_to_json(change: Change) -> dict[str, JSON]:
-    impact = change.impact
     return {
         "address": str(change.address),
         "action": change.action,
         "reason": change.reason,
         "before": _plain(change.before),
         "after": _plain(change.after),
-        "diff": [
-            {"op": d.op, "path": d.path, "old": _plain(d.old), "new": _plain(d.new)}
-            for d in change.diff
-        ],
+        "diff": [_diff_to_json(d) for d in change.diff],
         "precondition": {"version": change.precondition_version},
-        "impact": {
-            "learners_added": impact.learners_added,
-            "learners_removed": impact.learners_removed,
-            "in_progress": impact.in_progress,
-            "enrolled": impact.enrolled,
-            "new_version": impact.new_version,
-            "migrated": impact.migrated,
-            "sample_added": list(impact.sample_added),
-            "sample_removed": list(impact.sample_removed),
-            "learners": impact.learners,
-            "newly_reached": impact.newly_reached,
-            "no_longer_reached": impact.no_longer_reached,
-            "items_gained": [{"item": n, "learners": c} for n, c in impact.items_gained],
-            "items_lost": [{"item": n, "learners": c} for n, c in impact.items_lost],
-            "may_include_in_progress": impact.may_include_in_progress,
-        },
+        "impact": _impact_to_json(change.impact),
         "disruptive": change.disruptive,
         "refusal": change.refusal,
         "spec_hash": change.spec_hash,
@@ -131,7 +120,6 @@ def _change_to_json(change: Change) -> dict[str, JSON]:
 
 
 def _change_from_json(item: Mapping[str, Any]) -> Change:
-    impact = item["impact"]
     location = item.get("location")
     action: Action = item["action"]
     assert action in ACTIONS  # the schema's enum guarantees it
@@ -141,27 +129,9 @@ def _change_from_json(item: Mapping[str, Any]) -> Change:
         reason=cast(Reason, item["reason"]),
         before=item.get("before"),
         after=item.get("after"),
-        diff=tuple(
-            FieldDiff(cast(DiffOp, d["op"]), d["path"], d.get("old"), d.get("new"))
-            for d in item.get("diff", [])
-        ),
+        diff=tuple(_diff_from_json(d) for d in item.get("diff", [])),
         precondition_version=item["precondition"]["version"],
-        impact=Impact(
-            learners_added=impact["learners_added"],
-            learners_removed=impact["learners_removed"],
-            in_progress=impact["in_progress"],
-            enrolled=impact.get("enrolled", 0),
-            new_version=impact.get("new_version", False),
-            migrated=impact.get("migrated", False),
-            sample_added=tuple(impact.get("sample_added", ())),
-            sample_removed=tuple(impact.get("sample_removed", ())),
-            learners=impact.get("learners", 0),
-            newly_reached=impact.get("newly_reached", 0),
-            no_longer_reached=impact.get("no_longer_reached", 0),
-            items_gained=tuple((i["item"], i["learners"]) for i in impact.get("items_gained", ())),
-            items_lost=tuple((i["item"], i["learners"]) for i in impact.get("items_lost", ())),
-            may_include_in_progress=impact.get("may_include_in_progress", False),
-        ),
+        impact=_impact_from_json(item["impact"]),
         disruptive=item.get("disruptive", False),
         refusal=cast("Refusal | None", item.get("refusal")),
         spec_hash=item.get("spec_hash"),
@@ -171,6 +141,101 @@ def _change_from_json(item: Mapping[str, Any]) -> Change:
             None
             if location is None
             else Location(location["file"], location["line"], location["col"])
+        ),
+    )
+
+
+def _impact_to_json(impact: Impact) -> dict[str, JSON]:
+    return {
+        "learners_added": impact.learners_added,
+        "learners_removed": impact.learners_removed,
+        "in_progress": impact.in_progress,
+        "enrolled": impact.enrolled,
+        "new_version": impact.new_version,
+        "migrated": impact.migrated,
+        "sample_added": list(impact.sample_added),
+        "sample_removed": list(impact.sample_removed),
+        "learners": impact.learners,
+        "newly_reached": impact.newly_reached,
+        "no_longer_reached": impact.no_longer_reached,
+        "items_gained": [{"item": n, "learners": c} for n, c in impact.items_gained],
+        "items_lost": [{"item": n, "learners": c} for n, c in impact.items_lost],
+        "may_include_in_progress": impact.may_include_in_progress,
+    }
+
+
+def _impact_from_json(impact: Mapping[str, Any]) -> Impact:
+    return Impact(
+        learners_added=impact["learners_added"],
+        learners_removed=impact["learners_removed"],
+        in_progress=impact["in_progress"],
+        enrolled=impact.get("enrolled", 0),
+        new_version=impact.get("new_version", False),
+        migrated=impact.get("migrated", False),
+        sample_added=tuple(impact.get("sample_added", ())),
+        sample_removed=tuple(impact.get("sample_removed", ())),
+        learners=impact.get("learners", 0),
+        newly_reached=impact.get("newly_reached", 0),
+        no_longer_reached=impact.get("no_longer_reached", 0),
+        items_gained=tuple((i["item"], i["learners"]) for i in impact.get("items_gained", ())),
+        items_lost=tuple((i["item"], i["learners"]) for i in impact.get("items_lost", ())),
+        may_include_in_progress=impact.get("may_include_in_progress", False),
+    )
+
+
+def _diff_to_json(diff: FieldDiff) -> dict[str, JSON]:
+    return {"op": diff.op, "path": diff.path, "old": _plain(diff.old), "new": _plain(diff.new)}
+
+
+def _diff_from_json(item: Mapping[str, Any]) -> FieldDiff:
+    return FieldDiff(cast(DiffOp, item["op"]), item["path"], item.get("old"), item.get("new"))
+
+
+def _directory_to_json(directory: DirectoryPlan) -> dict[str, JSON]:
+    return {
+        "source": directory.source,
+        "digest": directory.digest,
+        "summary": dict(directory.counts()),
+        "changes": [
+            {
+                "employee_id": change.employee_id,
+                "change": change.kind,
+                "user": {
+                    "attributes": dict(change.user.attributes),
+                    "groups": sorted(change.user.groups),
+                    "active": change.user.active,
+                },
+                "diff": [_diff_to_json(diff) for diff in change.diff],
+            }
+            for change in directory.changes
+        ],
+        "impact": [
+            {"assignment": name, "impact": _impact_to_json(impact)}
+            for name, impact in directory.impact
+        ],
+    }
+
+
+def _directory_from_json(item: Mapping[str, Any]) -> DirectoryPlan:
+    return DirectoryPlan(
+        source=item["source"],
+        digest=item["digest"],
+        changes=tuple(
+            UserChange(
+                employee_id=change["employee_id"],
+                kind=cast(UserChangeKind, change["change"]),
+                user=User(
+                    change["employee_id"],
+                    dict(change["user"]["attributes"]),
+                    frozenset(change["user"]["groups"]),
+                    change["user"]["active"],
+                ),
+                diff=tuple(_diff_from_json(diff) for diff in change["diff"]),
+            )
+            for change in item["changes"]
+        ),
+        impact=tuple(
+            (entry["assignment"], _impact_from_json(entry["impact"])) for entry in item["impact"]
         ),
     )
 

@@ -97,5 +97,17 @@ class Provider(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class DirectoryWriter(Protocol):
+    """A platform whose directory learnops feeds from the project's directory source
+    (probed with ``isinstance``): the directory change of a plan is written here."""
+
+    def write_users(self, users: Sequence[User]) -> None:
+        """Add or update ``users`` by employee id, all or nothing (a leaver is written
+        with ``active`` false; nobody is deleted). The platform re-evaluates who its
+        assignments reach. Raises ``TemporaryError`` or ``PermanentError``."""
+        ...
+
+
 class ProviderFactory(Protocol):
     def __call__(self, config: ProviderConfig, project_root: Path) -> Provider: ...

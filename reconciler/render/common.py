@@ -8,7 +8,16 @@ from typing import Final, assert_never
 
 from reconciler.model import JSON
 from reconciler.plan.diff import format_path
-from reconciler.plan.model import ACTIONS, Action, Change, DiffOp, FieldDiff, Plan, Refusal
+from reconciler.plan.model import (
+    ACTIONS,
+    Action,
+    Change,
+    DiffOp,
+    FieldDiff,
+    Impact,
+    Plan,
+    Refusal,
+)
 
 NAMED_ITEMS: Final = 3  # more items gained or lost at once are counted, not named
 
@@ -124,10 +133,14 @@ def impact_parts(change: Change) -> list[str]:
     """Human phrases for a change's impact, empty when it affects nobody. People and
     enrollments (learner x item) are never mixed: "45 learners enrolled (90
     enrollments)", "45 learners gain hand-hygiene-video"."""
-    impact = change.impact
+    return impact_phrases(change.impact, audience=change.address.kind == "Audience")
+
+
+def impact_phrases(impact: Impact, *, audience: bool = False) -> list[str]:
+    """:func:`impact_parts` of an impact alone (``audience``: its members join or leave)."""
     joins, leaves = (
         ("join the audience", "leave the audience")
-        if change.address.kind == "Audience"
+        if audience
         else ("newly reached", "no longer reached")
     )
     parts: list[str] = []
@@ -189,11 +202,21 @@ def _count(count: int, noun: str) -> str:
 def summary_line(plan: Plan) -> str:
     counts = plan.summary()
     if not plan.has_changes:
-        return f"No changes: the platform matches the specs ({counts['no-op']} resources)."
+        also = "" if plan.directory is None else " and the directory"
+        return (
+            f"No changes: the platform matches the specs{also} ({counts['no-op']} resources)."
+        )
     listed = ", ".join(
         f"{counts[action]} to {action}" for action in ACTIONS if action != "no-op"
     )
-    return f"Plan: {listed}, {counts['no-op']} unchanged."
+    directory = ""
+    if plan.directory is not None and plan.directory.changes:
+        who = plan.directory.counts()
+        directory = (
+            f" Directory: {who['added']} added, {who['changed']} changed, "
+            f"{who['deactivated']} deactivated."
+        )
+    return f"Plan: {listed}, {counts['no-op']} unchanged.{directory}"
 
 
 def total_impact(plan: Plan) -> tuple[int, int, int, bool]:

@@ -27,6 +27,7 @@ from reconciler.render.common import (
     total_impact,
     value_text,
 )
+from reconciler.render.directory import directory_headline, people_lines, reach_lines
 
 LIMIT: Final = 65_000  # GitHub's 65,536 less room for a CI job's marker and footer
 MAX_PROBLEMS: Final = 50  # more than this and the JSON plan is the place to read them
@@ -44,6 +45,7 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | No
     after) for a learner enrolling that day; ``None`` leaves the charts out."""
     head = _head(plan)
     changes = [change for change in plan.changes if change.is_change]
+    head += _directory(plan)
     full = head + "".join(_section(change, schedule_start) for change in changes)
     if len(full) <= limit:
         return full
@@ -92,6 +94,19 @@ def _head(plan: Plan) -> str:
         ]
     lines += _problems("Errors", plan.errors) + _problems("Warnings", plan.warnings)
     return "\n".join(lines) + "\n"
+
+
+def _directory(plan: Plan) -> str:
+    """Who joins, moves and leaves: part of the head, so a large plan keeps it."""
+    if plan.directory is None or not plan.directory.changes:
+        return ""
+    lines = [f"**Directory** — {directory_headline(plan.directory).removeprefix('~ ')}", ""]
+    lines += [f"- `{_cell(line)}`" for line in people_lines(plan.directory)]
+    reach = reach_lines(plan.directory)
+    if reach:
+        lines += ["", "Through assignments:", ""]
+        lines += [f"- {_cell(line)}" for line in reach]
+    return "\n".join(lines) + "\n\n"
 
 
 def _problems(title: str, problems: tuple[Problem, ...]) -> list[str]:

@@ -19,6 +19,7 @@ from reconciler.render.common import (
     symbol,
     value_text,
 )
+from reconciler.render.directory import directory_headline, people_lines, reach_lines
 
 ONE_LINE: Final = 100  # a change wider than this shows old and new on lines of their own
 
@@ -45,6 +46,10 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
             lines.append(paint("    disruptive: learners in progress are affected", "1;33"))
         if change.refusal is not None:
             lines.append(paint(f"    {refusal_text(change.refusal)}", "1;31"))
+    if plan.directory is not None and plan.directory.changes:
+        lines.append(paint(directory_headline(plan.directory), "33"))
+        lines.extend(f"    {line}" for line in people_lines(plan.directory))
+        lines.extend(f"    learners: {line}" for line in reach_lines(plan.directory))
     if plan.has_changes:
         lines.append("")
     lines.extend(paint(p.format("warning"), "1;33") for p in plan.warnings)

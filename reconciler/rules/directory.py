@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from _csv import Reader
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reconciler.errors import ReconcilerError
@@ -39,6 +39,24 @@ class User:
     attributes: Mapping[str, str] = field(default_factory=dict)
     groups: frozenset[str] = frozenset()
     active: bool = True
+
+
+def users_csv(users: Iterable[User]) -> str:
+    """``users`` as the HRIS CSV :func:`parse_users_csv` reads back to the same users:
+    one column per attribute any of them has, then ``groups`` and ``status``."""
+    people = list(users)
+    columns = sorted({name for user in people for name in user.attributes})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([_ID, *columns, _GROUPS, _STATUS])
+    for user in people:
+        writer.writerow([
+            user.employee_id,
+            *(user.attributes.get(name, "") for name in columns),
+            ";".join(sorted(user.groups)),
+            "active" if user.active else "inactive",
+        ])
+    return out.getvalue()
 
 
 def parse_users_csv(text: str, source: str = "users.csv") -> list[User]:

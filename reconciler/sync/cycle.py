@@ -34,6 +34,7 @@ from reconciler.apply.executor import (
 from reconciler.apply.lock import ApplyLease, default_holder
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.diagnostics import Diagnostic
+from reconciler.directory import read_snapshot
 from reconciler.errors import PlanRefusedError, ReconcilerError, SpecError, UsageError
 from reconciler.model import Address, ProjectConfig
 from reconciler.plan.model import Plan
@@ -215,6 +216,7 @@ class Syncer:
         return build_plan(
             compiled, provider, allow_delete=self.options.prune,
             allow_disruptive=self.options.allow_disruptive, source_dir=self.options.path,
+            directory=read_snapshot(compiled.state.project, self.options.target),
         )
 
     def _apply(

@@ -189,4 +189,8 @@ def test_the_same_plan_over_rest_and_in_process(
         "served", url)
     assert in_process["target"].pop("name") == "provider"
     assert in_process["target"].pop("platform").endswith("sandbox.db")
+    # The sandbox's users: file is the directory of that target alone: a rest target
+    # feeds from a directory only when learnops.yaml names one for every target.
+    assert in_process.pop("directory")["changes"] == []
+    assert "directory" not in over_http
     assert over_http == in_process

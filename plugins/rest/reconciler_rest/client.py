@@ -120,16 +120,22 @@ class ApiClient:
         params: Mapping[str, str | int] | None = None,
         headers: Mapping[str, str] | None = None,
         body: JSON = None,
+        csv: str | None = None,
     ) -> requests.Response:
-        """One exchange; any failure comes back as a learnops error."""
+        """One exchange; any failure comes back as a learnops error. ``csv`` is sent
+        as a ``text/csv`` body instead of JSON."""
         where = f"{method} {path}"
+        sent = dict(headers or {})
+        if csv is not None:
+            sent["Content-Type"] = "text/csv; charset=utf-8"
         try:
             response = self.session.request(
                 method,
                 self.settings.url + path,
                 params=params,
-                headers=dict(headers or {}),
+                headers=sent,
                 json=body,
+                data=None if csv is None else csv.encode("utf-8"),
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
             )
         except requests.RequestException as problem:

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from reconciler.errors import PermanentError
 from reconciler.model import COLLECTIONS, KINDS, Address, ProviderConfig
 from reconciler.providers import LiveResource, Lock, WriteRequest, wire
-from reconciler.rules.directory import User
+from reconciler.rules.directory import User, users_csv
 from reconciler_rest.client import ApiClient
 from reconciler_rest.settings import RestSettings
 
@@ -58,6 +58,9 @@ class RestProvider:
 
     def read_users(self) -> list[User]:
         return [wire.user(item) for item in self.api.pages("/users")]
+
+    def write_users(self, users: Sequence[User]) -> None:
+        self.api.call("POST", "/users:import", csv=users_csv(users))
 
     def state_version(self) -> int:
         body = self.api.get("/state")

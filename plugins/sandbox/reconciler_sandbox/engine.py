@@ -263,9 +263,12 @@ class Platform:
         """Add and update users by employee_id; all or nothing. Changed learners are
         re-evaluated against every assignment (nobody else is looked at). ``source``
         names the CSV in errors (``source:line: ...``): the file as the user wrote it."""
-        parsed = parse_users_csv(text, source)
+        return self.import_users(parse_users_csv(text, source), actor=actor)
+
+    def import_users(self, people: list[User], *, actor: str) -> dict[str, int]:
+        """:meth:`import_users_csv` of users already parsed (learnops' directory writes)."""
         with self._db.write() as conn:
-            result = users.upsert_users(conn, parsed)
+            result = users.upsert_users(conn, people)
             if result.changed:
                 self._membership.reevaluate(
                     conn, resources.names_of(conn, "Assignment"), self._today(),

@@ -99,6 +99,10 @@ class SandboxProvider:
         with _busy_is_temporary():
             return list(self.platform.directory())
 
+    def write_users(self, users: Sequence[User]) -> None:
+        with _busy_is_temporary():
+            self.platform.import_users(list(users), actor=ACTOR)
+
     def state_version(self) -> int:
         with _busy_is_temporary():
             return int(self.platform.state_version())

@@ -20,7 +20,12 @@ from typing import Any, Final
 from reconciler.apply.events import ApplyResult
 from reconciler.apply.executor import StopSignal, execute, pending_changes
 from reconciler.apply.lock import ApplyLease
-from reconciler.apply.saved import check_platform_unmoved, check_target, open_saved_plan
+from reconciler.apply.saved import (
+    check_directory_unmoved,
+    check_platform_unmoved,
+    check_target,
+    open_saved_plan,
+)
 from reconciler.cli import console
 from reconciler.cli.apply_output import (
     BarProgress,
@@ -31,6 +36,7 @@ from reconciler.cli.apply_output import (
 )
 from reconciler.cli.arguments import positive, seconds
 from reconciler.compiler import Compiled, compile_dir
+from reconciler.directory import read_snapshot
 from reconciler.errors import LockHeldError, PlanRefusedError, UsageError
 from reconciler.model import Address
 from reconciler.plan.model import Plan
@@ -82,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
     compiled = compile_dir(spec_dir)
+    directory = read_snapshot(compiled.state.project, args.target)
     provider = open_provider(compiled.state.project, args.target)
     stop = StopSignal()
     try:
@@ -89,7 +96,7 @@ def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
             plan = build_plan(
                 compiled, provider, allow_delete=args.allow_delete,
                 allow_disruptive=args.allow_disruptive, source_dir=str(args.source),
-                target=args.target,
+                target=args.target, directory=directory,
             )
             shown = args.output == "text"
             if shown:
@@ -116,6 +123,7 @@ def _apply_saved(args: argparse.Namespace, plan_file: Path) -> int:
         check_target(saved, provider, args.target)
         with _lease(provider, args.lock_timeout, stop):
             check_platform_unmoved(saved, provider)
+            check_directory_unmoved(saved, provider, args.target)
             if args.output == "text":
                 print(f"Applying the saved plan {plan_file}." if plan.has_changes
                       else f"The saved plan {plan_file} has no changes: nothing to apply.")
