@@ -59,7 +59,7 @@ def test_a_bad_users_file_names_its_line(tmp_path: Path) -> None:
 
 
 def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="users file users.csv does not exist"):
+    with pytest.raises(ConfigError, match=r"users file users\.csv does not exist"):
         read_snapshot(project(tmp_path, users="users.csv"))
 
 
