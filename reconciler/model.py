@@ -96,11 +96,21 @@ class DesiredResource:
 
 
 @dataclass(frozen=True)
-class ProviderConfig:
-    """A provider entry of ``learnops.yaml``: its ``type`` and the rest of its keys."""
+class StateConfig:
+    """A ``state:`` entry of ``learnops.yaml``: the backend's ``type`` and its options."""
 
     type: str
     options: Mapping[str, JSON] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """A provider entry of ``learnops.yaml``: its ``type`` and the rest of its keys, but
+    for ``state`` (the target's own state backend, never a provider option)."""
+
+    type: str
+    options: Mapping[str, JSON] = field(default_factory=dict)
+    state: StateConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,7 @@ class ProjectConfig:
     # ``directory:`` of learnops.yaml (``type`` csv or scim and its options); ``None``:
     # the default provider's ``users:`` file, else the platform's own users.
     directory: ProviderConfig | None = None
+    state: StateConfig | None = None  # every target's backend unless it names its own
 
     def target(self, name: str | None) -> ProviderConfig:
         """The provider for ``--target NAME`` (``None`` or ``provider``: the default)."""

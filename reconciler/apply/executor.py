@@ -6,7 +6,11 @@ depends on. Every write carries its precondition and an idempotency key derived
 from the plan, so a retried write (or a rerun of the same saved plan) cannot
 apply twice. Temporary failures are retried with exponential backoff and full
 jitter; a permanent one fails that resource and skips what depends on it while
-independent branches go on. Nothing here prints: progress goes to a callback.
+independent branches go on. With a state store, every write is bracketed: the
+intent is recorded before the platform call (``begin``), the resource as it
+landed after it (``record``, ``forget`` after a delete) or the intent dropped
+(``fail``); the serial is raised once at the end. Nothing here prints: progress
+goes to a callback.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Final, assert_never
 
+from reconciler.apply.bookkeeping import Bookkeeper
 from reconciler.apply.events import (
     AppliedChange,
     ApplyEvent,
@@ -45,10 +50,12 @@ from reconciler.plan.normalize import matches_hash
 from reconciler.providers import (
     DirectoryWriter,
     LiveResource,
+    Lock,
     Provider,
     WriteAction,
     WriteRequest,
 )
+from reconciler.state import StateWriter
 
 # The results travel with the executor: callers import them from here or from events.
 __all__ = [
@@ -194,13 +201,20 @@ def execute(
     on_event: EventSink | None = None,
     stop: StopSignal | None = None,
     rng: Callable[[], float] = random.random,
+    state: StateWriter | None = None,
+    lease: Lock | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> ApplyResult:
     """Apply every change of ``plan``; ``descendants(address)`` names what depends on it.
+    ``state`` (with the ``lease`` held on it) records every write; ``None``: the
+    platform's own metadata is the record (``state: platform``).
 
     Refused changes must have been reported before: a plan holding one is an error.
     """
     if parallelism < 1:
         raise UsageError(f"parallelism must be at least 1, not {parallelism}")
+    if state is not None and lease is None:
+        raise UsageError("recording writes in the state store needs the apply lease")
     refused = [change for change in plan.changes if change.refused]
     if refused or not plan.ok:
         first = plan.errors[0].format("error") if plan.errors else (
@@ -210,8 +224,14 @@ def execute(
             f"the plan has {len(plan.errors) or len(refused)} error(s), nothing was written; "
             f"first: {first}"
         )
-    run = _Run(plan, provider, retry, on_event, stop or StopSignal(), rng)
-    return run.walk(descendants, parallelism)
+    book = Bookkeeper(state, lease, clock) if state is not None and lease is not None else None
+    run = _Run(plan, provider, retry, on_event, stop or StopSignal(), rng, book)
+    serial = None if book is None else book.serial(plan)
+    try:
+        return run.walk(descendants, parallelism)
+    finally:
+        if book is not None and serial is not None and run.writes.value:
+            book.persist(serial)
 
 
 @dataclass
@@ -233,7 +253,9 @@ class _Run:
         on_event: EventSink | None,
         stop: StopSignal,
         rng: Callable[[], float],
+        book: Bookkeeper | None = None,
     ) -> None:
+        self.book = book
         self.plan = plan
         self.provider = provider
         self.retry = retry
@@ -243,6 +265,8 @@ class _Run:
         self.writes = _Counter()  # writes that changed something (recovered ones too)
         self._on_event = on_event
         self._event_lock = threading.Lock()  # the sink sees one event at a time
+        self._after: dict[Address, LiveResource] = {}
+        self._after_lock = threading.Lock()
 
     def emit(self, event: ApplyEvent) -> None:
         if self._on_event is not None:
@@ -351,14 +375,25 @@ class _Run:
             return self._done(SkippedChange(change.address, change.action, self.stop.reason))
         self.emit(ChangeStarted(change.address, change.action))
         request = write_request(self.plan, change)
+        if self.book is not None:
+            self.book.begin(request)
+        outcome = self._write(change, request)
+        if self.book is not None:
+            if isinstance(outcome, AppliedChange):
+                self.book.landed(request, self._after.pop(request.address, None))
+            else:
+                self.book.failed(request.address)
+        return self._done(outcome)
+
+    def _write(self, change: Change, request: WriteRequest) -> Outcome:
         started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
             try:
                 self.attempts.add()
-                self.provider.write(request)
-                return self._done(AppliedChange(change.address, change.action))
+                self._keep(request, self.provider.write(request))
+                return AppliedChange(change.address, change.action)
             except TemporaryError as problem:
                 delay = self._retry_delay(attempt, started, problem)
                 if delay is None:
@@ -368,12 +403,12 @@ class _Run:
                 )
                 if self.stop.sleep(delay):
                     reason = self.stop.reason or "apply stopped"
-                    return self._done(SkippedChange(change.address, change.action, reason))
+                    return SkippedChange(change.address, change.action, reason)
             except (PreconditionFailed, NotFoundError) as problem:
                 # A retry that finds its precondition gone may be looking at its own
                 # first attempt, committed before the answer was lost.
                 if attempt > 1 and self._landed(request, started):
-                    return self._done(AppliedChange(change.address, change.action, recovered=True))
+                    return AppliedChange(change.address, change.action, recovered=True)
                 return self._failed(change, problem, "")
             except ProviderError as problem:
                 return self._failed(change, problem, "")
@@ -392,7 +427,7 @@ class _Run:
         """Retries ran out on answers that never said whether the write happened (a
         503 or a reset may come after the commit): the platform itself tells."""
         if self._landed(request, time.monotonic()):  # the read gets its own retry bound
-            return self._done(AppliedChange(change.address, change.action, recovered=True))
+            return AppliedChange(change.address, change.action, recovered=True)
         return self._failed(
             change, problem, f" (gave up after {attempts} attempts; outcome unknown: re-run apply)"
         )
@@ -411,14 +446,20 @@ class _Run:
                     return False
             except PermanentError:
                 return False
+        self._keep(request, live)
         match request.action:
             case "create" | "update":
                 # The stored hash alone is not proof (a platform keeps it across other
-                # writers' edits): the content and metadata must be ours too.
-                return (
+                # writers' edits): the content must be ours too, and the metadata where
+                # the platform holds it.
+                owned = not self.provider.capabilities.metadata or (
                     live is not None
                     and live.managed_by == MANAGED_BY
                     and live.spec_hash == request.spec_hash
+                )
+                return (
+                    live is not None
+                    and owned
                     and matches_hash(live.address.kind, live.spec, request.spec_hash)
                     and dict(live.labels) == dict(request.labels)
                     and dict(live.annotations) == dict(request.annotations)
@@ -432,9 +473,14 @@ class _Run:
             case _:
                 assert_never(request.action)
 
+    def _keep(self, request: WriteRequest, live: LiveResource | None) -> None:
+        """The resource as a write left it, for the state's record of it."""
+        if self.book is not None and live is not None:
+            with self._after_lock:
+                self._after[request.address] = live
+
     def _failed(self, change: Change, problem: ProviderError, suffix: str) -> Outcome:
-        failed = FailedChange(change.address, change.action, f"{problem}{suffix}", problem.code)
-        return self._done(failed)
+        return FailedChange(change.address, change.action, f"{problem}{suffix}", problem.code)
 
     def _done(self, outcome: Outcome) -> Outcome:
         if isinstance(outcome, AppliedChange):

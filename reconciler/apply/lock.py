@@ -1,9 +1,10 @@
-"""The apply lease: one apply at a time per platform.
+"""The apply lease: one apply at a time per target.
 
-The lease lives on the platform with an expiry, so a crashed apply frees it by
-itself; while an apply runs, a background thread renews it. A second apply
-polls until ``wait`` runs out, then fails naming the holder and the lock id
-(``learnops force-unlock LOCK_ID`` frees a lease whose holder is dead).
+The lease lives in the state store (:class:`reconciler.state.StateLocker`: the
+platform's lock endpoint, a row of the local or shared state) with an expiry, so
+a crashed apply frees it by itself; while an apply runs, a background thread
+renews it. A second apply polls until ``wait`` runs out, then fails naming the
+holder and the lock id (``learnops force-unlock LOCK_ID`` frees a lease whose holder is dead).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Callable
 from types import TracebackType
 
 from reconciler.errors import LockHeldError, PermanentError, TemporaryError
-from reconciler.providers import Lock, Provider
+from reconciler.providers import Lock
+from reconciler.state import StateLocker
 
 
 def default_holder() -> str:
@@ -30,7 +32,8 @@ def default_holder() -> str:
 
 
 class ApplyLease:
-    """``with ApplyLease(provider, wait=60) as lock:`` holds the apply lock for the block.
+    """``with ApplyLease(state, wait=60) as lock:`` holds the apply lock for the block;
+    the one retry-and-renew helper above every :class:`StateLocker`.
 
     ``on_wait`` hears about the holder once, when the lease is busy and we start
     waiting; ``on_lost`` hears when renewing fails for good (the apply should stop).
@@ -38,7 +41,7 @@ class ApplyLease:
 
     def __init__(
         self,
-        provider: Provider,
+        locker: StateLocker,
         *,
         holder: str | None = None,
         ttl: float = 30.0,
@@ -47,7 +50,7 @@ class ApplyLease:
         on_wait: Callable[[LockHeldError], None] | None = None,
         on_lost: Callable[[str], None] | None = None,
     ) -> None:
-        self.provider = provider
+        self.locker = locker
         self.holder = holder or default_holder()
         self.ttl = ttl
         self.wait = wait
@@ -71,7 +74,7 @@ class ApplyLease:
         told = False
         while True:
             try:
-                self._lock = self.provider.acquire_lock(self.holder, self.ttl)
+                self._lock = self.locker.acquire_lock(self.holder, self.ttl)
                 break
             except LockHeldError as held:
                 if time.monotonic() + self.poll > deadline:
@@ -95,7 +98,7 @@ class ApplyLease:
         interval = self.ttl / 3
         while not self._stopping.wait(interval):
             try:
-                self._lock = self.provider.renew_lock(self.lock, self.ttl)
+                self._lock = self.locker.renew_lock(self.lock, self.ttl)
                 interval = self.ttl / 3
             except TemporaryError as problem:
                 # Still inside the ttl: try again soon rather than at the next tick.
@@ -117,7 +120,7 @@ class ApplyLease:
         # A lease we fail to release expires by itself after its ttl.
         for _ in range(3):
             try:
-                self.provider.release_lock(self._lock)
+                self.locker.release_lock(self._lock)
                 break
             except TemporaryError as problem:
                 time.sleep(min(problem.delay, 2.0))

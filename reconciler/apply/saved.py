@@ -24,6 +24,7 @@ from reconciler.plan.directory_change import user_changes
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.serialize import plan_from_json
 from reconciler.providers import Provider
+from reconciler.state.target import Target
 
 DEFAULT_TARGET = "provider"
 
@@ -89,16 +90,36 @@ def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> No
         )
 
 
-def check_platform_unmoved(saved: SavedPlan, provider: Provider) -> None:
+def check_platform_unmoved(saved: SavedPlan, target: Target) -> None:
     """Call under the apply lock, so nothing moves the platform between this and the
-    writes: any write since the plan was made raised the state version."""
-    live_version = provider.state_version()
-    if live_version != saved.plan.state_version:
+    writes: any apply since the plan was made raised the state's serial, and any write
+    by anyone raised the platform's state version (where it counts them)."""
+    plan, where = saved.plan, str(saved.file)
+    lineage, serial, version = target.mark()
+    if plan.state_serial is not None and plan.state_backend != target.state.backend:
+        raise StalePlanError(
+            f"the plan was made against {plan.state_backend} state, the target now uses "
+            f"{target.state.backend} (nothing was written); plan again",
+            where=where,
+        )
+    if plan.state_lineage is not None and plan.state_lineage != lineage:
+        raise StalePlanError(
+            f"the plan was made against another state (lineage {plan.state_lineage}, now "
+            f"{lineage}; nothing was written); plan again",
+            where=where,
+        )
+    moved_state = plan.state_serial is not None and plan.state_serial != serial
+    if moved_state and target.state.editable:  # learnops' own serial: the clearer reason
+        raise StalePlanError(
+            f"the plan is stale: the state moved since it was made (serial "
+            f"{plan.state_serial}, now {serial}; nothing was written); plan again",
+            where=where,
+        )
+    if version != plan.state_version or moved_state:
         raise StalePlanError(
             f"the plan is stale: the platform changed since it was made (state version "
-            f"{saved.plan.state_version}, now {live_version}; nothing was written); "
-            "plan again",
-            where=str(saved.file),
+            f"{plan.state_version}, now {version}; nothing was written); plan again",
+            where=where,
         )
 
 

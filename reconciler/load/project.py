@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from reconciler.model import JSON, ProjectConfig, ProviderConfig
+from reconciler.model import JSON, ProjectConfig, ProviderConfig, StateConfig
 
 DEFAULT_PROVIDER: Final = ProviderConfig("sandbox", {"path": ".learnops/sandbox.db"})
 
@@ -27,9 +27,23 @@ def project_config(body: Mapping[str, JSON], root: Path) -> ProjectConfig:
         provider=_provider(provider) if isinstance(provider, Mapping) else DEFAULT_PROVIDER,
         targets={name: _provider(entry) for name, entry in sorted(targets.items())},
         directory=_provider(directory) if isinstance(directory, Mapping) else None,
+        state=_state(body.get("state")),
     )
 
 
 def _provider(entry: Mapping[str, JSON]) -> ProviderConfig:
-    options = {key: value for key, value in entry.items() if key != "type"}
-    return ProviderConfig(type=str(entry["type"]), options=options)
+    # A target's ``state:`` is learnops' business, never an option of its provider.
+    options = {key: value for key, value in entry.items() if key not in ("type", "state")}
+    return ProviderConfig(
+        type=str(entry["type"]), options=options, state=_state(entry.get("state"))
+    )
+
+
+def _state(entry: JSON) -> StateConfig | None:
+    """``state: local`` (a backend by name) or ``state: {type: postgres, ...}``."""
+    if isinstance(entry, str):
+        return StateConfig(type=entry)
+    if isinstance(entry, Mapping):
+        options = {key: value for key, value in entry.items() if key != "type"}
+        return StateConfig(type=str(entry["type"]), options=options)
+    return None

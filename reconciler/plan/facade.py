@@ -1,5 +1,6 @@
 """The facade ``learnops plan`` (and ``apply DIR``) call: compile, open the
-provider, plan, close. Kept apart from the planner so the planner stays pure."""
+target (provider and state store), plan, close. Kept apart from the planner so
+the planner stays pure."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from reconciler.directory import read_snapshot
 from reconciler.heap import cycle_collection_paused
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
-from reconciler.providers.registry import open_provider
+from reconciler.state.target import open_target
 
 
 def plan_directory(
@@ -38,11 +39,12 @@ def _plan(
     project = compiled.state.project
     # Read before the platform opens: an unreachable directory leaves nothing behind.
     snapshot = read_snapshot(project, target)
-    provider = open_provider(project, target)
+    opened = open_target(project, target)
     try:
         return build_plan(
             compiled,
-            provider,
+            opened.provider,
+            state=opened.state,
             allow_delete=allow_delete,
             allow_disruptive=allow_disruptive,
             source_dir=str(spec_dir) if source_dir is None else source_dir,
@@ -50,4 +52,4 @@ def _plan(
             directory=snapshot,
         )
     finally:
-        provider.close()
+        opened.close()

@@ -200,7 +200,7 @@ class Plan:
     source_dir: str
     source_digest: str
     target_provider: str
-    state_version: int
+    state_version: int | None  # the platform's change counter, where it has one
     changes: tuple[Change, ...]
     order: tuple[tuple[Address, ...], ...]
     warnings: tuple[Problem, ...] = ()
@@ -210,6 +210,11 @@ class Plan:
     target_name: str | None = None
     platform: str | None = None
     directory: DirectoryPlan | None = None  # None: the platform's users are the directory
+    # The state store the plan was made against: a saved plan is refused once its
+    # serial moved (another apply wrote) or its lineage is another state's.
+    state_backend: str | None = None
+    state_lineage: str | None = None
+    state_serial: int | None = None
 
     @property
     def ok(self) -> bool:

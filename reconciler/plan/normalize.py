@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from reconciler.model import JSON, content_hash
 
@@ -36,6 +36,17 @@ def set_list_paths(kind: str) -> tuple[str, ...]:
     return _SET_LISTS.get(kind, ())
 
 
+class _Resource(Protocol):
+    @property
+    def spec(self) -> Mapping[str, JSON]: ...
+
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+    @property
+    def annotations(self) -> Mapping[str, str]: ...
+
+
 @dataclass(frozen=True)
 class Essence:
     """What a resource is, as far as learnops compares it."""
@@ -56,6 +67,13 @@ def essence(
         labels={str(k): str(v) for k, v in sorted((labels or {}).items())},
         annotations={str(k): str(v) for k, v in sorted((annotations or {}).items())},
     )
+
+
+def essence_json(kind: str, resource: _Resource) -> dict[str, JSON]:
+    """A live resource's essence as the state store keeps it (what learnops applied)."""
+    found = essence(kind, resource.spec, resource.labels, resource.annotations)
+    return {"spec": dict(found.spec), "labels": dict(found.labels),
+            "annotations": dict(found.annotations)}
 
 
 def normalize_spec(kind: str, spec: Mapping[str, JSON]) -> dict[str, JSON]:

@@ -38,13 +38,20 @@ from reconciler.plan.directory_change import (
 )
 from reconciler.plan.impact import assess
 from reconciler.plan.model import Action, Change, FieldDiff, Plan, Problem, Reason, UserChange
-from reconciler.plan.normalize import essence, matches_hash, normalize_spec, set_list_paths
+from reconciler.plan.normalize import (
+    essence,
+    essence_json,
+    matches_hash,
+    normalize_spec,
+    set_list_paths,
+)
 from reconciler.plan.order import write_order
 from reconciler.plan.removals import inline_owner, remaining_specs, users_of
-from reconciler.providers import DirectoryWriter, LiveResource, Provider
+from reconciler.providers import ChangeCounter, DirectoryWriter, LiveResource, Provider
 from reconciler.rules.assignment import is_active
 from reconciler.rules.audience import Directory
 from reconciler.rules.directory import User
+from reconciler.state import Record, Snapshot, StateReader
 
 if TYPE_CHECKING:  # the compiler facade imports every earlier stage; planning needs none
     from reconciler.compiler import Compiled
@@ -71,13 +78,16 @@ def build_plan(
     compiled: Compiled,
     provider: Provider,
     *,
+    state: StateReader | None = None,
     allow_delete: bool = False,
     allow_disruptive: bool = False,
     source_dir: str | None = None,
     target: str | None = None,
     directory: DirectorySnapshot | None = None,
 ) -> Plan:
-    """Read the platform through ``provider`` and plan ``compiled`` against it.
+    """Read the platform through ``provider`` and plan ``compiled`` against it, with
+    ownership, applied hashes and essences from ``state`` (``None``: the records the
+    platform itself keeps, ``state: platform``).
 
     ``target`` is the ``--target`` name ``provider`` was opened for (``None``: the
     default); the plan records it with the platform's identity and the absolute spec
@@ -89,10 +99,15 @@ def build_plan(
         source_dir=str(compiled.state.project.root) if source_dir is None else source_dir,
         writes_directory=isinstance(provider, DirectoryWriter),
     )
-    # The state version is read first: a write racing the reads below raises it, and
-    # a saved plan made from a moved platform is then refused as stale.
-    state_version = provider.state_version()
+    if state is None:
+        from reconciler.state.platform import PlatformState
+
+        state = PlatformState(provider)
+    # The versions are read first: a write racing the reads below raises one, and a
+    # saved plan made from a moved platform or state is then refused as stale.
+    state_version = provider.state_version() if isinstance(provider, ChangeCounter) else None
     live = provider.read_resources(KINDS)
+    snapshot = state.snapshot(live)
     warnings = tuple(
         Problem(d.code, d.message, _where(options.source_dir, d.location))
         for d in compiled.warnings
@@ -104,6 +119,7 @@ def build_plan(
         provider.read_users,
         target_provider=provider.name,
         state_version=state_version,
+        snapshot=snapshot,
         options=options,
         warnings=warnings,
         source=directory,
@@ -113,6 +129,7 @@ def build_plan(
         source_root=str(compiled.state.project.root),
         target_name=target or "provider",
         platform=provider.identity,
+        state_backend=state.backend,
     )
 
 
@@ -123,32 +140,44 @@ def plan_state(
     read_users: Callable[[], Iterable[User]],
     *,
     target_provider: str,
-    state_version: int,
+    state_version: int | None,
+    snapshot: Snapshot | None = None,
     options: PlanOptions = PlanOptions(),
     warnings: tuple[Problem, ...] = (),
     source: DirectorySnapshot | None = None,
 ) -> Plan:
     """The plan of ``desired`` against already-read live state (no platform calls
     except ``read_users``, and only when assignments or audiences change, or when a
-    directory ``source`` is given: then its people are desired state too)."""
+    directory ``source`` is given: then its people are desired state too).
+    ``snapshot``: the state's records (``None``: the platform's own metadata)."""
     live = {resource.address: resource for resource in live_resources}
+    records: Mapping[Address, Record] = (
+        snapshot.records if snapshot is not None else _platform_records(live.values())
+    )
     errors: list[Problem] = []
     changes: dict[Address, Change] = {}
     for wanted_resource in desired.resources:
-        change = _classify(wanted_resource, live.get(wanted_resource.address), options, errors)
+        address = wanted_resource.address
+        change = _classify(
+            wanted_resource, live.get(address), records.get(address), options, errors
+        )
         if change is not None:
-            changes[wanted_resource.address] = change
+            changes[address] = change
     wanted = desired.by_address()
+    # A record whose resource is gone from the platform has nothing left to remove.
     removed = {
-        address: resource
-        for address, resource in sorted(live.items())
-        if address not in wanted and resource.managed_by == MANAGED_BY
+        address: live[address]
+        for address in sorted(records)
+        if address not in wanted and address in live
     }
     owned, kept = _inline_audiences(removed, wanted, live)
     for address in kept:
-        changes[address] = _of_live(removed.pop(address), "no-op", "kept for its assignment")
+        changes[address] = _of_live(
+            removed.pop(address), "no-op", "kept for its assignment", records[address]
+        )
     for address, gone in removed.items():
-        changes[address] = _removal(gone, options, errors, owned=address in owned)
+        changes[address] = _removal(gone, records[address], options, errors,
+                                    owned=address in owned)
     _refuse_unapplicable_deletes(changes, wanted, live, options, errors)
 
     # With a directory source, the platform's users are compared with it and resource
@@ -208,12 +237,22 @@ def plan_state(
         warnings=warnings,
         errors=tuple(errors),
         directory=directory_plan,
+        state_lineage=snapshot.lineage if snapshot is not None else None,
+        state_serial=snapshot.serial if snapshot is not None else None,
     )
+
+
+def _platform_records(live: Iterable[LiveResource]) -> dict[Address, Record]:
+    return {
+        resource.address: Record(resource.address, resource.address.name, resource.spec_hash)
+        for resource in live if resource.managed_by == MANAGED_BY
+    }
 
 
 def _classify(
     resource: DesiredResource,
     live: LiveResource | None,
+    record: Record | None,
     options: PlanOptions,
     errors: list[Problem],
 ) -> Change | None:
@@ -265,10 +304,14 @@ def _classify(
             )
         )
     found = replace(base, before=live.spec, diff=diff, precondition_version=live.version)
-    if live.managed_by != MANAGED_BY:
+    if record is None:
         if resource.annotations.get(ADOPT_ANNOTATION) == "true":
             return replace(found, action="adopt", reason="adopt requested")
-        owner = f"managed by {live.managed_by!r}" if live.managed_by else "not managed by learnops"
+        owner = (
+            f"managed by {live.managed_by!r}"
+            if live.managed_by and live.managed_by != MANAGED_BY
+            else "not managed by learnops"
+        )
         errors.append(Problem(
             UNMANAGED_CONFLICT,
             f"{resource.address} already exists on the platform and is {owner}; to adopt "
@@ -285,15 +328,21 @@ def _classify(
         if is_active(resource.spec):
             return replace(found, action="update", reason="re-activated")
         return replace(found, action="inactivate", reason="inactivated in code")
-    reason = _update_reason(resource, live)
+    reason = _update_reason(resource, live, record)
     return replace(found, action="update", reason=reason)
 
 
-def _update_reason(resource: DesiredResource, live: LiveResource) -> Reason:
+def _update_reason(resource: DesiredResource, live: LiveResource, record: Record) -> Reason:
     if normalize_spec(resource.kind, resource.spec) == normalize_spec(resource.kind, live.spec):
         return "metadata changed"
-    code_changed = resource.spec_hash != live.spec_hash
-    drifted = not matches_hash(resource.kind, live.spec, live.spec_hash)
+    code_changed = resource.spec_hash != record.spec_hash
+    # Drift: the platform no longer holds what learnops applied, as the state knows it
+    # (the essence where the backend keeps it, else the hash the platform keeps).
+    drifted = (
+        essence_json(resource.kind, live)["spec"] != record.essence.get("spec")
+        if record.essence is not None
+        else not matches_hash(resource.kind, live.spec, record.spec_hash)
+    )
     if code_changed and drifted:
         return "spec changed and drift"
     if drifted:
@@ -302,7 +351,8 @@ def _update_reason(resource: DesiredResource, live: LiveResource) -> Reason:
 
 
 def _removal(
-    resource: LiveResource, options: PlanOptions, errors: list[Problem], *, owned: bool = False
+    resource: LiveResource, record: Record, options: PlanOptions, errors: list[Problem], *,
+    owned: bool = False,
 ) -> Change:
     """``owned``: an inline audience going with its assignment (no --allow-delete)."""
     where = str(resource.address)
@@ -310,7 +360,8 @@ def _removal(
     # (the platform keeps their learners' records for reports).
     inactivates = resource.address.kind == "Assignment"
     deletes = _deletes(resource)
-    change = _of_live(resource, "delete" if deletes else "inactivate", "removed from code")
+    change = _of_live(resource, "delete" if deletes else "inactivate", "removed from code",
+                      record)
     if not deletes and _inactive(resource):
         return replace(change, action="no-op", reason="already inactive")
     if resource.annotations.get(PREVENT_DESTROY_ANNOTATION) == "true":
@@ -359,15 +410,15 @@ def _inline_audiences(
     return frozenset(owned - kept), frozenset(kept)
 
 
-def _of_live(resource: LiveResource, action: Action, reason: Reason) -> Change:
-    """A change to a live resource the code no longer holds."""
+def _of_live(resource: LiveResource, action: Action, reason: Reason, record: Record) -> Change:
+    """A change to a live resource the code no longer holds (``record``: the state's)."""
     return Change(
         address=resource.address,
         action=action,
         reason=reason,
         before=resource.spec,
         precondition_version=resource.version,
-        spec_hash=resource.spec_hash,
+        spec_hash=record.spec_hash,
         labels=resource.labels,
         annotations=resource.annotations,
     )

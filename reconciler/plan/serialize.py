@@ -42,12 +42,7 @@ def plan_to_json(plan: Plan) -> dict[str, JSON]:
         "source": _without_none(
             {"dir": plan.source_dir, "root": plan.source_root, "digest": plan.source_digest}
         ),
-        "target": _without_none({
-            "provider": plan.target_provider,
-            "name": plan.target_name,
-            "platform": plan.platform,
-            "state_version": plan.state_version,
-        }),
+        "target": _target_to_json(plan),
         "summary": dict(plan.summary()),
         "changes": [_change_to_json(change) for change in plan.changes],
         "order": [[str(address) for address in generation] for generation in plan.order],
@@ -79,6 +74,9 @@ def plan_from_json(document: JSON) -> Plan:
         source_digest=data["source"]["digest"],
         target_provider=data["target"]["provider"],
         state_version=data["target"]["state_version"],
+        state_backend=data["target"].get("state", {}).get("backend"),
+        state_lineage=data["target"].get("state", {}).get("lineage"),
+        state_serial=data["target"].get("state", {}).get("serial"),
         changes=tuple(_change_from_json(item) for item in data["changes"]),
         order=tuple(
             tuple(Address.parse(text) for text in generation) for generation in data["order"]
@@ -246,6 +244,19 @@ def _problem_to_json(problem: Problem) -> dict[str, JSON]:
 
 def _problem_from_json(item: Mapping[str, Any]) -> Problem:
     return Problem(item["code"], item["message"], item.get("where"))
+
+
+def _target_to_json(plan: Plan) -> dict[str, JSON]:
+    target = _without_none({
+        "provider": plan.target_provider, "name": plan.target_name, "platform": plan.platform,
+    })
+    target["state_version"] = plan.state_version  # null: the platform counts no changes
+    if plan.state_serial is not None:
+        target["state"] = _without_none({
+            "backend": plan.state_backend, "lineage": plan.state_lineage,
+            "serial": plan.state_serial,
+        })
+    return target
 
 
 def _without_none(fields: dict[str, JSON]) -> dict[str, JSON]:

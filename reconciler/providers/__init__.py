@@ -3,7 +3,11 @@
 A provider is any class satisfying :class:`Provider`, registered under the
 entry-point group ``reconciler.providers`` and constructed as
 ``cls(config, project_root)``. Reads are separate from the one write call, and
-every write carries its precondition.
+every write carries its precondition. What a platform can do is declared as
+:class:`Capabilities` (frozen data, read by validate and plan); what only some
+platforms have is an optional protocol, probed with ``isinstance``:
+:class:`ChangeCounter`, :class:`MetadataHolder`, :class:`PlatformLocker`,
+:class:`Releaser`.
 """
 
 from __future__ import annotations
@@ -14,18 +18,40 @@ from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 from reconciler.model import JSON, KINDS, Address, ProviderConfig
+from reconciler.providers.capabilities import RELEASE_MODES, Capabilities
 from reconciler.rules.directory import User
+
+__all__ = [
+    "RELEASE_MODES",
+    "Capabilities",
+    "ChangeCounter",
+    "LiveResource",
+    "Lock",
+    "MetadataHolder",
+    "PlatformLocker",
+    "Provider",
+    "ProviderFactory",
+    "Releaser",
+    "WriteAction",
+    "WriteRequest",
+]
 
 WriteAction = Literal["create", "update", "inactivate", "delete"]
 
 
 @dataclass(frozen=True)
 class LiveResource:
-    """A resource as the platform holds it (the wire shape of DESIGN §7, typed)."""
+    """A resource as the platform holds it (the wire shape of DESIGN §7, typed).
+
+    ``version`` is the platform's precondition token (``None``: it has none, writes
+    are unconditional); ``platform_id`` its own id where that is not the name.
+    ``managed_by`` and ``spec_hash`` are learnops' metadata where the platform keeps
+    it (:class:`MetadataHolder`); elsewhere the state store holds ownership."""
 
     address: Address
     spec: Mapping[str, JSON]
-    version: int
+    version: int | None = None
+    platform_id: str = ""
     managed_by: str | None = None
     spec_hash: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -62,7 +88,7 @@ class Lock:
 
 @runtime_checkable
 class Provider(Protocol):
-    """What the planner and the executor need of a platform."""
+    """What the planner and the executor need of every platform."""
 
     name: str
 
@@ -73,16 +99,48 @@ class Provider(Protocol):
         A saved plan is applied only to the platform it was made against."""
         ...
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this platform can honour (kinds, release modes, preconditions, ...)."""
+        ...
+
     def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]: ...
 
     def read_users(self) -> list[User]: ...
-
-    def state_version(self) -> int: ...
 
     def write(self, request: WriteRequest) -> LiveResource | None:
         """Make one change; returns the resource after it (``None`` after a delete).
         Raises ``TemporaryError`` (retry after ``delay``) or ``PermanentError``."""
         ...
+
+    def close(self) -> None: ...
+
+
+# -- what only some platforms have -------------------------------------------------------
+
+
+@runtime_checkable
+class ChangeCounter(Protocol):
+    """A platform-wide counter raised by every write, by anyone: "did the platform
+    move since the plan was made" without reading it all."""
+
+    def state_version(self) -> int: ...
+
+
+@runtime_checkable
+class MetadataHolder(Protocol):
+    """A platform that keeps learnops' ownership and applied hash on each resource
+    (``LiveResource.managed_by`` / ``spec_hash``, stamped by every write): what
+    ``state: platform`` reads its records from."""
+
+    def read_managed(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
+        """The resources whose metadata says learnops manages them."""
+        ...
+
+
+@runtime_checkable
+class PlatformLocker(Protocol):
+    """A platform with an apply-lock endpoint (the lease ``state: platform`` uses)."""
 
     def acquire_lock(self, holder: str, ttl_seconds: float) -> Lock:
         """Raises ``LockHeldError`` naming the holder when another apply has it."""
@@ -94,7 +152,12 @@ class Provider(Protocol):
 
     def force_unlock(self, lock_id: str) -> None: ...
 
-    def close(self) -> None: ...
+
+@runtime_checkable
+class Releaser(Protocol):
+    """A platform without a scheduler of its own: learnops releases due steps."""
+
+    def release_due(self, today: str) -> Mapping[str, JSON]: ...
 
 
 @runtime_checkable

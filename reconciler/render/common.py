@@ -235,3 +235,13 @@ def total_impact(plan: Plan) -> tuple[int, int, int, bool]:
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
+
+
+def state_mark(plan: Plan) -> str:
+    """What the plan was made against, as its heading says it."""
+    if plan.state_backend in (None, "platform"):
+        return f"state version {plan.state_version}"
+    mark = f"{plan.state_backend} state serial {plan.state_serial}"
+    if plan.state_version is not None:
+        mark += f", platform version {plan.state_version}"
+    return mark

@@ -22,6 +22,7 @@ from reconciler.render.common import (
     field_diffs,
     impact_parts,
     refusal_text,
+    state_mark,
     summary_line,
     symbol,
     total_impact,
@@ -70,7 +71,7 @@ def _head(plan: Plan) -> str:
     counts = plan.summary()
     lines = [
         f"### learnops plan: `{plan.source_dir or '.'}` → {plan.target_provider} "
-        f"(state version {plan.state_version})",
+        f"({state_mark(plan)})",
         "",
         summary_line(plan),
         "",

@@ -15,6 +15,7 @@ from reconciler.render.common import (
     field_diffs,
     impact_parts,
     refusal_text,
+    state_mark,
     summary_line,
     symbol,
     value_text,
@@ -30,7 +31,7 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
 
     lines = [
         f"Plan for {plan.source_dir or '.'} against {plan.target_provider} "
-        f"(state version {plan.state_version})",
+        f"({state_mark(plan)})",
         "",
     ]
     for change in plan.changes:

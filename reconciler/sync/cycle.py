@@ -39,8 +39,7 @@ from reconciler.errors import PlanRefusedError, ReconcilerError, SpecError, Usag
 from reconciler.model import Address, ProjectConfig
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
-from reconciler.providers import Provider
-from reconciler.providers.registry import open_provider
+from reconciler.state.target import Target, open_target
 from reconciler.sync.gates import GateOptions, Selection, gated_plan, select
 from reconciler.sync.git import WorkingCopy
 from reconciler.sync.status import (
@@ -53,7 +52,7 @@ from reconciler.sync.status import (
     utc_now,
 )
 
-ProviderOpener = Callable[[ProjectConfig, str | None], Provider]
+TargetOpener = Callable[[ProjectConfig, str | None], Target]
 _DRIFT: Final = ("drift", "spec changed and drift")
 # A cycle stopped (SIGTERM) or an apply that left changes unmade; LO800 is GitError.
 NOT_FINISHED: Final = "LO801"
@@ -78,11 +77,16 @@ class SyncOptions:
 @dataclass(frozen=True)
 class _Settled:
     """Where the last settled cycle left things: nothing to do until one moves.
-    ``state_version`` is ``None`` for a revision that does not compile while no good
-    revision came before it (there is nothing to hold the platform to)."""
+    ``mark`` (state lineage, serial, platform version) is ``None`` for a revision that
+    does not compile while no good revision came before it (there is nothing to hold
+    the platform to)."""
 
     commit: str
-    state_version: int | None
+    mark: tuple[str, int, int | None] | None
+
+
+def _mark(plan: Plan) -> tuple[str, int, int | None]:
+    return plan.state_lineage or "", plan.state_serial or 0, plan.state_version
 
 
 class _Stopped(Exception):
@@ -97,7 +101,7 @@ class Syncer:
         copy: WorkingCopy,
         options: SyncOptions,
         *,
-        opener: ProviderOpener = open_provider,
+        opener: TargetOpener = open_target,
         holder: str | None = None,
     ) -> None:
         self.copy = copy
@@ -109,16 +113,16 @@ class Syncer:
         # The newest revision that compiled and planned cleanly: held while the head is bad.
         self._good: tuple[str, Compiled] | None = None
         self._rejected: tuple[str, SpecError | UsageError] | None = None
-        self._provider: Provider | None = None
+        self._target: Target | None = None
         self._provider_config: tuple[ProjectConfig, str | None] | None = None
         self.status = SyncStatus(
             repo=copy.remote.location, branch=copy.remote.branch, path=options.path
         )
 
     def close(self) -> None:
-        if self._provider is not None:
-            self._provider.close()
-            self._provider = None
+        if self._target is not None:
+            self._target.close()
+            self._target = None
             self._provider_config = None
 
     # -- the cycle -------------------------------------------------------------------
@@ -146,11 +150,14 @@ class Syncer:
         settled = self._settled
         if settled is None or settled.commit != head or head != self.copy.checked_out:
             return False
-        if settled.state_version is None:
+        if settled.mark is None:
             return True  # a bad revision stays bad until a new commit
+        # Without a platform change counter only learnops' own writes are seen: such
+        # a platform is planned every cycle (drift cannot be ruled out cheaply).
         return (
-            self._provider is not None
-            and self._provider.state_version() == settled.state_version
+            self._target is not None
+            and settled.mark[2] is not None
+            and self._target.mark() == settled.mark
         )
 
     def _work(self, stop: StopSignal, started: float, head: str) -> CycleReport:
@@ -168,7 +175,7 @@ class Syncer:
         plan = self._plan(compiled, provider)
         selection = select(plan, self.options.gates)
         if selection.errors:
-            self._settled = _Settled(commit, plan.state_version)
+            self._settled = _Settled(commit, _mark(plan))
             first = selection.errors[0]
             return self._fail(
                 started, f"the plan has {len(selection.errors)} error(s), nothing was applied: "
@@ -202,25 +209,25 @@ class Syncer:
         self._compiled = (commit, compiled)
         return compiled
 
-    def _provider_for(self, compiled: Compiled) -> Provider:
-        """The platform of the revision's ``learnops.yaml``, kept open across cycles
-        (reopened only when that file changes what it points at)."""
+    def _provider_for(self, compiled: Compiled) -> Target:
+        """The platform and state of the revision's ``learnops.yaml``, kept open across
+        cycles (reopened only when that file changes what it points at)."""
         config = (compiled.state.project, self.options.target)
-        if self._provider is None or self._provider_config != config:
+        if self._target is None or self._provider_config != config:
             self.close()
-            self._provider = self._open(compiled.state.project, self.options.target)
+            self._target = self._open(compiled.state.project, self.options.target)
             self._provider_config = config
-        return self._provider
+        return self._target
 
-    def _plan(self, compiled: Compiled, provider: Provider) -> Plan:
+    def _plan(self, compiled: Compiled, target: Target) -> Plan:
         return build_plan(
-            compiled, provider, allow_delete=self.options.prune,
+            compiled, target.provider, state=target.state, allow_delete=self.options.prune,
             allow_disruptive=self.options.allow_disruptive, source_dir=self.options.path,
             directory=read_snapshot(compiled.state.project, self.options.target),
         )
 
     def _apply(
-        self, compiled: Compiled, provider: Provider, stop: StopSignal, *,
+        self, compiled: Compiled, provider: Target, stop: StopSignal, *,
         drift_only: bool = False,
     ) -> ApplyResult:
         graph = compiled.graph
@@ -228,9 +235,9 @@ class Syncer:
         def descendants(address: Address) -> Iterable[Address]:
             return graph.descendants(address) if address in graph else ()
 
-        lease = ApplyLease(provider, holder=self._holder, wait=self.options.lock_timeout,
-                           on_lost=stop.stop)
-        with lease:
+        lease = ApplyLease(provider.state, holder=self._holder,
+                           wait=self.options.lock_timeout, on_lost=stop.stop)
+        with lease as lock:
             # Planned again under the lock: nobody moves the platform in between.
             plan = self._plan(compiled, provider)
             selection = select(plan, self.options.gates)
@@ -240,8 +247,9 @@ class Syncer:
                 first = selection.errors[0]
                 raise PlanRefusedError(f"the plan has errors, nothing was applied: "
                                        f"{first.message}", where=first.where)
-            return execute(gated_plan(plan, selection), provider, descendants=descendants,
-                           parallelism=self.options.parallelism, stop=stop)
+            return execute(gated_plan(plan, selection), provider.provider,
+                           descendants=descendants, parallelism=self.options.parallelism,
+                           stop=stop, state=provider.state, lease=lock)
 
     def _hold_good(
         self, stop: StopSignal, started: float, commit: str, invalid: SpecError | UsageError,
@@ -276,7 +284,7 @@ class Syncer:
             last_applied=(AppliedSet(good_commit, applied, now) if applied
                           else self.status.last_applied),
         )
-        self._settled = _Settled(commit, plan.state_version)
+        self._settled = _Settled(commit, _mark(plan))
         report = self._invalid(started, commit, invalid)
         return replace(report, applied=applied, failed=failed)
 
@@ -315,7 +323,7 @@ class Syncer:
                 tuple(f"{r.address}: {r.action} not applied" for r in failed),
                 retryable=True, applied=applied, failed=failed,
             )
-        self._settled = _Settled(commit, plan.state_version)
+        self._settled = _Settled(commit, _mark(plan))
         self.status = replace(status, last_error=None, last_success_at=now)
         return CycleReport(idle=False, status=self.status,
                            duration=time.perf_counter() - started, applied=applied)

@@ -128,10 +128,13 @@ def test_out_saves_a_schema_valid_plan_with_digest_and_state_version(
     assert document["source"]["digest"] == compile_dir(specs).state.digest
     engine = platform(specs)
     try:
+        where = str((specs / ".learnops" / "sandbox.db").resolve())
         assert document["target"] == {
-            "provider": "sandbox", "name": "provider",
-            "platform": str((specs / ".learnops" / "sandbox.db").resolve()),
+            "provider": "sandbox", "name": "provider", "platform": where,
             "state_version": engine.state_version(),
+            # The sandbox holds learnops' state itself: its version is the serial.
+            "state": {"backend": "platform", "lineage": where,
+                      "serial": engine.state_version()},
         }
     finally:
         engine.close()
@@ -193,4 +196,7 @@ def test_the_same_plan_over_rest_and_in_process(
     # feeds from a directory only when learnops.yaml names one for every target.
     assert in_process.pop("directory")["changes"] == []
     assert "directory" not in over_http
+    # state: platform is the platform's own: its lineage is the platform's identity.
+    assert over_http["target"]["state"].pop("lineage") == url
+    assert in_process["target"]["state"].pop("lineage").endswith("sandbox.db")
     assert over_http == in_process

@@ -89,7 +89,7 @@ def test_a_plugin_that_is_not_a_provider_is_refused_naming_what_it_lacks(
 ) -> None:
     registry = registry_with("odd", "collections:OrderedDict")
     with pytest.raises(ConfigError, match="does not satisfy the Provider protocol: missing "
-                                          "read_resources, read_users, state_version, write"):
+                                          "read_resources, read_users, write"):
         registry.open(project(tmp_path, ProviderConfig("odd")))
 
 

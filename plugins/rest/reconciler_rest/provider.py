@@ -13,8 +13,9 @@ from typing import assert_never
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from reconciler.errors import PermanentError
-from reconciler.model import COLLECTIONS, KINDS, Address, ProviderConfig
-from reconciler.providers import LiveResource, Lock, WriteRequest, wire
+from reconciler.model import COLLECTIONS, KINDS, MANAGED_BY, Address, ProviderConfig
+from reconciler.providers import Capabilities, LiveResource, Lock, WriteRequest, wire
+from reconciler.providers.capabilities import REFERENCE
 from reconciler.rules.directory import User, users_csv
 from reconciler_rest.client import ApiClient
 from reconciler_rest.settings import RestSettings
@@ -26,6 +27,8 @@ class RestProvider:
     """A :class:`reconciler.providers.Provider` over HTTP; safe to share between threads."""
 
     name = "rest"
+    # The reference platform: every capability, learnops' metadata held on it.
+    capabilities: Capabilities = REFERENCE
 
     def __init__(
         self,
@@ -55,6 +58,9 @@ class RestProvider:
             for kind in kinds
             for item in self.api.pages(f"/{_collection(kind)}")
         ]
+
+    def read_managed(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
+        return [r for r in self.read_resources(kinds) if r.managed_by == MANAGED_BY]
 
     def read_users(self) -> list[User]:
         return [wire.user(item) for item in self.api.pages("/users")]

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Final, assert_never
 
 from reconciler.errors import ConfigError, TemporaryError
-from reconciler.model import JSON, KINDS, ProviderConfig
-from reconciler.providers import LiveResource, Lock, WriteRequest, wire
+from reconciler.model import JSON, KINDS, MANAGED_BY, ProviderConfig
+from reconciler.providers import Capabilities, LiveResource, Lock, WriteRequest, wire
+from reconciler.providers.capabilities import REFERENCE
 from reconciler.rules.directory import User, parse_users_csv
 from reconciler_sandbox.catalog import parse_catalog_csv, seed_catalog
 from reconciler_sandbox.engine import Platform
@@ -32,6 +33,8 @@ class SandboxProvider:
     """A :class:`reconciler.providers.Provider` over :class:`Platform`, no HTTP between."""
 
     name = "sandbox"
+    # The reference platform: every capability, learnops' metadata held on it.
+    capabilities: Capabilities = REFERENCE
 
     def __init__(self, config: ProviderConfig, project_root: Path) -> None:
         options = config.options
@@ -94,6 +97,9 @@ class SandboxProvider:
                         break
                     after = resources[-1].address.name
         return resources
+
+    def read_managed(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
+        return [r for r in self.read_resources(kinds) if r.managed_by == MANAGED_BY]
 
     def read_users(self) -> list[User]:
         with _busy_is_temporary():

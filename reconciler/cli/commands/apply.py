@@ -41,9 +41,9 @@ from reconciler.errors import LockHeldError, PlanRefusedError, UsageError
 from reconciler.model import Address
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
-from reconciler.providers import Provider
-from reconciler.providers.registry import open_provider
+from reconciler.providers import Lock
 from reconciler.render.text import render_text
+from reconciler.state.target import Target, open_target
 
 DEFAULT_PARALLELISM: Final = 10
 
@@ -89,12 +89,12 @@ def run(args: argparse.Namespace) -> int:
 def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
     compiled = compile_dir(spec_dir)
     directory = read_snapshot(compiled.state.project, args.target)
-    provider = open_provider(compiled.state.project, args.target)
+    target = open_target(compiled.state.project, args.target)
     stop = StopSignal()
     try:
-        with _lease(provider, args.lock_timeout, stop):
+        with _lease(target, args.lock_timeout, stop) as lock:
             plan = build_plan(
-                compiled, provider, allow_delete=args.allow_delete,
+                compiled, target.provider, state=target.state, allow_delete=args.allow_delete,
                 allow_disruptive=args.allow_disruptive, source_dir=str(args.source),
                 target=args.target, directory=directory,
             )
@@ -107,9 +107,9 @@ def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
             if not args.auto_approve and not _confirmed():
                 print("Apply cancelled: nothing was written.")
                 return 1
-            result = _execute(args, plan, provider, compiled, stop)
+            result = _execute(args, plan, target, lock, compiled, stop)
     finally:
-        provider.close()
+        target.close()
     return _finish(args, plan, result)
 
 
@@ -117,22 +117,22 @@ def _apply_saved(args: argparse.Namespace, plan_file: Path) -> int:
     saved = open_saved_plan(plan_file)
     plan = saved.plan
     _refuse_errors(plan, already_shown=False)
-    provider = open_provider(saved.compiled.state.project, args.target)
+    target = open_target(saved.compiled.state.project, args.target)
     stop = StopSignal()
     try:
-        check_target(saved, provider, args.target)
-        with _lease(provider, args.lock_timeout, stop):
-            check_platform_unmoved(saved, provider)
-            check_directory_unmoved(saved, provider, args.target)
+        check_target(saved, target.provider, args.target)
+        with _lease(target, args.lock_timeout, stop) as lock:
+            check_platform_unmoved(saved, target)
+            check_directory_unmoved(saved, target.provider, args.target)
             if args.output == "text":
                 print(f"Applying the saved plan {plan_file}." if plan.has_changes
                       else f"The saved plan {plan_file} has no changes: nothing to apply.")
             result = (
-                _execute(args, plan, provider, saved.compiled, stop) if plan.has_changes
+                _execute(args, plan, target, lock, saved.compiled, stop) if plan.has_changes
                 else None
             )
     finally:
-        provider.close()
+        target.close()
     return _finish(args, plan, result)
 
 
@@ -151,11 +151,11 @@ def _refuse_errors(plan: Plan, *, already_shown: bool) -> None:
     )
 
 
-def _lease(provider: Provider, wait: float, stop: StopSignal) -> ApplyLease:
+def _lease(target: Target, wait: float, stop: StopSignal) -> ApplyLease:
     def waiting(held: LockHeldError) -> None:
         console.warning(f"waiting up to {wait:g}s for the apply lock held by {held.holder}")
 
-    return ApplyLease(provider, wait=wait, on_wait=waiting, on_lost=stop.stop)
+    return ApplyLease(target.state, wait=wait, on_wait=waiting, on_lost=stop.stop)
 
 
 def _confirmed() -> bool:
@@ -168,7 +168,8 @@ def _confirmed() -> bool:
 
 
 def _execute(
-    args: argparse.Namespace, plan: Plan, provider: Provider, compiled: Compiled, stop: StopSignal
+    args: argparse.Namespace, plan: Plan, target: Target, lock: Lock, compiled: Compiled,
+    stop: StopSignal,
 ) -> ApplyResult:
     graph = compiled.graph
 
@@ -178,8 +179,8 @@ def _execute(
 
     with _progress(args, len(pending_changes(plan))) as on_event:
         return execute(
-            plan, provider, descendants=descendants, parallelism=args.parallelism,
-            on_event=on_event, stop=stop,
+            plan, target.provider, descendants=descendants, parallelism=args.parallelism,
+            on_event=on_event, stop=stop, state=target.state, lease=lock,
         )
 
 

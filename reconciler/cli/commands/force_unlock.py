@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.compiler import compile_dir
-from reconciler.providers.registry import open_provider
+from reconciler.state.target import open_target
 
 
 def register(subparsers: Any) -> None:
@@ -26,10 +26,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project = compile_dir(Path(args.dir)).state.project
-    provider = open_provider(project, args.target)
+    target = open_target(project, args.target)
     try:
-        provider.force_unlock(args.lock_id)
+        target.state.force_unlock(args.lock_id)
     finally:
-        provider.close()
+        target.close()
     print(f"Released the apply lock {args.lock_id}. Make sure its apply is really gone.")
     return 0

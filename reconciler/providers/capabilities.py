@@ -1,0 +1,56 @@
+"""What a platform can honour, declared by its provider as frozen data.
+
+validate and plan read it to report a spec feature a target cannot honour as a
+located error instead of approximating it; the state store reads it to choose a
+backend (a platform that cannot hold learnops' metadata gets ``local``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from reconciler.model import KINDS
+
+ReleaseMode = Literal["enrollment", "offset", "date", "after_step"]
+RELEASE_MODES: Final[frozenset[ReleaseMode]] = frozenset(
+    ("enrollment", "offset", "date", "after_step")
+)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """Defaults describe a platform with none of the extras: a third-party provider
+    names only what it has, e.g. ``Capabilities(kinds=frozenset({...}), ...)``."""
+
+    kinds: frozenset[str] = frozenset(KINDS)
+    # How a step's items may be released: {at: enrollment}, {offset: 7d}, {date: ...},
+    # {after_step: STEP}.
+    release_modes: frozenset[ReleaseMode] = frozenset({"enrollment"})
+    certificates: bool = False  # certificates with expiry and renewal
+    notifications: bool = False  # on_assign, reminders, admin notices
+    preconditions: bool = False  # writes refused when the resource moved (ETags, versions)
+    idempotent_writes: bool = False  # a retried write with the same key happens once
+    metadata: bool = False  # the platform keeps learnops' ownership and hash (state: platform)
+    change_counter: bool = False  # a platform-wide version raised by every write
+    scheduler: bool = False  # the platform releases due steps itself
+    dynamic_audiences: bool = False  # the platform resolves audience filters itself
+
+    @property
+    def default_state(self) -> str:
+        """The state backend a target gets without ``state:`` in learnops.yaml."""
+        return "platform" if self.metadata else "local"
+
+
+# What the reference platform (sandbox, and rest which speaks its API) can do.
+REFERENCE: Final = Capabilities(
+    release_modes=RELEASE_MODES,
+    certificates=True,
+    notifications=True,
+    preconditions=True,
+    idempotent_writes=True,
+    metadata=True,
+    change_counter=True,
+    scheduler=True,
+    dynamic_audiences=True,
+)
