@@ -68,9 +68,9 @@ def open_saved_plan(plan_file: Path) -> SavedPlan:
     return SavedPlan(plan=plan, compiled=compiled, file=plan_file)
 
 
-def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> None:
-    """The plan must be applied to the target and platform it was made against
-    (``target``: the ``--target`` name ``provider`` was opened for)."""
+def saved_target(saved: SavedPlan, target: str | None) -> str | None:
+    """The target a saved plan applies to: the one it records. ``target`` (an explicit
+    ``--target``) may only repeat it; ``None`` stands for the default provider."""
     plan, where = saved.plan, str(saved.file)
     if plan.target_name is None or plan.platform is None:
         raise PlanFileError(
@@ -78,7 +78,21 @@ def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> No
             "(nothing was written); plan again",
             where=where,
         )
-    name = target or DEFAULT_TARGET
+    if target is not None and target != plan.target_name:
+        raise StalePlanError(
+            f"the plan was made for target '{plan.target_name}', not '{target}'; "
+            f"nothing was written: a saved plan applies to its own target (leave out "
+            f"--target), or plan again with --target {target}",
+            where=where,
+        )
+    return None if plan.target_name == DEFAULT_TARGET else plan.target_name
+
+
+def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> None:
+    """The plan must be applied to the target and platform it was made against
+    (``target``: the ``--target`` name ``provider`` was opened for)."""
+    plan, where = saved.plan, str(saved.file)
+    name = saved_target(saved, target) or DEFAULT_TARGET
     if (plan.target_name, plan.target_provider, plan.platform) != (
         name, provider.name, provider.identity
     ):

@@ -284,6 +284,26 @@ def test_a_plan_saved_for_one_target_is_refused_on_another(
     assert main(["apply", str(saved), "--target", "staging"]) == 0
 
 
+def test_a_saved_plan_applies_to_the_target_it_records(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_sandbox_targets(project, "staging")
+    staging = project / ".learnops" / "staging.db"
+    saved = tmp_path / "stg.json"
+    capsys.readouterr()
+    assert main(["plan", str(project), "--target", "staging", "--out", str(saved)]) == 0
+    hint = capsys.readouterr().err.strip().splitlines()[-1]
+    assert hint.endswith(f"apply it with: learnops apply {saved}")
+    before, default = sandbox_version(staging), sandbox_version(project / ".learnops" /
+                                                                 "sandbox.db")
+    assert main(hint.split("learnops ", 1)[1].split()) == 0  # exactly the line it printed
+    assert "Apply complete" in capsys.readouterr().out
+    assert sandbox_version(staging) > before
+    assert main(["plan", str(project), "--target", "staging", "--detailed-exitcode"]) == 0
+    # the default provider was never touched
+    assert sandbox_version(project / ".learnops" / "sandbox.db") == default
+
+
 def test_a_saved_plan_is_refused_once_its_target_points_at_another_platform(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

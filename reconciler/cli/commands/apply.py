@@ -25,6 +25,7 @@ from reconciler.apply.saved import (
     check_platform_unmoved,
     check_target,
     open_saved_plan,
+    saved_target,
 )
 from reconciler.cli import console
 from reconciler.cli.apply_output import (
@@ -117,13 +118,14 @@ def _apply_saved(args: argparse.Namespace, plan_file: Path) -> int:
     saved = open_saved_plan(plan_file)
     plan = saved.plan
     _refuse_errors(plan, already_shown=False)
-    target = open_target(saved.compiled.state.project, args.target)
+    name = saved_target(saved, args.target)  # the plan's own; another is refused
+    target = open_target(saved.compiled.state.project, name)
     stop = StopSignal()
     try:
-        check_target(saved, target.provider, args.target)
+        check_target(saved, target.provider, name)
         with _lease(target, args.lock_timeout, stop) as lock:
             check_platform_unmoved(saved, target)
-            check_directory_unmoved(saved, target.provider, args.target)
+            check_directory_unmoved(saved, target.provider, name)
             if args.output == "text":
                 print(f"Applying the saved plan {plan_file}." if plan.has_changes
                       else f"The saved plan {plan_file} has no changes: nothing to apply.")
