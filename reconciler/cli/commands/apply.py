@@ -35,7 +35,7 @@ from reconciler.cli.apply_output import (
     result_to_json,
     summary_line,
 )
-from reconciler.cli.arguments import positive, seconds
+from reconciler.cli.arguments import add_target, positive, seconds
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.directory import read_snapshot
 from reconciler.errors import LockHeldError, PlanRefusedError, UsageError
@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("apply", help="make the changes of a plan on the platform")
     parser.add_argument("source", nargs="?", default=".", metavar="DIR|PLANFILE",
                         help="a spec directory (planned now) or a plan saved with plan --out")
-    parser.add_argument("--target", help="a target of learnops.yaml (default: provider)")
+    add_target(parser)
     parser.add_argument("--auto-approve", action="store_true",
                         help="apply without asking (CI); needed when not on a terminal")
     parser.add_argument("--parallelism", type=positive, default=DEFAULT_PARALLELISM, metavar="N",

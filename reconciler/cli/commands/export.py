@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from reconciler.cli.arguments import add_target
 from reconciler.plan.export import Export, export_platform, parse_kinds
 
 LISTED: Final = 5  # outside references named in the warning; the rest are counted
@@ -22,7 +23,7 @@ def register(subparsers: Any) -> None:
                         help="spec directory whose learnops.yaml names the platform (default: .)")
     parser.add_argument("outdir", type=Path, metavar="OUTDIR",
                         help="folder to write the spec files to")
-    parser.add_argument("--target", help="a target of learnops.yaml (default: provider)")
+    add_target(parser)
     parser.add_argument("--kinds", action="append", metavar="KIND[,KIND...]",
                         help="only these kinds (e.g. Assignment,Audience); default: all")
     _options_anywhere(parser)

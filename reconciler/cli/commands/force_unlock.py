@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from reconciler.cli.arguments import add_dir, add_target
 from reconciler.compiler import compile_dir
 from reconciler.state.target import open_target
 
@@ -19,8 +20,8 @@ def register(subparsers: Any) -> None:
         "force-unlock", help="free the apply lock held by an apply that is gone"
     )
     parser.add_argument("lock_id", metavar="LOCK_ID", help="the id an apply's lock error names")
-    parser.add_argument("dir", nargs="?", default=".", help="spec directory (default: .)")
-    parser.add_argument("--target", help="a target of learnops.yaml (default: provider)")
+    add_dir(parser)
+    add_target(parser)
     parser.set_defaults(handler=run)
 
 

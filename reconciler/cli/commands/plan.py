@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, assert_never
 
 from reconciler.cli import console
-from reconciler.cli.arguments import day
+from reconciler.cli.arguments import add_dir, add_target, day
 from reconciler.plan.facade import plan_directory
 from reconciler.plan.model import Plan
 from reconciler.render.json import render_json
@@ -29,8 +29,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "plan", help="show what apply would change on the platform, and for whom"
     )
-    parser.add_argument("dir", nargs="?", default=".", help="spec directory (default: .)")
-    parser.add_argument("--target", help="a target of learnops.yaml (default: provider)")
+    add_dir(parser)
+    add_target(parser)
     parser.add_argument("--out", type=Path, metavar="FILE",
                         help="save the plan (JSON) for 'learnops apply FILE'")
     parser.add_argument("--output", choices=("text", "markdown", "json"), default="text",

@@ -40,13 +40,14 @@ def _register_token(commands: Any) -> None:
     token_commands = token.add_subparsers(dest="token_command", metavar="COMMAND")
     token_commands.required = True
     create = token_commands.add_parser("create", help="create a token; prints its secret once")
-    create.add_argument("name", nargs="?", default="cli",
+    create.add_argument("name", nargs="?", default="cli", metavar="NAME",
                         help="who uses it; audit entries name it as the actor (default: cli)")
     # admin implies write implies read, so one scope says it all; --scopes is the
     # older comma-separated spelling, still accepted.
     given = create.add_mutually_exclusive_group()
     given.add_argument("--scope", choices=SCOPES, help="what it may do (default: read)")
-    given.add_argument("--scopes", help="comma-separated: read, write, admin")
+    given.add_argument("--scopes", metavar="SCOPE[,SCOPE...]",
+                       help="comma-separated: read, write, admin")
     add_db_option(create)
     create.set_defaults(handler=create_token)
 
@@ -54,10 +55,11 @@ def _register_token(commands: Any) -> None:
 def _register_serve(commands: Any) -> None:
     serve = commands.add_parser("serve", help="serve the platform API (DESIGN §7)")
     add_db_option(serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=port, default=8000,
+    serve.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                       help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=port, default=8000, metavar="N",
                        help="TCP port, 0-65535 (default: 8000; 0: any free port)")
-    serve.add_argument("--users", type=Path,
+    serve.add_argument("--users", type=Path, metavar="CSV",
                        help="import this users CSV before serving (default: the users"
                             " file of the sandbox provider in learnops.yaml, if any)")
     serve.add_argument("--catalog", type=Path, metavar="CSV",
@@ -73,17 +75,17 @@ def _register_serve(commands: Any) -> None:
                         help="fraction of resource writes whose connection is reset")
     faults.add_argument("--burst-429", type=int, default=0, metavar="N",
                         help="answer every Nth request 429 with Retry-After")
-    faults.add_argument("--seed", type=int, help="repeat the same faults")
+    faults.add_argument("--seed", type=int, metavar="N", help="repeat the same faults")
     serve.set_defaults(handler=serve_platform)
 
 
 def serve_platform(args: argparse.Namespace) -> int:
-    users = args.users or project_file_option("users")
-    catalog = args.catalog or project_file_option("catalog")
+    users = args.users or project_file_option(args, "users")
+    catalog = args.catalog or project_file_option(args, "catalog")
     for what, path in (("users", users), ("catalog", catalog)):
         if path is not None and not path.is_file():
             raise UsageError(f"{what} file {path} does not exist")
-    db = database(args.db)
+    db = database(args)
     api = sandbox_module("api")
     options = api.ApiOptions(
         rate_limit=_rate(args.rate_limit),
@@ -117,7 +119,7 @@ def port(text: str) -> int:
 
 def create_token(args: argparse.Namespace) -> int:
     scopes = _scopes(args.scope, args.scopes)
-    with open_platform(args.db, create=True) as platform:
+    with open_platform(args, create=True) as platform:
         secret = platform.create_token(args.name, scopes)
     print(secret)
     print(f"token '{args.name}' ({', '.join(scopes)}): shown once, store it now",

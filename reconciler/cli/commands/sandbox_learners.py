@@ -23,7 +23,8 @@ def register(commands: Any) -> None:
     users_commands.required = True
     imported = users_commands.add_parser(
         "import", help="add and update users from an HRIS CSV (all or nothing)")
-    imported.add_argument("file", type=Path, help="users CSV (see specs/directory/users.csv)")
+    imported.add_argument("file", type=Path, metavar="CSV",
+                          help="users CSV (see specs/directory/users.csv)")
     add_db_option(imported)
     imported.set_defaults(handler=import_users)
 
@@ -32,14 +33,14 @@ def register(commands: Any) -> None:
     learner_commands.required = True
     view = learner_commands.add_parser(
         "view", help="a learner's items, progress, schedule and certificates")
-    view.add_argument("employee_id")
+    view.add_argument("employee_id", metavar="EMPLOYEE_ID")
     view.add_argument("--as-of", type=day, metavar="DATE", help="the day to show (default: today)")
     add_db_option(view)
     view.set_defaults(handler=view_learner)
 
     complete = commands.add_parser("complete", help="record that a learner completed an object")
-    complete.add_argument("employee_id")
-    complete.add_argument("object", help="the learning object's name")
+    complete.add_argument("employee_id", metavar="EMPLOYEE_ID")
+    complete.add_argument("object", metavar="OBJECT", help="the learning object's name")
     complete.add_argument("--on", type=day, metavar="DATE", help="completion day (default: today)")
     complete.add_argument("--score", type=int, metavar="N",
                           help="the score in percent (objects passed with a minimum score)")
@@ -65,7 +66,7 @@ def import_users(args: argparse.Namespace) -> int:
     except OSError as problem:
         raise UsageError(f"cannot read users file {args.file}: {problem.strerror}") from None
     parse_users_csv(csv_text, str(args.file))  # a bad file makes no database
-    with open_platform(args.db, create=True) as platform:
+    with open_platform(args, create=True) as platform:
         counts = platform.import_users_csv(csv_text, actor=CLI_ACTOR, source=str(args.file))
     print(f"{args.file}: {counts['added']} added, {counts['updated']} updated,"
           f" {counts.get('unchanged', 0)} unchanged")
@@ -73,7 +74,7 @@ def import_users(args: argparse.Namespace) -> int:
 
 
 def view_learner(args: argparse.Namespace) -> int:
-    with open_platform(args.db) as platform:
+    with open_platform(args) as platform:
         page = platform.learner_view(args.employee_id, args.as_of or date.today())
     sys.stdout.write(text.learner_page(page))
     return 0
@@ -82,7 +83,7 @@ def view_learner(args: argparse.Namespace) -> int:
 def record_completion(args: argparse.Namespace) -> int:
     if args.score is not None and not 0 <= args.score <= 100:
         raise UsageError(f"--score is a percentage from 0 to 100 (got {args.score})")
-    with open_platform(args.db) as platform:
+    with open_platform(args) as platform:
         try:
             result = platform.record_completion(
                 args.employee_id, args.object, completed_on=args.on or date.today(),
@@ -97,7 +98,7 @@ def record_completion(args: argparse.Namespace) -> int:
 
 
 def enrollments_report(args: argparse.Namespace) -> int:
-    with open_platform(args.db) as platform:
+    with open_platform(args) as platform:
         report = platform.enrollments_report_csv(args.as_of or date.today())
     sys.stdout.write(report if args.output == "csv" else text.report_table(report))
     return 0

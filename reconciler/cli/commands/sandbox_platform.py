@@ -26,27 +26,38 @@ CLI_ACTOR: Final = "learnops-cli"
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """The spec ``DIR`` (whose ``learnops.yaml`` names the sandbox, as for every other
+    command) and ``--db`` to name the database file directly."""
     parser.add_argument(
-        "--db", type=Path,
-        help=f"the sandbox database (default: the sandbox {PROJECT_FILE} here names,"
-             f" else {DEFAULT_DB})",
+        "dir", nargs="?", default=".", metavar="DIR",
+        help=f"the spec directory whose {PROJECT_FILE} names the sandbox (default: .)",
+    )
+    parser.add_argument(
+        "--db", type=Path, metavar="PATH",
+        help=f"the sandbox database (default: the one DIR's {PROJECT_FILE} names,"
+             f" else DIR/{DEFAULT_DB})",
     )
 
 
+def database(args: argparse.Namespace) -> Path:
+    """``--db``, else the sandbox file DIR's ``learnops.yaml`` names, else the default."""
+    if args.db is not None:
+        return Path(args.db)
+    return project_file_option(args, "path") or Path(args.dir) / DEFAULT_DB
 
-def database(given: Path | None) -> Path:
-    """``--db``, else the sandbox ``learnops.yaml`` in this folder names, else the default."""
-    if given is not None:
-        return given
-    return project_file_option("path") or DEFAULT_DB
 
-
-def project_file_option(key: str) -> Path | None:
-    """A file the sandbox provider of ``learnops.yaml`` in this folder names under
-    ``key`` (``path``, ``users``, ``catalog``), if there is one."""
-    if not PROJECT_FILE.is_file():
+def project_file_option(args: argparse.Namespace, key: str) -> Path | None:
+    """A file the sandbox provider of DIR's ``learnops.yaml`` names under ``key``
+    (``path``, ``users``, ``catalog``), if there is one; relative to DIR, as the
+    provider reads it."""
+    spec_dir = Path(args.dir)
+    project_file = spec_dir / PROJECT_FILE
+    if not spec_dir.is_dir():
+        raise UsageError(f"spec directory {str(spec_dir)!r} does not exist")
+    if not project_file.is_file():
         return None
-    documents, diagnostics = read_yaml(PROJECT_FILE.read_text(encoding="utf-8"), str(PROJECT_FILE))
+    documents, diagnostics = read_yaml(project_file.read_text(encoding="utf-8"),
+                                       str(project_file))
     problems = [d for d in diagnostics if d.severity == "error"]
     if problems:
         raise ConfigError(problems[0].format())
@@ -55,22 +66,22 @@ def project_file_option(key: str) -> Path | None:
     if isinstance(provider, dict) and provider.get("type", "sandbox") == "sandbox":
         value = provider.get(key)
         if isinstance(value, str) and value:
-            return Path(value)
+            return spec_dir / value
     return None
 
 
 @contextmanager
-def open_platform(given: Path | None, *, create: bool = False) -> Iterator[Any]:
-    """The sandbox ``Platform`` on the chosen file, closed afterwards.
+def open_platform(args: argparse.Namespace, *, create: bool = False) -> Iterator[Any]:
+    """The sandbox ``Platform`` the command's DIR/``--db`` names, closed afterwards.
 
     Only commands that put something in (users, tokens) make a new file: reading a
     learner's page from a mistyped path should say so, not show an empty platform."""
-    path = database(given)
+    path = database(args)
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.is_file():
         raise UsageError(
-            f"no sandbox database at {path} (give --db, or create it with"
+            f"no sandbox database at {path} (give the spec DIR or --db, or create it with"
             " 'learnops sandbox users import' or 'learnops apply')"
         )
     platform = sandbox_module("engine").Platform(path)

@@ -27,7 +27,7 @@ from types import FrameType
 from typing import Any, Final
 
 from reconciler.cli import console
-from reconciler.cli.arguments import positive, seconds
+from reconciler.cli.arguments import add_target, positive, seconds
 from reconciler.errors import UsageError
 from reconciler.sync.cycle import SyncOptions
 from reconciler.sync.loop import SyncLoop
@@ -43,12 +43,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--repo", required=True, metavar="PATH_OR_URL",
                         help="the spec repository: a URL git can fetch, or a local path")
-    parser.add_argument("--branch", default="main", help="the branch followed (default: main)")
-    parser.add_argument("--path", default="specs",
+    parser.add_argument("--branch", metavar="NAME", default="main",
+                        help="the branch followed (default: main)")
+    parser.add_argument("--path", metavar="DIR", default="specs",
                         help="the spec directory inside the repository (default: specs)")
     parser.add_argument("--workdir", type=Path, metavar="DIR",
                         help="the working copy the sync owns (default: .learnops/sync/...)")
-    parser.add_argument("--target", help="a target of learnops.yaml (default: provider)")
+    add_target(parser)
     parser.add_argument("--interval", type=seconds, default=60.0, metavar="DURATION",
                         help="time between cycles, e.g. 30s, 5m (default: 60s)")
     parser.add_argument("--once", action="store_true", help="run one cycle and exit")
