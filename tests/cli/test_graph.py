@@ -36,6 +36,7 @@ def test_json_lists_nodes_edges_and_generations(capsys: pytest.CaptureFixture[st
         "from": "Audience/managers",
         "to": "Assignment/leadership-2027",
         "relation": "targets",
+        "label": "targeted by",
     } in document["edges"]
 
 
@@ -43,7 +44,7 @@ def test_dot_is_the_default_and_renders(capsys: pytest.CaptureFixture[str], tmp_
     code, out, _ = run(["graph", "specs"], capsys)
     assert code == 0 and out.startswith("digraph learnops {")
     assert (
-        '"LearningObject/privacy-101" -> "LearningObject/hipaa-basics" [label="requires"];' in out
+        '"LearningObject/privacy-101" -> "LearningObject/hipaa-basics" [label="required by"];' in out
     )
     if shutil.which("dot") is None:
         return  # graphviz is optional; tests/graph/test_graph_export.py parses the DOT itself
@@ -57,7 +58,7 @@ def test_dot_is_the_default_and_renders(capsys: pytest.CaptureFixture[str], tmp_
 def test_mermaid(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["graph", "specs", "--format", "mermaid"], capsys)
     assert code == 0 and out.startswith("flowchart LR\n")
-    assert "-->|includes|" in out
+    assert "-->|included by|" in out
 
 
 def test_invalid_specs_print_diagnostics_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
