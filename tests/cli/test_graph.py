@@ -44,7 +44,8 @@ def test_dot_is_the_default_and_renders(capsys: pytest.CaptureFixture[str], tmp_
     code, out, _ = run(["graph", "specs"], capsys)
     assert code == 0 and out.startswith("digraph learnops {")
     assert (
-        '"LearningObject/privacy-101" -> "LearningObject/hipaa-basics" [label="required by"];' in out
+        '"LearningObject/privacy-101" -> "LearningObject/hipaa-basics" [label="required by"];'
+        in out
     )
     if shutil.which("dot") is None:
         return  # graphviz is optional; tests/graph/test_graph_export.py parses the DOT itself
