@@ -3,6 +3,7 @@ default, so two loops in one process, or tests, never share counters)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -39,6 +40,13 @@ class SyncMetrics:
         self.held_removals = Gauge(
             "learnops_sync_held_removals", "Removals held until --prune.", registry=self.registry,
         )
+        # The usual alert that a sync is stuck: time() - this > a few intervals. Idle
+        # cycles count: nothing to do is a successful sync.
+        self.last_success = Gauge(
+            "learnops_sync_last_success_timestamp_seconds",
+            "Unix time of the last successful sync cycle (idle ones included).",
+            registry=self.registry,
+        )
         self.state = Gauge(
             "learnops_sync_status", "1 for the sync's current status.", ["status"],
             registry=self.registry,
@@ -58,6 +66,13 @@ class SyncMetrics:
         self.drifted.set(len(report.status.drifted))
         self.held_removals.set(len(report.status.held_removals))
         self.set_state(report.status.state)
+        if report.status.last_success_at is not None:
+            self.last_success.set(_unix_time(report.status.last_success_at))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _unix_time(stamp: str) -> float:
+    """``2027-01-15T09:30:00Z`` (the status's form) as seconds since the epoch."""
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()

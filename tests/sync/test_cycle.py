@@ -311,3 +311,25 @@ def test_drift_under_a_bad_head_is_reverted_with_self_heal(
     assert syncer.status.state == "Failed"
     assert report.failure is not None and "nursez" in report.failure.message
     syncer.close()
+
+
+def test_the_last_successful_sync_is_a_timestamp_metric(repo: SpecRepo, workdir: Path) -> None:
+    """How a stuck sync is alerted on: time() - the gauge grows while cycles fail."""
+    from datetime import datetime
+
+    syncer = make_syncer(repo, workdir, auto_apply=True)
+    metrics = SyncMetrics()
+    gauge = "learnops_sync_last_success_timestamp_seconds"
+    assert metrics.registry.get_sample_value(gauge) == 0  # never synced yet
+    metrics(cycle(syncer))
+    synced = syncer.status.last_success_at
+    assert synced is not None
+    stamp = datetime.fromisoformat(synced.replace("Z", "+00:00")).timestamp()
+    assert metrics.registry.get_sample_value(gauge) == stamp
+    _commit_bad_reference(repo)
+    failed = cycle(syncer)
+    metrics(failed)
+    assert failed.failure is not None
+    assert metrics.registry.get_sample_value(gauge) == stamp  # a failure does not move it
+    assert f"{gauge} " in metrics.exposition().decode()
+    syncer.close()
