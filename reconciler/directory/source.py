@@ -81,7 +81,11 @@ def _source(config: ProviderConfig, project: ProjectConfig) -> DirectorySource:
             from reconciler.directory.csv_file import CsvDirectory
 
             return CsvDirectory.configured(config.options, project.root)
+        case "scim":
+            from reconciler.directory.scim import ScimDirectory
+
+            return ScimDirectory.configured(config.options)
         case other:
             raise ConfigError(
-                f"directory: unknown type {other!r} (known: csv)", where="learnops.yaml"
+                f"directory: unknown type {other!r} (known: csv, scim)", where="learnops.yaml"
             )
