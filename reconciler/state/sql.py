@@ -22,7 +22,7 @@ from reconciler.model import Address
 from reconciler.providers import LiveResource, Lock
 from reconciler.state import PendingWrite, Record, Snapshot, StateConflictError
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 # Migrations in order: MIGRATIONS[n] brings a schema at version n to n + 1.
 MIGRATIONS: Final = (
@@ -39,6 +39,8 @@ MIGRATIONS: Final = (
         "CREATE TABLE IF NOT EXISTS locks (workspace TEXT PRIMARY KEY, lock_id TEXT NOT NULL, "
         "holder TEXT NOT NULL, created TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)",
     ),
+    # 2: which database session holds the lock (postgres: force-unlock ends it).
+    ("ALTER TABLE locks ADD COLUMN session TEXT",),
 )
 
 
@@ -85,9 +87,15 @@ class SqlState(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def migration_guard(self, cur: Cursor) -> None:
+        """Hold off other processes migrating the same database, inside ``cur``'s
+        transaction."""
+
     def migrate(self) -> None:
         """Create the tables, or bring them to :data:`SCHEMA_VERSION`."""
         with self.transaction() as cur:
+            self.migration_guard(cur)
             cur.execute(MIGRATIONS[0][0])
             cur.execute("SELECT version FROM schema_version")
             row = cur.fetchone()

@@ -1,7 +1,8 @@
 """The state-store contract for the built-in providers over each state backend:
-``sandbox`` and ``rest`` with ``platform`` (ownership on the platform) and ``local``
-(a SQLite state file). The tests themselves live in :mod:`reconciler.testing`, so a
-third-party provider or backend runs the same suite."""
+``sandbox`` and ``rest`` with ``platform`` (ownership on the platform), ``local`` (a
+SQLite state file) and ``postgres`` (a real PostgreSQL server the session starts).
+The tests themselves live in :mod:`reconciler.testing`, so a third-party provider or
+backend runs the same suite."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from reconciler.model import StateConfig
 from reconciler.providers import Provider
+from reconciler.state import StateStore
 from reconciler.state.local import LocalState
 from reconciler.state.platform import PlatformState
 from reconciler.state.registry import StateContext
@@ -19,12 +21,18 @@ from reconciler.state.target import Target
 from reconciler.testing.state_contract import *  # noqa: F403 (the suite itself)
 
 
-@pytest.fixture(params=["platform", "local"])
+@pytest.fixture(params=["platform", "local", "postgres"])
 def target(request: pytest.FixtureRequest, provider: Provider, tmp_path: Path) -> Iterator[Target]:
     context = StateContext(tmp_path, "provider", provider)
-    state = (
-        PlatformState.open(StateConfig("platform"), context) if request.param == "platform"
-        else LocalState.open(StateConfig("local"), context)
-    )
+    state: StateStore
+    if request.param == "platform":
+        state = PlatformState.open(StateConfig("platform"), context)
+    elif request.param == "local":
+        state = LocalState.open(StateConfig("local"), context)
+    else:
+        from reconciler.state.postgres import PostgresState
+
+        dsn = request.getfixturevalue("postgres_dsn")
+        state = PostgresState(dsn, "provider", schema=request.getfixturevalue("postgres_schema"))
     yield Target(None, provider, state)
     state.close()
