@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import socket
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
