@@ -149,15 +149,21 @@ def test_serve_reads_a_malformed_catalog_of_learnops_yaml_and_makes_no_database(
 
 
 @pytest.mark.slow
-def test_serve_seeds_users_and_catalog_named_by_learnops_yaml(tmp_path: Path) -> None:
-    (tmp_path / "learnops.yaml").write_text(
+def seeded_project(folder: Path) -> str:
+    """learnops.yaml naming s.db, users.csv and catalog.csv in ``folder``; a read token."""
+    (folder / "learnops.yaml").write_text(
         "project: demo\nprovider: {type: sandbox, path: s.db, users: users.csv,"
         " catalog: catalog.csv}\n", encoding="utf-8")
-    (tmp_path / "users.csv").write_text(USERS, encoding="utf-8")
-    (tmp_path / "catalog.csv").write_text(CATALOG, encoding="utf-8")
-    platform = Platform(tmp_path / "s.db")
+    (folder / "users.csv").write_text(USERS, encoding="utf-8")
+    (folder / "catalog.csv").write_text(CATALOG, encoding="utf-8")
+    platform = Platform(folder / "s.db")
     token = platform.create_token("ops", ["read"])
     platform.close()
+    return token
+
+
+def test_serve_seeds_users_and_catalog_named_by_learnops_yaml(tmp_path: Path) -> None:
+    token = seeded_project(tmp_path)
     server = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

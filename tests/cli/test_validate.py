@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from reconciler.cli.main import main
 from reconciler.load import MAX_FILE_BYTES
+from tests.services import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -143,13 +145,26 @@ def test_an_unknown_output_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
     assert code == 1 and "invalid choice" in err and err.count("\n") == 1
 
 
+def installed_learnops() -> str:
+    """The ``learnops`` script pip installed beside this interpreter (else on PATH)."""
+    beside = Path(sys.executable).parent / ("learnops.exe" if os.name == "nt" else "learnops")
+    found = str(beside) if beside.is_file() else shutil.which("learnops")
+    if found is None:
+        unavailable("the learnops script is not installed (pip install -e .)")
+    return found
+
+
 @pytest.mark.slow
 def test_the_installed_command_validates_the_specs(tmp_path: Path) -> None:
-    if shutil.which("learnops") is None:
-        pytest.skip("learnops is not on PATH")
+    # The console script itself, not ``python -m``: its entry point is what users run.
     result = subprocess.run(
-        [sys.executable, "-m", "reconciler", "validate", str(SPECS)],
+        [installed_learnops(), "validate", str(SPECS)],
         capture_output=True, text=True, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("valid: 20 learning objects")
+    invalid = subprocess.run(
+        [installed_learnops(), "validate", str(INVALID / "unknown-kind")],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert invalid.returncode == 1 and "error[" in invalid.stdout

@@ -90,13 +90,8 @@ def test_the_daemon_follows_pushes_and_stops_cleanly_on_sigterm(
         url = first_line.rsplit(" ", 1)[1].strip()
         _wait_for(lambda: _status(url)["status"] == "Synced")
 
-        changed = repo.commit("hipaa: 45 days", {
-            "specs/assignments/hipaa.yaml": HIPAA.replace("due: 30d", "due: 45d"),
-        })
-        body = json.dumps({"ref": "refs/heads/main"}).encode()
-        pushed = requests.post(f"{url}/webhook", data=body, timeout=10, headers={
-            "X-GitHub-Event": "push", "X-Hub-Signature-256": signature(b"s3cret", body)})
-        assert pushed.status_code == 202
+        changed, status = push_45_days(repo, url)
+        assert status == 202
         _wait_for(lambda: (_status(url)["last_applied"] or {}).get("revision") == changed)
         assert resource(repo.db, "Assignment", "hipaa-nurses")["spec"]["due"] == "45d"
 
@@ -106,6 +101,18 @@ def test_the_daemon_follows_pushes_and_stops_cleanly_on_sigterm(
         if daemon.poll() is None:
             daemon.kill()
             daemon.wait()
+
+
+def push_45_days(repo: SpecRepo, url: str) -> tuple[str, int]:
+    """Commit "hipaa due in 45 days" and announce it with a signed push webhook
+    (secret ``s3cret``); the new revision and the webhook's HTTP status."""
+    changed = repo.commit("hipaa: 45 days", {
+        "specs/assignments/hipaa.yaml": HIPAA.replace("due: 30d", "due: 45d"),
+    })
+    body = json.dumps({"ref": "refs/heads/main"}).encode()
+    pushed = requests.post(f"{url}/webhook", data=body, timeout=10, headers={
+        "X-GitHub-Event": "push", "X-Hub-Signature-256": signature(b"s3cret", body)})
+    return changed, pushed.status_code
 
 
 def _status(url: str) -> dict[str, object]:
