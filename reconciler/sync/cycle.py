@@ -41,7 +41,9 @@ from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
 from reconciler.state.target import Target, open_target
 from reconciler.sync.gates import GateOptions, Selection, gated_plan, select
+from reconciler.plan.export import read_project
 from reconciler.sync.git import WorkingCopy
+from reconciler.sync.memory import Memory, recall, remember
 from reconciler.sync.status import (
     AppliedSet,
     ChangeRecord,
@@ -118,6 +120,12 @@ class Syncer:
         self.status = SyncStatus(
             repo=copy.remote.location, branch=copy.remote.branch, path=options.path
         )
+        # A run after another one (sync --once from cron) starts where it stopped.
+        self._fingerprint = repr((copy.remote, options))
+        memory = recall(copy.path, self._fingerprint, self.status)
+        if memory is not None:
+            self._settled = _Settled(memory.settled_commit, memory.mark)
+            self.status = memory.status
 
     def close(self) -> None:
         if self._target is not None:
@@ -128,6 +136,13 @@ class Syncer:
     # -- the cycle -------------------------------------------------------------------
 
     def cycle(self, stop: StopSignal) -> CycleReport:
+        report = self._cycle(stop)
+        if self._settled is not None:
+            remember(self.copy.path, self._fingerprint,
+                     Memory(self._settled.commit, self._settled.mark, self.status))
+        return report
+
+    def _cycle(self, stop: StopSignal) -> CycleReport:
         started = time.perf_counter()
         self.status = replace(self.status, cycles=self.status.cycles + 1,
                               last_attempt_at=utc_now())
@@ -152,6 +167,8 @@ class Syncer:
             return False
         if settled.mark is None:
             return True  # a bad revision stays bad until a new commit
+        if self._target is None:
+            self._recall_target()
         # Without a platform change counter only learnops' own writes are seen: such
         # a platform is planned every cycle (drift cannot be ruled out cheaply).
         return (
@@ -159,6 +176,17 @@ class Syncer:
             and settled.mark[2] is not None
             and self._target.mark() == settled.mark
         )
+
+    def _recall_target(self) -> None:
+        """The platform of the checked-out revision's ``learnops.yaml`` alone (no
+        compile): what an idle check needs after a restart. Should it not open,
+        the cycle is not idle and the full work says why."""
+        try:
+            project = read_project(self.copy.files_at(self.options.path))
+            self._target = self._open(project, self.options.target)
+            self._provider_config = (project, self.options.target)
+        except ReconcilerError:
+            self._target = None
 
     def _work(self, stop: StopSignal, started: float, head: str) -> CycleReport:
         rejected = self._rejected is not None and self._rejected[0] == head

@@ -56,6 +56,54 @@ def test_once_json_prints_the_status(
     assert len(status["pending"]) == 5
 
 
+def test_a_second_once_on_an_unchanged_repository_compiles_nothing(
+    repo: SpecRepo, workdir: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """sync --once from cron: the working copy remembers the last synced revision."""
+    import reconciler.sync.cycle as cycle_module
+
+    compiles: list[Path] = []
+    real = cycle_module.compile_dir
+    monkeypatch.setattr(cycle_module, "compile_dir",
+                        lambda root: compiles.append(root) or real(root))
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply")) == 0
+    assert len(compiles) == 1
+    capsys.readouterr()
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply", "--output", "json")) == 0
+    assert len(compiles) == 1  # one ls-remote and one state read, no compile, no plan
+    status = json.loads(capsys.readouterr().out)
+    assert (status["status"], status["revision"], status["cycles"]) == ("Synced", repo.first, 2)
+    assert status["last_applied"]["revision"] == repo.first
+    # other options (no --auto-apply) do not use this memory
+    assert main(sync_args(repo, workdir, "--once")) == 0
+    assert len(compiles) == 2
+    # the platform moved behind learnops' back: not idle any more
+    capsys.readouterr()
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply")) == 0
+    assert len(compiles) == 3
+
+
+def test_once_json_under_a_bad_commit_shows_the_last_good_revision(
+    repo: SpecRepo, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply")) == 0
+    bad = repo.commit("typo", {
+        "specs/assignments/hipaa.yaml": HIPAA.replace("audience: nurses", "audience: nursez"),
+    })
+    capsys.readouterr()
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply", "--output", "json")) == 1
+    status = json.loads(capsys.readouterr().out)
+    assert (status["status"], status["head"], status["revision"]) == ("Failed", bad, repo.first)
+    assert status["last_error"]["where"].startswith("specs/assignments/hipaa.yaml:6:")
+    # and again: still the bad head, still the good revision, nothing compiled afresh
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply", "--output", "json")) == 1
+    again = json.loads(capsys.readouterr().out)
+    assert (again["status"], again["head"], again["revision"]) == ("Failed", bad, repo.first)
+    assert again["last_error"] == status["last_error"]
+    assert resource_writes(repo.db)[5:] == []
+
+
 def test_a_repository_that_is_not_there_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

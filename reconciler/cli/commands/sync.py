@@ -8,7 +8,11 @@ the working copy, and its relative paths start there: a sandbox database stays
 in the working copy across cycles. To follow a platform kept elsewhere, name a
 target with ``--target`` (a ``rest`` URL, or a sandbox ``path`` that is absolute).
 
-Exit (``--once``): 0 when the cycle succeeded (in sync or not), 1 when it failed.
+Exit (``--once``): 0 when the cycle succeeded (in sync or not), 1 when it failed
+(or found nothing new under a head that failed before).
+
+``--once`` remembers where it stopped in its working copy (:mod:`reconciler.sync.memory`),
+so a second run on an unchanged repository is as cheap as an idle loop cycle.
 SIGTERM or Ctrl-C stops between steps; an apply in progress starts no new writes.
 """
 
@@ -110,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(status.to_json(), indent=2))
     if report is None:
         return 0
-    return 1 if report.failure is not None else 0
+    # An idle cycle under a head already known bad fails too: the sync is stuck there.
+    return 1 if report.failure is not None or status.state == "Failed" else 0
 
 
 def log_cycle(report: CycleReport) -> None:
