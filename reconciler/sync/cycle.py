@@ -37,11 +37,11 @@ from reconciler.diagnostics import Diagnostic
 from reconciler.directory import read_snapshot
 from reconciler.errors import PlanRefusedError, ReconcilerError, SpecError, UsageError
 from reconciler.model import Address, ProjectConfig
+from reconciler.plan.export import read_project
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
 from reconciler.state.target import Target, open_target
 from reconciler.sync.gates import GateOptions, Selection, gated_plan, select
-from reconciler.plan.export import read_project
 from reconciler.sync.git import WorkingCopy
 from reconciler.sync.memory import Memory, recall, remember
 from reconciler.sync.status import (
