@@ -66,7 +66,7 @@ def duplicates(platform: Platform) -> dict[str, list[Any]]:
     report = platform.enrollments_report_csv(date.today()).splitlines()[1:]
     enrollments = Counter(tuple(row.split(",")[:4]) for row in report)
     notes = Counter(
-        (n["recipient"], n["event"], n["learner"], str(n["item"]), n["on"])
+        (n["recipient"], n["kind"], n["learner"], str(n["item"]), n["on"])
         for n in platform.notifications()
     )
     return {

@@ -210,3 +210,37 @@ def test_a_rate_limited_server_answers_429_with_retry_after(tmp_path: Any) -> No
     assert int(limited[0].headers["Retry-After"]) >= 1
     assert error_of(limited[0])["code"] == "rate_limited"
     assert statuses[0].status_code == 200
+
+
+def test_notifications_are_listed_filtered_and_paged(served: Served) -> None:
+    api = as_(served, "admin")
+    api("POST", "/users:import", data=USERS.encode(), headers={"Content-Type": "text/csv"})
+    everyone: dict[str, Any] = {
+        "users": [], "groups": [], "include": [], "where": {}, "exclude": []
+    }
+    video = {"title": "Fire safety", "type": "video", "languages": [],
+             "completion": {"type": "view"}, "prerequisites": [], "existing": False}
+    create = {"If-None-Match": "*"}
+    api("PUT", "/learning-objects/fire", json={"spec": video}, headers=create)
+    api("PUT", "/audiences/everyone", json={"spec": everyone}, headers=create)
+    assignment = {"items": [{"object": "fire"}], "audience": "everyone",
+                  "start": "immediately", "notify": {"on_assign": True, "reminders": []},
+                  "active": True, "on_remove": "inactivate"}
+    assert api("PUT", "/assignments/fire", json={"spec": assignment},
+               headers=create).status_code == 201
+
+    reader = as_(served, "read")
+    mine = reader("GET", "/notifications", params={"employee_id": "E1002", "kind": "assigned"})
+    assert mine.status_code == 200
+    [notice] = [n for n in mine.json()["items"] if n["item"] == {"object": "fire"}]
+    assert (notice["recipient"], notice["role"], notice["kind"]) == ("E1002", "learner",
+                                                                      "assigned")
+    assert notice["message"].startswith("You have been enrolled in Fire safety, starting ")
+    every = reader("GET", "/notifications").json()["items"]
+    first = reader("GET", "/notifications", params={"limit": 1}).json()
+    rest = reader("GET", "/notifications", params={"page_token": first["next_page_token"]})
+    assert [n["id"] for n in first["items"] + rest.json()["items"]] == [n["id"] for n in every]
+    assert reader("GET", "/notifications", params={"since": "2999-01-01"}).json() == {
+        "items": [], "next_page_token": None}
+    assert reader("GET", "/notifications", params={"page_token": "nonsense"}).status_code == 400
+    assert as_(served, None)("GET", "/notifications").status_code == 401

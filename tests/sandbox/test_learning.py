@@ -55,7 +55,7 @@ def report(platform: Platform, as_of: date) -> list[dict[str, str]]:
 
 
 def events(platform: Platform, recipient: str, event: str) -> list[dict[str, Any]]:
-    return [n for n in platform.notifications(recipient) if n["event"] == event]
+    return [n for n in platform.notifications(recipient) if n["kind"] == event]
 
 
 def test_a_learners_whole_journey(catalogue: Platform, clock: Clock) -> None:
@@ -105,8 +105,10 @@ def test_a_learners_whole_journey(catalogue: Platform, clock: Clock) -> None:
     assert p.get_resource("CertificationPlan", "hipaa")["status"]["certified"] == 1
 
     # Inside the renewal window: a new cycle starts, the old certificate is kept.
-    clock.day = date(2027, 12, 20)  # a look ahead keeps nothing: the day must come
+    clock.day = date(2027, 12, 20)
     window = p.learner_view("E1001", date(2027, 12, 20))
+    assert events(p, ADMIN, "expiring") == []  # reading never writes: the scheduler does
+    assert p.tick().recorded > 0
     renewal = enrollment(window, "plan", "hipaa")
     assert (renewal["cycle"], renewal["enrolled_on"], renewal["status"]) == (
         2, "2027-12-17", "not_started")
@@ -141,6 +143,9 @@ def test_overdue_steps_notify_admins_once(catalogue: Platform, clock: Clock) -> 
     assert [(r["overdue"], r["overdue_steps"]) for r in late_rows] == [("no", "foundations")]
     catalogue.learner_view("E1002", date(2027, 1, 25))
     catalogue.enrollments_report_csv(date(2027, 1, 26))
+    assert events(catalogue, ADMIN, "overdue") == []  # reading sends nothing
+    catalogue.tick()
+    catalogue.tick()  # a second run finds everything on record
     overdue = events(catalogue, ADMIN, "overdue")
     assert sorted((n["learner"], n["on"]) for n in overdue) == [
         ("E1001", "2027-01-19"), ("E1002", "2027-01-19")]
@@ -277,8 +282,21 @@ def test_future_start_due_dates_and_reminders(catalogue: Platform, clock: Clock)
     with pytest.raises(PermanentError, match="no access"):
         catalogue.record_completion("E1001", "video", completed_on=date(2027, 1, 20),
                                     actor="lms")
-    catalogue.learner_view("E1001", date(2027, 2, 25))
-    assert [n["on"] for n in events(catalogue, "E1001", "reminder")] == ["2027-02-24"]
+    assert events(catalogue, "E1001", "assigned") == []  # not before its start date
+    catalogue.tick(date(2027, 1, 31))
+    assert events(catalogue, "E1001", "assigned") == []
+    catalogue.tick(date(2027, 2, 1))
+    [assigned] = events(catalogue, "E1001", "assigned")
+    assert (assigned["on"], assigned["message"]) == (
+        "2027-02-01", "You have been enrolled in Video, starting 2027-02-01")
+    catalogue.tick(date(2027, 2, 25))
+    assert [(n["on"], n["message"]) for n in events(catalogue, "E1001", "reminder")] == [
+        ("2027-02-24", "Reminder: Video is due on 2027-03-03")]
+    catalogue.tick(date(2027, 3, 4))
+    assert [n["on"] for n in events(catalogue, "E1001", "reminder")] == [
+        "2027-02-24", "2027-03-02"]
+    assert [(n["on"], n["message"]) for n in events(catalogue, "E1001", "overdue")] == [
+        ("2027-03-04", "Video was due on 2027-03-03 and is overdue")]
     late = catalogue.learner_view("E1001", date(2027, 3, 4))
     assert enrollment(late, "object", "video")["overdue"] is True
     catalogue.record_completion("E1001", "video", completed_on=date(2027, 3, 5), actor="lms")

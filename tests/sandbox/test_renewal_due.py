@@ -40,6 +40,7 @@ def renewing(platform: Platform) -> Platform:
 def renewed(renewing: Platform, clock: Clock) -> Platform:
     """Inside the renewal window, on the platform's own today: renewal 1 is open."""
     clock.day = date(2027, 12, 20)
+    renewing.tick()
     window = current(renewing, clock.day)
     assert (window["cycle"], window["due_on"], window["overdue"]) == (2, "2028-01-10", False)
     clock.day = date(2027, 12, 21)
@@ -87,14 +88,16 @@ def cycles(platform: Platform, as_of: date) -> list[str]:
     return [row["cycle"] for row in rows if row["employee_id"] == "E1001"]
 
 
-def test_looking_ahead_keeps_nothing_until_the_day_comes(
-    renewing: Platform, clock: Clock,
-) -> None:
-    assert current(renewing, date(2027, 12, 20))["cycle"] == 2  # the clock says 2027-01-04
+def test_reading_never_writes_the_scheduler_keeps(renewing: Platform, clock: Clock) -> None:
+    assert current(renewing, date(2027, 12, 20))["cycle"] == 2  # worked out, not kept
     assert cycles(renewing, date(2028, 2, 1)) == ["1", "2"]
-    assert cycles(renewing, clock.day) == ["1"]
-    assert [n["event"] for n in renewing.notifications("E1001")] == ["assigned", "certified"]
+    clock.day = date(2027, 12, 20)  # the day comes, but nobody has run the scheduler
+    assert cycles(renewing, date(2027, 1, 4)) == ["1"]
+    assert [n["kind"] for n in renewing.notifications("E1001")] == ["assigned", "certified"]
 
-    clock.day = date(2027, 12, 20)
-    current(renewing, clock.day)
+    assert renewing.tick().until == date(2027, 12, 20)
     assert cycles(renewing, date(2027, 1, 4)) == ["1", "2"]
+    assert [(n["kind"], n["on"]) for n in renewing.notifications("E1001")] == [
+        ("assigned", "2027-01-04"), ("certified", "2027-01-10"), ("renewal", "2027-12-11")]
+
+

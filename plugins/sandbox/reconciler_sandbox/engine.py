@@ -15,8 +15,8 @@ plan versions in place for reports.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,17 @@ from reconciler.errors import (
 from reconciler.model import JSON, content_hash
 from reconciler.rules.directory import User, parse_users_csv
 from reconciler_sandbox import directory as users
-from reconciler_sandbox import journal, learning, locks, notifications, resources, tokens, views
+from reconciler_sandbox import (
+    events,
+    journal,
+    learning,
+    locks,
+    notifications,
+    resources,
+    scheduler,
+    tokens,
+    views,
+)
 from reconciler_sandbox.db import Database
 from reconciler_sandbox.membership import Membership
 from reconciler_sandbox.plans import record_plan_spec
@@ -147,7 +157,7 @@ class Platform:
                 )
             resources.remove(conn, kind, name)
             if kind == "Assignment":
-                self._membership.reevaluate_removed(conn, name, self._today())
+                self._membership.reevaluate_removed(conn, name, self._platform_today(conn))
             journal.record_audit(conn, actor=actor, action="delete", kind=kind, name=name,
                                  before=_audited(before), after=None)
             journal.raise_state_version(conn)
@@ -194,7 +204,7 @@ class Platform:
     def _apply_effects(self, conn: Any, before: StoredResource | None,
                        after: StoredResource) -> None:
         """What a stored change means for learners, in the same transaction."""
-        today = self._today()
+        today = self._platform_today(conn)
         match after.kind:
             case "LearningObject":
                 pass  # a changed completion rule applies to completions from now on
@@ -251,7 +261,7 @@ class Platform:
 
     def _wire(self, conn: Any, stored: StoredResource) -> dict[str, Any]:
         status = views.resource_status(
-            conn, stored, self._today(),
+            conn, stored, self._platform_today(conn),
             lambda audience: self._membership.audience_count(conn, audience))
         return stored.wire(status)
 
@@ -271,7 +281,7 @@ class Platform:
             result = users.upsert_users(conn, people)
             if result.changed:
                 self._membership.reevaluate(
-                    conn, resources.names_of(conn, "Assignment"), self._today(),
+                    conn, resources.names_of(conn, "Assignment"), self._platform_today(conn),
                     only=result.changed, why_leaving="left the audience (directory change)")
                 journal.record_audit(
                     conn, actor=actor, action="import", kind="User", name="users.csv",
@@ -297,17 +307,28 @@ class Platform:
 
     # -- learners ----------------------------------------------------------------------
 
-    def _catching_up(self, as_of: date) -> AbstractContextManager[Any]:
-        """Time-driven events up to ``as_of`` are kept when that day has come; a look
-        into the future computes them for the answer and keeps nothing."""
-        return self._db.write() if as_of <= self._today() else self._db.scratch()
+    @contextmanager
+    def _as_of(self, as_of: date, employee_id: str | None = None) -> Iterator[Any]:
+        """Reading never writes. A day the scheduler has processed is read as recorded;
+        a later one is worked out by running the scheduler to it (for ``employee_id``
+        only, if given) in a transaction that is rolled back, keeping nothing."""
+        with self._db.read() as conn:
+            processed = scheduler.platform_date(conn)
+        if processed is not None and as_of <= processed:
+            with self._db.read() as conn:
+                yield conn
+            return
+        with self._db.scratch() as conn:
+            processed = scheduler.platform_date(conn)  # another process may have ticked
+            if processed is None or as_of > processed:
+                scheduler.tick(conn, as_of, employee_id=employee_id)
+            yield conn
 
     def learner_view(self, employee_id: str, as_of: date) -> dict[str, Any]:
         """What the learner sees on ``as_of`` (time-driven events up to then included)."""
-        with self._catching_up(as_of) as conn:
+        with self._as_of(as_of, employee_id) as conn:
             if not users.user_exists(conn, employee_id):
                 raise NotFoundError(f"no user {employee_id}", where=f"learners/{employee_id}")
-            learning.catch_up(conn, as_of, employee_id)
             return views.learner_view(conn, employee_id, as_of)
 
     def record_completion(self, employee_id: str, object_name: str, *, completed_on: date,
@@ -321,16 +342,45 @@ class Platform:
             return result
 
     def enrollments_report_csv(self, as_of: date) -> str:
-        with self._catching_up(as_of) as conn:
-            learning.catch_up(conn, as_of)
+        with self._as_of(as_of) as conn:
             return views.enrollments_report(conn, as_of)
 
-    def notifications(self, employee_id: str | None = None) -> list[dict[str, Any]]:
-        """Notifications sent up to today, all or those to one recipient (an employee
-        id, or an admin's address)."""
+    def notifications(self, employee_id: str | None = None, *, kind: str | None = None,
+                      since: date | None = None, after: tuple[str, int] | None = None,
+                      limit: int | None = None) -> list[dict[str, Any]]:
+        """Notifications sent so far (the scheduler sends them), in date order: all,
+        or those to one recipient (an employee id, or an admin's address)."""
+        if limit is not None and not 1 <= limit <= MAX_PAGE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", pointer="/limit")
+        with self._db.read() as conn:
+            return notifications.listing(conn, recipient=employee_id, kind=kind, since=since,
+                                         after=after, limit=limit)
+
+    def events(self, employee_id: str | None = None, *,
+               since: date | None = None) -> list[dict[str, Any]]:
+        """The event log: everything that happened, in date order."""
+        with self._db.read() as conn:
+            return events.listing(conn, employee_id=employee_id, since=since)
+
+    # -- time ------------------------------------------------------------------------
+
+    def today(self) -> date:
+        """The platform's today: the wall clock's date, or the date the platform was
+        moved forward to for a rehearsal, whichever is later."""
+        with self._db.read() as conn:
+            return self._platform_today(conn)
+
+    def _platform_today(self, conn: Any) -> date:
+        processed = scheduler.platform_date(conn)
+        wall = self._today()
+        return wall if processed is None or wall > processed else processed
+
+    def tick(self, until: date | None = None) -> scheduler.TickResult:
+        """Run the scheduler up to ``until`` (default: today): every event due by then
+        is recorded on its day and told, and the platform's date moves there (never
+        back). What a nightly job does; ``serve`` runs it in the background."""
         with self._db.write() as conn:
-            learning.catch_up(conn, self._today())
-            return notifications.listing(conn, employee_id)
+            return scheduler.tick(conn, until or self._platform_today(conn))
 
     # -- audit, locks, tokens ----------------------------------------------------------
 

@@ -18,9 +18,9 @@ from datetime import date
 
 from reconciler.model import JSON
 from reconciler.rules.assignment import assignment_items, due_on, start_on
+from reconciler_sandbox.events import Event
 from reconciler_sandbox.journal import utc_now
-from reconciler_sandbox.learning import assigned_notice
-from reconciler_sandbox.notifications import send
+from reconciler_sandbox.notifications import happen
 from reconciler_sandbox.plans import current_version
 
 Key = tuple[str, str, str]  # (employee_id, item_kind, item_name)
@@ -69,7 +69,7 @@ def reconcile_assignment(
     for key in added:
         enrollment = current.get(key)
         if enrollment is None:
-            enrollment_id = _enroll(conn, key, enrolled_on, notify)
+            enrollment_id = _enroll(conn, key, enrolled_on, today, notify)
         else:
             enrollment_id = enrollment.enrollment_id
             if enrollment.state == "inactive":
@@ -169,7 +169,10 @@ def _current_enrollments(conn: sqlite3.Connection,
     return found
 
 
-def _enroll(conn: sqlite3.Connection, key: Key, enrolled_on: date, notify: bool) -> int:
+def _enroll(conn: sqlite3.Connection, key: Key, enrolled_on: date, today: date,
+            notify: bool) -> int:
+    """A new first cycle. Starting today, it has started (and the learner is told at
+    once); starting later, the scheduler starts it on its day."""
     employee_id, kind, item = key
     version = current_version(conn, item) if kind == "plan" else None
     row = conn.execute(
@@ -177,6 +180,8 @@ def _enroll(conn: sqlite3.Connection, key: Key, enrolled_on: date, notify: bool)
         " enrolled_on, state, created_at) VALUES (?, ?, ?, 1, ?, ?, 'active', ?) RETURNING id",
         (employee_id, kind, item, version, enrolled_on.isoformat(), utc_now()),
     ).fetchone()
-    if notify:
-        send(conn, assigned_notice(conn, employee_id, kind, item, 1, enrolled_on))
+    if enrolled_on <= today:
+        happen(conn, Event("assignment_started", enrolled_on, employee_id, kind, item,
+                           f"assignment_started:{row[0]}:", enrollment_id=int(row[0])),
+               None, on_assign=notify)
     return int(row[0])

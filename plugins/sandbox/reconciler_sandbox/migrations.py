@@ -89,4 +89,22 @@ _V1: Final = (
         created_at TEXT NOT NULL)""",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1,)
+# The scheduler: the platform's own date (the last day it processed; it only moves
+# forward) and the event log, one row per thing that happened, dated the program
+# day it happened on. A notification belongs to the event it tells of.
+_V2: Final = (
+    "CREATE TABLE platform_clock (id INTEGER PRIMARY KEY CHECK (id = 1), today TEXT NOT NULL)",
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, on_date TEXT NOT NULL,
+        employee_id TEXT NOT NULL, item_kind TEXT NOT NULL, item_name TEXT NOT NULL,
+        step TEXT, enrollment_id INTEGER, detail TEXT, dedup_key TEXT NOT NULL UNIQUE,
+        recorded_at TEXT NOT NULL)""",
+    "CREATE INDEX events_by_date ON events (on_date, id)",
+    "CREATE INDEX events_by_learner ON events (employee_id, on_date)",
+    "ALTER TABLE notifications ADD COLUMN event_id INTEGER REFERENCES events (id)",
+    "ALTER TABLE notifications ADD COLUMN role TEXT NOT NULL DEFAULT 'learner'",
+    "ALTER TABLE notifications ADD COLUMN step TEXT",
+    "CREATE INDEX notifications_by_date ON notifications (on_date, id)",
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)

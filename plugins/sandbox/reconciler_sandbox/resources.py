@@ -146,3 +146,10 @@ def _exists(conn: sqlite3.Connection, kind: str, name: str) -> bool:
     return conn.execute(
         "SELECT 1 FROM resources WHERE kind = ? AND name = ?", (kind, name)
     ).fetchone() is not None
+
+
+def item_title(conn: sqlite3.Connection, kind: str, item: str) -> str:
+    """What people are shown for a plan or learning object: its title, else its name."""
+    stored = fetch(conn, "CertificationPlan" if kind == "plan" else "LearningObject", item)
+    title = stored.spec.get("title") if stored is not None else None
+    return str(title) if title else item

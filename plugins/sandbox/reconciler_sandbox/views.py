@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any
 
 from reconciler.rules.spreadsheet import csv_text
-from reconciler_sandbox.learning import completions_of, enrollments, item_title, progress_of
+from reconciler_sandbox.learning import completions_of, enrollments, progress_of
 from reconciler_sandbox.plans import VersionSpecs, current_version
 from reconciler_sandbox.progress import Enrollment, Progress, StepProgress
-from reconciler_sandbox.resources import StoredResource
+from reconciler_sandbox.resources import StoredResource, item_title
 
 
 def _sources(conn: sqlite3.Connection, enrollment_id: int) -> list[dict[str, Any]]:

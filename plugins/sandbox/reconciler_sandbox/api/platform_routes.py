@@ -87,7 +87,8 @@ def _learners_and_reports(api: APIRouter) -> None:
     def learner_view(
         request: Request, employee_id: str, _: Reader, as_of: AsOf = None
     ) -> dict[str, Any]:
-        return platform_of(request).learner_view(employee_id, as_of or date.today())
+        platform = platform_of(request)
+        return platform.learner_view(employee_id, as_of or platform.today())
 
     @api.post(
         "/learners/{employee_id}/completions",
@@ -103,8 +104,9 @@ def _learners_and_reports(api: APIRouter) -> None:
         caller: Writer,
         body: Annotated[JSON, Depends(json_body)],
     ) -> dict[str, Any]:
-        object_name, completed_on, score = _completion(body)
-        return platform_of(request).record_completion(
+        platform = platform_of(request)
+        object_name, completed_on, score = _completion(body, platform.today())
+        return platform.record_completion(
             employee_id, object_name, completed_on=completed_on, score=score, actor=caller.name
         )
 
@@ -116,8 +118,32 @@ def _learners_and_reports(api: APIRouter) -> None:
         responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     )
     def enrollments_report(request: Request, _: Reader, as_of: AsOf = None) -> Response:
-        report = platform_of(request).enrollments_report_csv(as_of or date.today())
+        platform = platform_of(request)
+        report = platform.enrollments_report_csv(as_of or platform.today())
         return Response(report, media_type="text/csv; charset=utf-8")
+
+    @api.get("/notifications", tags=["learners"], operation_id="list_notifications",
+             description="Notifications the platform has sent, in date order (each dated the"
+                         " day its event happened): one per recipient and event.")
+    def list_notifications(
+        request: Request,
+        _: Reader,
+        employee_id: Annotated[str | None, Query(
+            description="Only those sent to this recipient (an employee id, or an"
+                        " admin's address).")] = None,
+        kind: Annotated[str | None, Query(
+            description="Only this kind: assigned, renewal, step_available, reminder,"
+                        " overdue, completed, certified, expiring, expired.")] = None,
+        since: Annotated[date | None, Query(description="Only from this day on.")] = None,
+        limit: Limit = None,
+        page_token: str | None = None,
+    ) -> dict[str, Any]:
+        size = _page_size(request, limit)
+        fetched = platform_of(request).notifications(
+            employee_id, kind=kind, since=since, limit=size + 1,
+            after=_notification_key(paging.decode("notifications", page_token, str)))
+        return paging.page("notifications", fetched, size,
+                           lambda notice: f"{notice['on']}/{notice['id']}")
 
     @api.get("/audit", tags=["platform"], operation_id="list_audit")
     def list_audit(
@@ -129,19 +155,32 @@ def _learners_and_reports(api: APIRouter) -> None:
         return paging.page("audit", fetched, size, lambda entry: int(entry["id"]))
 
 
+def _notification_key(after: str | None) -> tuple[str, int] | None:
+    """The (date, id) a page of notifications continues after."""
+    if after is None:
+        return None
+    day, _, number = after.partition("/")
+    try:
+        return date.fromisoformat(day).isoformat(), int(number)
+    except ValueError:
+        raise ApiProblem(400, "invalid_page_token",
+                         "page_token is not a token of notifications") from None
+
+
 _COMPLETION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["object"],
     "additionalProperties": False,
     "properties": {
         "object": {"type": "string", "description": "The learning object completed."},
-        "completed_on": {"type": "string", "format": "date", "description": "Default: today."},
+        "completed_on": {"type": "string", "format": "date",
+                         "description": "Default: the platform's today."},
         "score": {"type": ["integer", "null"]},
     },
 }
 
 
-def _completion(body: JSON) -> tuple[str, date, int | None]:
+def _completion(body: JSON, today: date) -> tuple[str, date, int | None]:
     if not isinstance(body, dict):
         raise invalid("", "the body must be a JSON object")
     unknown = sorted(set(body) - {"object", "completed_on", "score"})
@@ -150,7 +189,7 @@ def _completion(body: JSON) -> tuple[str, date, int | None]:
     object_name = body.get("object")
     if not isinstance(object_name, str) or not object_name:
         raise invalid("/object", "the learning object's name is required")
-    completed_on = date.today()
+    completed_on = today
     if "completed_on" in body:
         try:
             completed_on = date.fromisoformat(str(body["completed_on"]))

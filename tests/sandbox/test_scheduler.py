@@ -1,0 +1,191 @@
+"""The scheduler: every event once, on its own day, whenever the scheduler runs."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reconciler_sandbox.engine import Platform
+
+from reconciler.errors import InvalidRequest, PermanentError
+
+from .conftest import HEADER, Clock, assignment, audience, obj, plan, put, step
+
+START = date(2027, 1, 4)
+ADMIN = "compliance@x.org"
+# Two nurses and their manager (a user, so told of their overdue steps).
+STAFF = "\n".join([
+    HEADER + ",manager_id",
+    "E1001,Ana,Silva,ana@x.org,Nurse,Nursing,Boston,es,2020-01-10,nursing,active,M1",
+    "E1002,Ben,Okafor,ben@x.org,Nurse,Nursing,Austin,en,2021-03-01,nursing,,M1",
+    "M1,Mo,Lead,mo@x.org,Head nurse,Nursing,Boston,en,2015-01-01,leads,active,",
+]) + "\n"
+OBJECTS = ("basics", "privacy", "phi", "quiz")
+
+
+def program() -> dict[str, Any]:
+    return plan(
+        step("foundations", "basics", "privacy", release={"at": "enrollment"}, due="7d"),
+        step("practice", "phi", release={"offset": "5d"}, due="5d"),
+        step("assessment", "quiz", release={"after_step": "practice", "delay": "1d"},
+             due="3d"),
+        certificate={"template": "c", "valid_for": "20d", "renew_before": "5d"},
+        notify={"admins": [ADMIN], "on": ["completed", "overdue", "expiring", "expired"]},
+    )
+
+
+def rehearsal(path: Path, clock: Clock) -> Platform:
+    platform = Platform(path, today=clock)
+    platform.import_users_csv(STAFF, actor="hr")
+    for name in OBJECTS:
+        put(platform, "LearningObject", name, obj(name.title()))
+    put(platform, "Audience", "nurses", audience(groups=["nursing"]))
+    put(platform, "CertificationPlan", "hipaa", program())
+    put(platform, "Assignment", "hipaa", assignment(
+        "nurses", {"plan": "hipaa"}, start="2027-01-06", due="20d",
+        notify={"on_assign": True, "reminders": ["3d", "1d"]}))
+    put(platform, "Assignment", "refresh", assignment(
+        "nurses", {"plan": "hipaa"}, notify={"on_assign": True, "reminders": ["2d"]}))
+    return platform
+
+
+def record(platform: Platform) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    events = [(e["on"], e["kind"], e["employee_id"], str(e["item"]), e["step"] or "")
+              for e in platform.events()]
+    notes = [(n["on"], n["recipient"], n["kind"], n["message"])
+             for n in platform.notifications()]
+    return sorted(events), sorted(notes)
+
+
+completion = st.tuples(st.sampled_from(["E1001", "E1002"]), st.sampled_from(OBJECTS),
+                       st.integers(0, 45))
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(completions=st.lists(completion, max_size=10),
+       ticks=st.lists(st.integers(1, 59), max_size=4, unique=True))
+def test_catching_up_after_a_gap_records_what_daily_ticks_would(
+    completions: list[tuple[str, str, int]], ticks: list[int],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        daily = rehearsal(Path(folder) / "daily.db", Clock(START))
+        gaps = rehearsal(Path(folder) / "gaps.db", Clock(START))
+        for learner, name, offset in completions:
+            for platform in (daily, gaps):
+                try:
+                    platform.record_completion(learner, name, score=90, actor="lms",
+                                               completed_on=START + timedelta(days=offset))
+                except PermanentError:
+                    pass  # not open to them that day: both platforms refuse it
+        for day in range(61):
+            daily.tick(START + timedelta(days=day))
+        for day in [*sorted(ticks), 60]:
+            gaps.tick(START + timedelta(days=day))
+        try:
+            assert record(gaps) == record(daily)
+            assert len(record(daily)[0]) > 10  # the rehearsal has something to say
+        finally:
+            daily.close()
+            gaps.close()
+
+
+@pytest.fixture
+def rehearsed(tmp_path: Path) -> Platform:
+    platform = rehearsal(tmp_path / "sandbox.db", Clock(START))
+    yield platform
+    platform.close()
+
+
+def notes(platform: Platform, **filters: Any) -> list[tuple[str, str, str]]:
+    return [(n["on"], n["recipient"], n["kind"]) for n in platform.notifications(**filters)]
+
+
+def test_a_late_step_tells_the_manager_and_admins_and_nobody_twice(
+    rehearsed: Platform,
+) -> None:
+    p = rehearsed
+    p.record_completion("E1001", "basics", completed_on=date(2027, 1, 6), actor="lms")
+    p.record_completion("E1001", "privacy", completed_on=date(2027, 1, 6), actor="lms")
+    p.tick(date(2027, 1, 20))
+    # Two assignments reach each nurse (reminders 3d and 1d, and 2d): one enrollment,
+    # one notice per recipient and event, each on its day.
+    assert notes(p, employee_id="E1002", since=date(2027, 1, 11)) == [
+        ("2027-01-11", "E1002", "step_available"),
+        ("2027-01-11", "E1002", "reminder"),  # foundations, due 2027-01-13
+        ("2027-01-12", "E1002", "reminder"),
+        ("2027-01-13", "E1002", "reminder"),  # practice, due 2027-01-16
+        ("2027-01-14", "E1002", "reminder"),
+        ("2027-01-15", "E1002", "reminder"),
+    ]
+    assert notes(p, employee_id="E1001", kind="reminder")[0] == (
+        "2027-01-13", "E1001", "reminder")  # foundations done: reminded of practice only
+    manager = p.notifications("M1")
+    assert [(n["on"], n["learner"], n["step"], n["message"]) for n in manager] == [
+        ("2027-01-14", "E1002", "foundations",
+         "E1002 is overdue on step foundations of Annual HIPAA (due 2027-01-13)"),
+        ("2027-01-17", "E1001", "practice",
+         "E1001 is overdue on step practice of Annual HIPAA (due 2027-01-16)"),
+        ("2027-01-17", "E1002", "practice",
+         "E1002 is overdue on step practice of Annual HIPAA (due 2027-01-16)"),
+    ]
+    assert [n["role"] for n in manager] == ["manager"] * 3
+    assert notes(p, employee_id=ADMIN) == [
+        (n["on"], ADMIN, "overdue") for n in manager]
+    before = p.notifications()
+    p.tick(date(2027, 1, 20))
+    assert p.notifications() == before
+
+
+def test_steps_released_later_are_announced_and_certificates_lapse(
+    rehearsed: Platform,
+) -> None:
+    p = rehearsed
+    for name, day in (("basics", 6), ("privacy", 6), ("phi", 11), ("quiz", 12)):
+        p.record_completion("E1001", name, completed_on=date(2027, 1, day), score=90,
+                            actor="lms")
+    p.tick(date(2027, 2, 28))
+    mine = [(n["on"], n["kind"], n["step"]) for n in p.notifications("E1001")
+            if n["kind"] != "reminder"]
+    assert mine[:6] == [
+        ("2027-01-06", "assigned", None),  # the start date of the first assignment
+        ("2027-01-11", "step_available", "practice"),
+        ("2027-01-12", "certified", None),
+        ("2027-01-12", "step_available", "assessment"),  # a day after practice was done
+        ("2027-01-27", "renewal", None),  # 5 days before the 20-day certificate expires
+        ("2027-02-01", "expired", None),  # nobody renewed
+    ]
+    assert notes(p, employee_id=ADMIN, kind="expired") == [
+        ("2027-02-01", ADMIN, "expired")]
+    [lapsed] = p.notifications("E1001", kind="expired")
+    assert lapsed["message"] == "Your certificate for Annual HIPAA expired on 2027-02-01"
+    assert lapsed["plan"] == "hipaa" and lapsed["item"] == {"plan": "hipaa"}
+
+
+def test_the_platforms_date_only_moves_forward(rehearsed: Platform) -> None:
+    assert rehearsed.tick(date(2027, 3, 1)).until == date(2027, 3, 1)
+    assert rehearsed.today() == date(2027, 3, 1)  # ahead of the wall clock: a rehearsal
+    with pytest.raises(InvalidRequest, match="moves forward only"):
+        rehearsed.tick(date(2027, 2, 1))
+    assert rehearsed.tick(date(2027, 3, 1)).recorded == 0
+
+
+def test_an_assignment_starting_later_is_announced_on_its_start_date(
+    rehearsed: Platform,
+) -> None:
+    # "hipaa" starts 2027-01-06, "refresh" at once: a learner reached only by the
+    # later one hears on its start date.
+    put(rehearsed, "Audience", "leads", audience(groups=["leads"]))
+    put(rehearsed, "LearningObject", "video", obj("Video"))
+    put(rehearsed, "Assignment", "later", assignment(
+        "leads", {"object": "video"}, start="2027-01-20"))
+    assert rehearsed.notifications("M1", kind="assigned") == []
+    rehearsed.tick(date(2027, 1, 19))
+    assert rehearsed.notifications("M1", kind="assigned") == []
+    rehearsed.tick(date(2027, 1, 20))
+    assert notes(rehearsed, employee_id="M1", kind="assigned") == [
+        ("2027-01-20", "M1", "assigned")]
