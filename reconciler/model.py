@@ -111,6 +111,7 @@ class ProviderConfig:
     type: str
     options: Mapping[str, JSON] = field(default_factory=dict)
     state: StateConfig | None = None
+    timezone: str = "UTC"  # the project's: the platform's dates are local dates there
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class ProjectConfig:
     # the default provider's ``users:`` file, else the platform's own users.
     directory: ProviderConfig | None = None
     state: StateConfig | None = None  # every target's backend unless it names its own
+    timezone: str = "UTC"  # IANA name: "today" and every date are local dates there
 
     def target(self, name: str | None) -> ProviderConfig:
         """The provider for ``--target NAME`` (``None`` or ``provider``: the default)."""

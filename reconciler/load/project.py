@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reconciler.model import JSON, ProjectConfig, ProviderConfig, StateConfig
 
@@ -21,21 +23,25 @@ def project_config(body: Mapping[str, JSON], root: Path) -> ProjectConfig:
     provider = body.get("provider")
     targets = body.get("targets") or {}
     directory = body.get("directory")
+    zone = str(body.get("timezone") or "UTC")
     return ProjectConfig(
         project=str(body["project"]),
         root=root,
-        provider=_provider(provider) if isinstance(provider, Mapping) else DEFAULT_PROVIDER,
-        targets={name: _provider(entry) for name, entry in sorted(targets.items())},
-        directory=_provider(directory) if isinstance(directory, Mapping) else None,
+        provider=(_provider(provider, zone) if isinstance(provider, Mapping)
+                  else replace(DEFAULT_PROVIDER, timezone=zone)),
+        targets={name: _provider(entry, zone) for name, entry in sorted(targets.items())},
+        directory=_provider(directory, zone) if isinstance(directory, Mapping) else None,
         state=_state(body.get("state")),
+        timezone=zone,
     )
 
 
-def _provider(entry: Mapping[str, JSON]) -> ProviderConfig:
+def _provider(entry: Mapping[str, JSON], zone: str) -> ProviderConfig:
     # A target's ``state:`` is learnops' business, never an option of its provider.
     options = {key: value for key, value in entry.items() if key not in ("type", "state")}
     return ProviderConfig(
-        type=str(entry["type"]), options=options, state=_state(entry.get("state"))
+        type=str(entry["type"]), options=options, state=_state(entry.get("state")),
+        timezone=zone,
     )
 
 
@@ -47,3 +53,12 @@ def _state(entry: JSON) -> StateConfig | None:
         options = {key: value for key, value in entry.items() if key != "type"}
         return StateConfig(type=str(entry["type"]), options=options)
     return None
+
+
+def is_time_zone(name: str) -> bool:
+    """An IANA time zone name this machine knows (``Europe/Berlin``, ``UTC``)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

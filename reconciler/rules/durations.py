@@ -6,6 +6,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from reconciler.errors import ReconcilerError
 
@@ -88,3 +89,9 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise DurationError(f"{text!r} is not a date: write YYYY-MM-DD") from None
+
+
+def local_date(moment: datetime, zone: str) -> date:
+    """The date ``moment`` falls on in ``zone`` (an IANA name): a program's days are
+    its own time zone's, not the host's."""
+    return moment.astimezone(ZoneInfo(zone)).date()

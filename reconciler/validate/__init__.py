@@ -14,6 +14,7 @@ from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic, error, has_errors, sorted_diagnostics
 from reconciler.load import Document, LoadedSpecs, default_project, project_config
+from reconciler.load.project import is_time_zone
 from reconciler.model import JSON, KINDS, Address, Location, ProjectConfig
 from reconciler.validate import checks, schema
 from reconciler.validate.cycles import Use, cycle_diagnostic, find_cycles
@@ -91,11 +92,22 @@ def _project(loaded: LoadedSpecs, diagnostics: list[Diagnostic]) -> ProjectConfi
     document = loaded.project_document
     if document is None:
         return default_project(loaded.root)
-    problems = schema.check_project(document) + list(_secrets(document))
+    problems = (schema.check_project(document) + list(_secrets(document))
+                + list(_time_zone(document)))
     diagnostics.extend(problems)
     if problems or not isinstance(document.body, dict):
         return default_project(loaded.root)
     return project_config(document.body, loaded.root)
+
+
+def _time_zone(document: Document) -> list[Diagnostic]:
+    body = document.body if isinstance(document.body, dict) else {}
+    zone = body.get("timezone")
+    if not isinstance(zone, str) or is_time_zone(zone):
+        return []  # absent (UTC), or not a string: the schema says so
+    return [error("LO411", f"timezone: {zone!r} is not an IANA time zone name"
+                           " (such as UTC, Europe/Berlin, America/New_York)",
+                  document.key_at(("timezone",)))]
 
 
 def _secrets(document: Document) -> list[Diagnostic]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reconciler_sandbox.engine import Platform
+from reconciler_sandbox.server import running_server
 
 from reconciler.errors import InvalidRequest, PermanentError
 
@@ -77,11 +81,10 @@ def test_catching_up_after_a_gap_records_what_daily_ticks_would(
         gaps = rehearsal(Path(folder) / "gaps.db", Clock(START))
         for learner, name, offset in completions:
             for platform in (daily, gaps):
-                try:
+                # Not open to them that day: both platforms refuse it alike.
+                with contextlib.suppress(PermanentError):
                     platform.record_completion(learner, name, score=90, actor="lms",
                                                completed_on=START + timedelta(days=offset))
-                except PermanentError:
-                    pass  # not open to them that day: both platforms refuse it
         for day in range(61):
             daily.tick(START + timedelta(days=day))
         for day in [*sorted(ticks), 60]:
@@ -189,3 +192,23 @@ def test_an_assignment_starting_later_is_announced_on_its_start_date(
     rehearsed.tick(date(2027, 1, 20))
     assert notes(rehearsed, employee_id="M1", kind="assigned") == [
         ("2027-01-20", "M1", "assigned")]
+
+
+def test_a_served_platform_ticks_in_the_background(tmp_path: Path) -> None:
+    wall = Clock(START)
+    platform = rehearsal(tmp_path / "served.db", wall)
+    try:
+        with running_server(platform, tick_interval=0.05) as url:
+            wall.day = date(2027, 1, 6)  # the day "hipaa" starts: nobody runs a command
+            deadline = time.monotonic() + 10
+            while not platform.notifications("E1001", kind="assigned"):
+                assert time.monotonic() < deadline, "the scheduler did not run"
+                time.sleep(0.05)
+            token = platform.create_token("reader", ["read"])
+            listed = requests.get(f"{url}/notifications", timeout=10,
+                                  params={"employee_id": "E1001", "kind": "assigned"},
+                                  headers={"Authorization": f"Bearer {token}"}).json()
+        assert [n["on"] for n in listed["items"]] == ["2027-01-06"]
+        assert platform.today() == date(2027, 1, 6)
+    finally:
+        platform.close()

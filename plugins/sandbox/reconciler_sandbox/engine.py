@@ -42,6 +42,7 @@ from reconciler_sandbox import (
     tokens,
     views,
 )
+from reconciler_sandbox.clock import wall_clock
 from reconciler_sandbox.db import Database
 from reconciler_sandbox.membership import Membership
 from reconciler_sandbox.plans import record_plan_spec
@@ -59,9 +60,9 @@ class Platform:
     """The reference learning platform. Safe to share between threads (a connection per
     thread) and to open from several processes at once (WAL, busy timeout)."""
 
-    def __init__(self, path: str | Path, *, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, path: str | Path, *, today: Callable[[], date] | None = None) -> None:
         self._db = Database(path)
-        self._today = today
+        self._today = today or wall_clock()
         self._membership = Membership()
 
     @property

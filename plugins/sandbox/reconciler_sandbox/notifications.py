@@ -8,7 +8,7 @@ events the plan subscribes them to (``notify.on``). What each is sent:
 event                     learner                                      others
 ========================  ===========================================  ===============
 assignment_started        assigned (cycle 1, if on_assign) or renewal
-step_released             step_available (steps after the first day)
+step_released             step_available (not for steps open on day one)
 reminder                  reminder
 completed                                                              admins
 certificate_issued        certified
@@ -87,7 +87,7 @@ def _notices(conn: sqlite3.Connection, event: Event, event_id: int,
         case "assignment_started" if on_assign:
             to_learner = ("assigned", f"You have been enrolled in {title},"
                                       f" starting {event.on_date.isoformat()}")
-        case "step_released":
+        case "step_released" if event.detail == "later":
             to_learner = ("step_available", f"A new step is available in {title}: {event.step}")
         case "reminder":
             to_learner = ("reminder", f"Reminder: {step} is due on {when}")

@@ -22,6 +22,7 @@ from reconciler.providers import Capabilities, LiveResource, Lock, WriteRequest,
 from reconciler.providers.capabilities import REFERENCE
 from reconciler.rules.directory import User, parse_users_csv
 from reconciler_sandbox.catalog import parse_catalog_csv, seed_catalog
+from reconciler_sandbox.clock import wall_clock
 from reconciler_sandbox.engine import Platform
 
 ACTOR: Final = "learnops"
@@ -60,7 +61,7 @@ class SandboxProvider:
         )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.platform = Platform(self.path)
+            self.platform = Platform(self.path, today=wall_clock(config.timezone))
         except (OSError, sqlite3.DatabaseError) as problem:
             raise ConfigError(f"sandbox provider: cannot open {self.path}: {problem}") from None
         if users_text is not None:

@@ -160,8 +160,9 @@ def _learning_events(enrollment: Enrollment, progress: Progress, due: date | Non
         released = step.release_date
         if released is None or released > until:
             continue
-        if released > start:  # what was open on the first day came with the enrollment
-            yield event("step_released", released, step.name, step.name)
+        # What opens on the first day is announced by the enrollment itself.
+        yield event("step_released", released, step.name, step.name,
+                    "later" if released > start else "with the enrollment")
         if step.due_date is None or (finished is not None and finished <= step.due_date):
             continue
         yield from _reminders(event, leads, step.due_date, released, step.completed_on,

@@ -3,12 +3,14 @@ or on a background thread for tests (``running_server``)."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date
 from pathlib import Path
 from types import FrameType
 
@@ -19,8 +21,19 @@ from reconciler.rules.directory import parse_users_csv
 from reconciler_sandbox.api import API_PREFIX, ApiOptions, create_app
 from reconciler_sandbox.catalog import parse_catalog_csv, seed_catalog
 from reconciler_sandbox.engine import Platform
+from reconciler_sandbox.ticker import Ticker
 
 SERVE_ACTOR = "sandbox-serve"
+DEFAULT_TICK_INTERVAL = 60.0
+log = logging.getLogger(__name__)
+
+
+def _scheduling(platform: Platform, interval: float) -> AbstractContextManager[object]:
+    """The background scheduler while serving (none for an interval of 0)."""
+    if interval <= 0:
+        return nullcontext()
+    return Ticker(platform, interval,
+                  on_error=lambda problem: log.warning("scheduler tick failed: %s", problem))
 
 
 def serve(
@@ -32,6 +45,8 @@ def serve(
     users_csv: Path | None = None,
     catalog_csv: Path | None = None,
     announce: Callable[[str], None] | None = None,
+    tick_interval: float = DEFAULT_TICK_INTERVAL,
+    today: Callable[[], date] | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then finish the requests in flight and return.
 
@@ -39,7 +54,9 @@ def serve(
     ``catalog_csv`` seeds the learning objects of a platform that has none yet.
     The users and catalog files are parsed and the port bound before the database is opened, so
     a mistake in either leaves nothing behind; ``announce`` then gets the API's URL
-    (with the port really bound: ``port=0`` picks a free one)."""
+    (with the port really bound: ``port=0`` picks a free one). The scheduler ticks
+    every ``tick_interval`` seconds (0: never; ``learnops sandbox tick`` then does);
+    ``today`` is the wall clock's date in the project's time zone."""
     users_text = _read(users_csv, "users") if users_csv is not None else None
     if users_text is not None:
         parse_users_csv(users_text, str(users_csv))
@@ -48,7 +65,7 @@ def serve(
     listener = listen(host, port)
     try:
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        platform = Platform(db_path)
+        platform = Platform(db_path) if today is None else Platform(db_path, today=today)
         try:
             if users_text is not None:
                 platform.import_users_csv(users_text, actor=SERVE_ACTOR, source=str(users_csv))
@@ -61,7 +78,7 @@ def serve(
             )
             if announce is not None:
                 announce(_url(host, listener.getsockname()[1]))
-            with _quiet_stop():
+            with _quiet_stop(), _scheduling(platform, tick_interval):
                 uvicorn.Server(config).run(sockets=[listener])
         finally:
             platform.close()
@@ -131,6 +148,7 @@ def running_server(
     options: ApiOptions | None = None,
     *,
     start_timeout: float = 10.0,
+    tick_interval: float = 0.0,
 ) -> Iterator[str]:
     """A real server on 127.0.0.1 and a free port, on a background thread.
 
@@ -168,7 +186,8 @@ def running_server(
                 raise ReconcilerError(f"the sandbox server on port {port} did not start")
             time.sleep(0.01)
         try:
-            yield f"http://127.0.0.1:{port}{API_PREFIX}"
+            with _scheduling(platform, tick_interval):
+                yield f"http://127.0.0.1:{port}{API_PREFIX}"
         finally:
             server.should_exit = True
             thread.join(start_timeout)

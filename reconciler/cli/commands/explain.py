@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from reconciler.cli import clock
 from reconciler.cli.arguments import add_dir, add_target, day
 from reconciler.cli.insight_output import (
     explain_text,
@@ -37,6 +37,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     compiled = compile_dir(Path(args.dir))
     directory = read_directory(compiled.state.project, args.target)
-    found = explain(args.employee_id, compiled.state, directory, args.as_of or date.today())
+    as_of = args.as_of or clock.today(compiled.state.project.timezone)
+    found = explain(args.employee_id, compiled.state, directory, as_of)
     sys.stdout.write(explain_text(found))
     return 0

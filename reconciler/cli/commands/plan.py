@@ -14,8 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, assert_never
 
-from reconciler.cli import console
+from reconciler.cli import clock, console
 from reconciler.cli.arguments import add_dir, add_target, day
+from reconciler.cli.project_file import project_zone
 from reconciler.plan.facade import plan_directory
 from reconciler.plan.model import Plan
 from reconciler.render.json import render_json
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         allow_disruptive=args.allow_disruptive,
         source_dir=args.dir,
     )
-    sys.stdout.write(render(plan, args.output, args.schedule_start or date.today()))
+    start = args.schedule_start or clock.today(project_zone(Path(args.dir)))
+    sys.stdout.write(render(plan, args.output, start))
     if args.out is not None:
         if plan.errors:
             console.error(f"the plan has errors: not saved to {args.out}")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from reconciler.cli import clock
 from reconciler.cli.arguments import day
 from reconciler.cli.insight_output import preview_text
 from reconciler.compiler import compile_dir
@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     compiled = compile_dir(Path(args.dir))
-    start = args.start or date.today()
+    start = args.start or clock.today(compiled.state.project.timezone)
     if args.format == "mermaid":
         sys.stdout.write(plan_gantt(args.plan, compiled.state, start))
     else:

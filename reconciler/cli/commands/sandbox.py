@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from reconciler.cli.arguments import seconds
 from reconciler.cli.commands.sandbox_learners import register as register_learner_commands
 from reconciler.cli.commands.sandbox_platform import (
     add_db_option,
@@ -20,6 +21,8 @@ from reconciler.cli.commands.sandbox_platform import (
     project_file_option,
     sandbox_module,
 )
+from reconciler.cli.commands.sandbox_time import register as register_time_commands
+from reconciler.cli.project_file import project_zone
 from reconciler.errors import UsageError
 
 SCOPES: Final = ("read", "write", "admin")
@@ -33,6 +36,7 @@ def register(subparsers: Any) -> None:
     _register_serve(commands)
     _register_token(commands)
     register_learner_commands(commands)
+    register_time_commands(commands)
 
 
 def _register_token(commands: Any) -> None:
@@ -66,6 +70,9 @@ def _register_serve(commands: Any) -> None:
                        help="seed these learning objects into a platform with none (default:"
                             " the catalog file of the sandbox provider in learnops.yaml, if any)")
     serve.add_argument("--rate-limit", metavar="N/s", help="requests per second per caller")
+    serve.add_argument("--tick-interval", type=seconds, default=60.0, metavar="WAIT",
+                       help="run the scheduler this often, e.g. 60s or 5m (default: 60s;"
+                            " 0: never, run 'learnops sandbox tick' instead)")
     faults = serve.add_argument_group("fault injection (for resilience tests)")
     faults.add_argument("--fail-rate", type=float, default=0.0, metavar="F",
                         help="fraction of resource writes answered 503 (half after commit)")
@@ -86,6 +93,7 @@ def serve_platform(args: argparse.Namespace) -> int:
         if path is not None and not path.is_file():
             raise UsageError(f"{what} file {path} does not exist")
     db = database(args)
+    clock = sandbox_module("clock").wall_clock(project_zone(Path(args.dir)))
     api = sandbox_module("api")
     options = api.ApiOptions(
         rate_limit=_rate(args.rate_limit),
@@ -102,7 +110,9 @@ def serve_platform(args: argparse.Namespace) -> int:
         print(f"learnops sandbox: {db} at {url}", file=sys.stderr, flush=True)
 
     sandbox_module("server").serve(db, args.host, args.port, options, users_csv=users,
-                                   catalog_csv=catalog, announce=announce)
+                                   catalog_csv=catalog, announce=announce,
+                                   tick_interval=args.tick_interval,
+                                   today=clock)
     return 0
 
 

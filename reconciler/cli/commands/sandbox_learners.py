@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +74,7 @@ def import_users(args: argparse.Namespace) -> int:
 
 def view_learner(args: argparse.Namespace) -> int:
     with open_platform(args) as platform:
-        page = platform.learner_view(args.employee_id, args.as_of or date.today())
+        page = platform.learner_view(args.employee_id, args.as_of or platform.today())
     sys.stdout.write(text.learner_page(page))
     return 0
 
@@ -86,7 +85,7 @@ def record_completion(args: argparse.Namespace) -> int:
     with open_platform(args) as platform:
         try:
             result = platform.record_completion(
-                args.employee_id, args.object, completed_on=args.on or date.today(),
+                args.employee_id, args.object, completed_on=args.on or platform.today(),
                 score=args.score, actor=CLI_ACTOR)
         except InvalidRequest as error:
             if error.pointer != "/score":
@@ -99,6 +98,6 @@ def record_completion(args: argparse.Namespace) -> int:
 
 def enrollments_report(args: argparse.Namespace) -> int:
     with open_platform(args) as platform:
-        report = platform.enrollments_report_csv(args.as_of or date.today())
+        report = platform.enrollments_report_csv(args.as_of or platform.today())
     sys.stdout.write(report if args.output == "csv" else text.report_table(report))
     return 0

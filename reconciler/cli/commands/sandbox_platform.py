@@ -15,12 +15,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
 
-from reconciler.errors import ConfigError, UsageError
-from reconciler.load import read_yaml
+from reconciler.cli.project_file import PROJECT_FILE, project_body, project_zone
+from reconciler.errors import UsageError
 from reconciler.providers.registry import ProviderRegistry
 
 DEFAULT_DB: Final = Path(".learnops/sandbox.db")
-PROJECT_FILE: Final = Path("learnops.yaml")
 # Who the audit log names for writes made from the command line.
 CLI_ACTOR: Final = "learnops-cli"
 
@@ -56,13 +55,8 @@ def project_file_option(args: argparse.Namespace, key: str) -> Path | None:
         raise UsageError(f"spec directory {str(spec_dir)!r} does not exist")
     if not project_file.is_file():
         return None
-    documents, diagnostics = read_yaml(project_file.read_text(encoding="utf-8"),
-                                       str(project_file))
-    problems = [d for d in diagnostics if d.severity == "error"]
-    if problems:
-        raise ConfigError(problems[0].format())
-    body = documents[0].body if documents else None
-    provider = body.get("provider") if isinstance(body, dict) else None
+    body = project_body(spec_dir)
+    provider = body.get("provider") if body is not None else None
     if isinstance(provider, dict) and provider.get("type", "sandbox") == "sandbox":
         value = provider.get(key)
         if isinstance(value, str) and value:
@@ -84,7 +78,8 @@ def open_platform(args: argparse.Namespace, *, create: bool = False) -> Iterator
             f"no sandbox database at {path} (give the spec DIR or --db, or create it with"
             " 'learnops sandbox users import' or 'learnops apply')"
         )
-    platform = sandbox_module("engine").Platform(path)
+    clock = sandbox_module("clock").wall_clock(project_zone(Path(args.dir)))
+    platform = sandbox_module("engine").Platform(path, today=clock)
     try:
         yield platform
     finally:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from reconciler.cli import clock
 from reconciler.cli.arguments import add_dir, add_target, day, positive
 from reconciler.cli.insight_output import (
     simulation_text,
@@ -38,6 +38,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     compiled = compile_dir(Path(args.dir))
     directory = read_directory(compiled.state.project, args.target)
-    simulation = simulate(compiled.state, directory, args.start or date.today(), args.days)
+    start = args.start or clock.today(compiled.state.project.timezone)
+    simulation = simulate(compiled.state, directory, start, args.days)
     sys.stdout.write(simulation_text(simulation, args.top))
     return 0
