@@ -9,7 +9,7 @@ from typing import Final
 
 from reconciler.insight.audience_report import AudienceReport, ValueCount
 from reconciler.insight.explain import Explanation
-from reconciler.insight.preview import PlanPreview, StepPreview
+from reconciler.insight.preview import CertificatePreview, PlanPreview, StepPreview
 from reconciler.insight.simulate import DayLoad, Simulation, Tally, last_day
 from reconciler.rules.directory import User
 from reconciler.rules.spreadsheet import csv_text
@@ -104,7 +104,26 @@ def preview_text(preview: PlanPreview) -> str:
              f"For a learner enrolling on {weekday(preview.start)}", ""]
     for step in preview.steps:
         lines.extend(step_lines(step))
+    if preview.certificate is not None:
+        lines.extend(certificate_lines(preview.certificate))
     return "\n".join(lines) + "\n"
+
+
+def certificate_lines(certificate: CertificatePreview, indent: str = "") -> list[str]:
+    dates = certificate.dates
+    window = (f"; renewal opens {certificate.renew_before} before expiry"
+              if certificate.renew_before else "; renewal opens at expiry")
+    renewing = ("from the old certificate's expiry when renewed before it"
+                " (renew_from: expiry)" if certificate.renew_from == "expiry"
+                else "from the renewal's completion: renewing early shortens it"
+                     " (renew_from: completion)")
+    lines = [f"{indent}certificate {certificate.template}",
+             f"{indent}  valid     {certificate.valid_for} from completion{window}",
+             f"{indent}  renewals  valid {renewing}",
+             f"{indent}  earliest  completed {certificate.earliest_completion.isoformat()}:"
+             f" valid until {dates.expires.isoformat()}"
+             + (f", renewal opens {dates.renew_from.isoformat()}" if dates.renew_from else "")]
+    return lines
 
 
 # -- explain ---------------------------------------------------------------------------
@@ -157,6 +176,8 @@ def explain_text(found: Explanation) -> str:
                   f"{schedule.start.isoformat()}:"]
         for step in schedule.steps:
             lines.extend(step_lines(step, indent="  "))
+        if schedule.certificate is not None:
+            lines.extend(certificate_lines(schedule.certificate, indent="  "))
     lines += ["", "Overlapping assignments (whole directory):"]
     if not found.overlaps:
         lines.append("  none")

@@ -17,9 +17,11 @@ from reconciler.model import JSON, DesiredState
 from reconciler.rules.schedule import (
     AfterStep,
     AtEnrollment,
+    CertificateDates,
     Offset,
     OnDate,
     Release,
+    certificate_dates,
     parse_release,
     preview_schedule,
 )
@@ -45,11 +47,24 @@ class StepPreview:
 
 
 @dataclass(frozen=True)
+class CertificatePreview:
+    """The certificate of a learner completing every required step the day it releases."""
+
+    template: str
+    valid_for: str
+    renew_before: str | None
+    renew_from: str  # completion | expiry
+    earliest_completion: date
+    dates: CertificateDates  # for that completion
+
+
+@dataclass(frozen=True)
 class PlanPreview:
     plan: str
     title: str
     start: date  # the day the learner enrolls
     steps: tuple[StepPreview, ...]
+    certificate: CertificatePreview | None = None
 
 
 def describe_release(release: Release) -> str:
@@ -90,7 +105,22 @@ def plan_preview(name: str, spec: Mapping[str, JSON], start: date) -> PlanPrevie
             due=str(due) if due else None,
             required=step.get("required", True) is not False,
         ))
-    return PlanPreview(name, str(spec.get("title") or name), start, tuple(previews))
+    return PlanPreview(name, str(spec.get("title") or name), start, tuple(previews),
+                       _certificate(spec, previews, start))
+
+
+def _certificate(spec: Mapping[str, JSON], steps: list[StepPreview],
+                 start: date) -> CertificatePreview | None:
+    certificate = spec.get("certificate")
+    if not isinstance(certificate, Mapping):
+        return None
+    done = max((s.earliest_release for s in steps if s.required), default=start)
+    renew_before = certificate.get("renew_before")
+    return CertificatePreview(
+        template=str(certificate.get("template")), valid_for=str(certificate["valid_for"]),
+        renew_before=str(renew_before) if renew_before else None,
+        renew_from=str(certificate.get("renew_from", "completion")),
+        earliest_completion=done, dates=certificate_dates(done, certificate))
 
 
 def preview(plan: str, state: DesiredState, start: date) -> PlanPreview:

@@ -48,6 +48,8 @@ def certification_plan(spec: Mapping[str, JSON]) -> Spec:
             "valid_for": certificate["valid_for"],
         }
         _copy_if_given(certificate, canonical["certificate"], "renew_before")
+        if certificate.get("renew_from") == "expiry":  # completion is the default
+            canonical["certificate"]["renew_from"] = "expiry"
     notify = spec.get("notify") if isinstance(spec.get("notify"), Mapping) else {}
     assert isinstance(notify, Mapping)
     canonical["notify"] = {"admins": list(_list(notify, "admins")), "on": list(_list(notify, "on"))}

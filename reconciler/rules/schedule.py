@@ -168,10 +168,20 @@ def preview_schedule(plan_spec: Mapping[str, JSON], start: date) -> list[StepWin
     return list(windows.values())
 
 
-def certificate_dates(completed_on: date, certificate_spec: Mapping[str, JSON]) -> CertificateDates:
+def certificate_dates(completed_on: date, certificate_spec: Mapping[str, JSON],
+                      renewing_until: date | None = None) -> CertificateDates:
     """A certificate issued the day the last required step is completed, valid for
-    ``valid_for``; renewal opens ``renew_before`` ahead of expiry."""
-    expires = parse_duration(str(certificate_spec["valid_for"])).add_to(completed_on)
+    ``valid_for``; renewal opens ``renew_before`` ahead of expiry.
+
+    ``renewing_until``: the expiry of the certificate this one renews. With
+    ``renew_from: expiry`` a renewal completed before that day is valid from it
+    (renewing early costs no validity, as Totara's "use expiry date"); with the
+    default ``completion``, and after a lapse, validity runs from completion."""
+    valid_from = completed_on
+    if (certificate_spec.get("renew_from", "completion") == "expiry"
+            and renewing_until is not None and renewing_until > completed_on):
+        valid_from = renewing_until
+    expires = parse_duration(str(certificate_spec["valid_for"])).add_to(valid_from)
     renew_before = certificate_spec.get("renew_before")
     renew_from = parse_duration(str(renew_before)).subtract_from(expires) if renew_before else None
     return CertificateDates(completed_on, expires, renew_from)

@@ -434,3 +434,30 @@ def test_a_malformed_users_file_imports_nobody(
         assert platform.list_users() == []
     finally:
         platform.close()
+
+
+def test_a_locked_step_lists_what_it_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reconciler_sandbox.engine import Platform as Engine
+
+    db = tmp_path / "sandbox.db"
+    engine = Engine(db, today=lambda: date(2027, 1, 4))
+    engine.import_users_csv(USERS, actor="hr")
+    for kind, name, spec in (
+        ("LearningObject", "basics", {"title": "Basics", "type": "course"}),
+        ("LearningObject", "exam", {"title": "Exam", "type": "assessment",
+                                    "prerequisites": ["basics"]}),
+        ("Audience", "nurses", {"groups": ["nursing"]}),
+        ("CertificationPlan", "p", {"title": "P", "visibility": "all", "steps": [
+            {"name": "one", "items": ["basics"]},
+            {"name": "two", "items": ["exam"], "release": {"offset": "7d"}}]}),
+        ("Assignment", "a", {"items": [{"plan": "p"}], "audience": "nurses"}),
+    ):
+        engine.put_resource(kind, name, {"spec": spec}, if_none_match=True, actor="t")
+    engine.close()
+    assert main(["sandbox", "learner", "view", "E1001", "--as-of", "2027-01-04",
+                 "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "[locked] two: releases 2027-01-11" in out
+    assert "[-] exam: Exam" in out

@@ -54,3 +54,19 @@ def test_a_step_after_one_without_due_date_has_no_latest_release(tmp_path: Path)
 def test_an_unknown_plan_is_a_usage_error_with_a_suggestion(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="did you mean 'chain'"):
         preview("chian", state_of(tmp_path, CHAIN), START)
+
+
+def test_the_certificate_says_where_a_renewal_runs_from(tmp_path: Path) -> None:
+    renewing = plan("renewing", """  title: Renewing
+  steps:
+    - {name: first, items: [intro], due: 10d}
+    - {name: second, items: [quiz], release: {offset: 7d}}
+  certificate: {template: t, valid_for: 1y, renew_before: 30d, renew_from: expiry}
+""")
+    certificate = preview("renewing", state_of(tmp_path, renewing), START).certificate
+    assert certificate is not None
+    assert (certificate.renew_from, certificate.earliest_completion) == (
+        "expiry", date(2027, 1, 11))
+    assert (certificate.dates.expires, certificate.dates.renew_from) == (
+        date(2028, 1, 11), date(2027, 12, 12))
+    assert preview("chain", state_of(tmp_path, CHAIN), START).certificate is None

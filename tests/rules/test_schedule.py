@@ -143,3 +143,16 @@ def test_preview_earliest_dates_match_a_learner_who_completes_on_release_day() -
     completed = {w.step: w.earliest_release for w in windows}
     timings = step_schedule(HIPAA, MONDAY, completed)
     assert [t.release_date for t in timings] == [w.earliest_release for w in windows]
+
+
+def test_renewing_from_expiry_keeps_the_validity_left() -> None:
+    expiry = {"template": "t", "valid_for": "1y", "renew_before": "30d",
+              "renew_from": "expiry"}
+    early = certificate_dates(date(2027, 12, 20), expiry, renewing_until=date(2028, 1, 10))
+    assert (early.issued, early.expires, early.renew_from) == (
+        date(2027, 12, 20), date(2029, 1, 10), date(2028, 12, 11))
+    lapsed = certificate_dates(date(2028, 2, 1), expiry, renewing_until=date(2028, 1, 10))
+    assert lapsed.expires == date(2029, 2, 1)  # after a lapse: from completion
+    completion = {**expiry, "renew_from": "completion"}
+    assert certificate_dates(date(2027, 12, 20), completion,
+                             renewing_until=date(2028, 1, 10)).expires == date(2028, 12, 20)

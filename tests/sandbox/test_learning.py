@@ -346,3 +346,34 @@ def test_report_cells_that_a_spreadsheet_would_run_are_escaped(
     [row] = [row for row in rows if row["employee_id"].endswith(employee_id[1:])]
     assert row["employee_id"] == "'" + employee_id  # shown as text, never evaluated
     assert {r["employee_id"] for r in rows} >= {"E1001", "E1002"}  # the rest unchanged
+
+
+def test_prerequisites_are_enforced_and_shown(catalogue: Platform) -> None:
+    put(catalogue, "LearningObject", "advanced", obj("Advanced", prerequisites=["basics",
+                                                                               "privacy"]))
+    put(catalogue, "Assignment", "a1", assignment("nurses", {"object": "advanced"},
+                                                  {"object": "basics"}))
+    view = catalogue.learner_view("E1001", date(2027, 1, 5))
+    assert enrollment(view, "object", "advanced")["requires"] == ["basics", "privacy"]
+    catalogue.record_completion("E1001", "basics", completed_on=date(2027, 1, 5), actor="lms")
+    with pytest.raises(PermanentError, match="requires privacy first"):
+        catalogue.record_completion("E1001", "advanced", completed_on=date(2027, 1, 6),
+                                    actor="lms")
+    # privacy done elsewhere (any enrollment, any cycle) counts, from the day it was done
+    put(catalogue, "Assignment", "a2", assignment("nurses", {"object": "privacy"}))
+    catalogue.record_completion("E1001", "privacy", completed_on=date(2027, 1, 7), actor="lms")
+    assert enrollment(catalogue.learner_view("E1001", date(2027, 1, 6)), "object",
+                      "advanced")["requires"] == ["privacy"]
+    with pytest.raises(PermanentError, match="requires privacy first"):
+        catalogue.record_completion("E1001", "advanced", completed_on=date(2027, 1, 6),
+                                    actor="lms")
+    catalogue.record_completion("E1001", "advanced", completed_on=date(2027, 1, 7), actor="lms")
+    done = enrollment(catalogue.learner_view("E1001", date(2027, 1, 7)), "object", "advanced")
+    assert (done["status"], done["requires"]) == ("completed", [])
+
+
+def test_locked_steps_show_their_contents_under_visibility_all(catalogue: Platform) -> None:
+    put(catalogue, "Assignment", "a1", assignment("nurses", {"plan": "hipaa"}))
+    practice = steps(catalogue.learner_view("E1001", date(2027, 1, 4)))["practice"]
+    assert practice["state"] == "locked"
+    assert [(i["object"], i["title"]) for i in practice["items"]] == [("phi", "Phi")]

@@ -18,7 +18,7 @@ CERTIFICATE = {"template": "compliance", "valid_for": "1y", "renew_before": "30d
 
 def annual(**extra: Any) -> dict[str, Any]:
     return plan(step("foundations", "basics", release={"at": "enrollment"}),
-                certificate=CERTIFICATE, **extra)
+                **{"certificate": CERTIFICATE, **extra})
 
 
 def hipaa_annual(**notify: Any) -> dict[str, Any]:
@@ -101,3 +101,16 @@ def test_reading_never_writes_the_scheduler_keeps(renewing: Platform, clock: Clo
         ("assigned", "2027-01-04"), ("certified", "2027-01-10"), ("renewal", "2027-12-11")]
 
 
+
+
+@pytest.mark.parametrize(("renew_from", "expires"), [("completion", "2028-12-22"),
+                                                     ("expiry", "2029-01-10")])
+def test_a_renewal_runs_from_completion_or_from_the_old_expiry(
+    renewed: Platform, renew_from: str, expires: str,
+) -> None:
+    put(renewed, "CertificationPlan", "hipaa-annual", annual(
+        certificate={**CERTIFICATE, "renew_from": renew_from}, in_progress="migrate"))
+    renewed.record_completion("E1001", "basics", completed_on=date(2027, 12, 22), actor="lms")
+    certificates = renewed.learner_view("E1001", date(2027, 12, 23))["certificates"]
+    assert [(c["issued_on"], c["expires_on"]) for c in certificates] == [
+        ("2027-01-10", "2028-01-10"), ("2027-12-22", expires)]

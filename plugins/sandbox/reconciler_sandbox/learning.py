@@ -94,7 +94,13 @@ def _certify(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, J
                        enrollment_id=enrollment.id), spec)
     if not isinstance(certificate, dict):
         return
-    dates = certificate_dates(completed_on, certificate)
+    held = conn.execute(
+        "SELECT max(expires_on) FROM certificates WHERE employee_id = ? AND plan = ?"
+        " AND enrollment_id != ? AND issued_on <= ?",
+        (enrollment.employee_id, enrollment.item_name, enrollment.id, completed_on.isoformat()),
+    ).fetchone()[0]
+    dates = certificate_dates(completed_on, certificate,
+                              date.fromisoformat(held) if held else None)
     conn.execute(
         "INSERT INTO certificates (enrollment_id, employee_id, plan, plan_version, template,"
         " issued_on, expires_on, renew_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -138,6 +144,13 @@ def record_completion(conn: sqlite3.Connection, employee_id: str, object_name: s
             "not enrolled in it, or the plan step holding it is not released yet",
             where=f"learners/{employee_id}",
         )
+    missing = missing_prerequisites(conn, object_name, completions, completed_on)
+    if missing:
+        raise PermanentError(
+            f"{employee_id} cannot complete {object_name} on {completed_on.isoformat()}: it"
+            f" requires {', '.join(missing)} first (not completed by then)",
+            where=f"learners/{employee_id}",
+        )
     conn.execute(
         "INSERT INTO completions (employee_id, object_name, completed_on, score, passed,"
         " recorded_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -173,6 +186,16 @@ def _open_on(enrollment: Enrollment, object_name: str, specs: VersionSpecs,
     progress = progress_of(enrollment, specs, completions, day)
     return any(step.released and any(i.object == object_name for i in step.items)
                for step in progress.steps)
+
+
+def missing_prerequisites(conn: sqlite3.Connection, object_name: str,
+                          completions: Completions, day: date) -> list[str]:
+    """The object's ``prerequisites`` the learner has not passed by ``day``, in the
+    order written (any completion counts, whatever cycle or assignment it was in)."""
+    stored = fetch(conn, "LearningObject", object_name)
+    wanted = stored.spec.get("prerequisites") or [] if stored is not None else []
+    return [str(name) for name in wanted
+            if not any(done <= day for done in completions.get(str(name), ()))]
 
 
 def active_sources(conn: sqlite3.Connection, enrollment_id: int) -> list[tuple[str, date | None]]:

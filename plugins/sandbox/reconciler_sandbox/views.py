@@ -9,9 +9,14 @@ from datetime import date
 from typing import Any
 
 from reconciler.rules.spreadsheet import csv_text
-from reconciler_sandbox.learning import completions_of, enrollments, progress_of
+from reconciler_sandbox.learning import (
+    completions_of,
+    enrollments,
+    missing_prerequisites,
+    progress_of,
+)
 from reconciler_sandbox.plans import VersionSpecs, current_version
-from reconciler_sandbox.progress import Enrollment, Progress, StepProgress
+from reconciler_sandbox.progress import Completions, Enrollment, Progress, StepProgress
 from reconciler_sandbox.resources import StoredResource, item_title
 
 
@@ -80,6 +85,9 @@ def learner_view(conn: sqlite3.Connection, employee_id: str, as_of: date) -> dic
             "completed_on": _iso(progress.completed_on),
             "assignments": [s["assignment"] for s in sources if s["active"]],
         }
+        if enrollment.item_kind == "object":
+            entry["requires"] = ([] if progress.completed_on else missing_prerequisites(
+                conn, enrollment.item_name, completions, as_of))
         if enrollment.item_kind == "plan":
             spec = specs.get(enrollment.item_name, enrollment.plan_version or 0)
             visibility = spec.get("visibility", "released")
@@ -88,7 +96,7 @@ def learner_view(conn: sqlite3.Connection, employee_id: str, as_of: date) -> dic
             releases = {str(step["name"]): step.get("release") or {"at": "enrollment"}
                         for step in spec.get("steps") or [] if isinstance(step, dict)}
             entry["steps"] = [
-                {**_step(conn, step), "release": releases.get(step.name)}
+                {**_step(conn, step, completions, as_of), "release": releases.get(step.name)}
                 for step in progress.steps if visibility == "all" or step.released
             ]
         shown.append(entry)
@@ -115,7 +123,8 @@ def _overdue_steps(progress: Progress) -> list[str]:
     return [step.name for step in progress.steps if step.overdue and step.required]
 
 
-def _step(conn: sqlite3.Connection, step: StepProgress) -> dict[str, Any]:
+def _step(conn: sqlite3.Connection, step: StepProgress, completions: Completions,
+          as_of: date) -> dict[str, Any]:
     state = "completed" if step.completed_on else "released" if step.released else "locked"
     return {
         "name": step.name, "state": state, "required": step.required,
@@ -123,7 +132,9 @@ def _step(conn: sqlite3.Connection, step: StepProgress) -> dict[str, Any]:
         "overdue": step.overdue, "completed_on": _iso(step.completed_on),
         "items": [
             {"object": item.object, "title": item_title(conn, "object", item.object),
-             "completed_on": _iso(item.completed_on)}
+             "completed_on": _iso(item.completed_on),
+             "requires": ([] if item.completed_on else
+                          missing_prerequisites(conn, item.object, completions, as_of))}
             for item in step.items
         ],
     }

@@ -53,6 +53,8 @@ def _enrollment(entry: Mapping[str, Any]) -> list[str]:
     lines = [heading, "  " + ", ".join(state)]
     through = ", ".join(entry["assignments"])
     lines.append(f"  enrolled {entry['enrolled_on']}" + (f" through {through}" if through else ""))
+    if entry.get("requires"):
+        lines.append(f"  requires {', '.join(entry['requires'])} first")
     if kind == "plan":
         lines += _steps(entry["steps"], shows_all=entry["visibility"] == "all")
     return lines
@@ -67,12 +69,14 @@ def _steps(steps: Sequence[Mapping[str, Any]], *, shows_all: bool) -> list[str]:
     lines = [f"  {count}"]
     for step in steps:
         lines.append(f"  {_STEP_MARKS[step['state']]:<8} {step['name']}: {_step_timing(step)}")
-        if step["state"] == "locked":
-            continue  # a locked step's items are not open yet; its date is what matters
+        # A locked step is shown (visibility: all) with what it holds, not yet open.
+        locked = step["state"] == "locked"
         for item in step["items"]:
-            mark = "[x]" if item["completed_on"] else "[ ]"
-            finished = f" (completed {item['completed_on']})" if item["completed_on"] else ""
-            lines.append(f"             {mark} {item['object']}: {item['title']}{finished}")
+            mark = "[-]" if locked else "[x]" if item["completed_on"] else "[ ]"
+            note = f" (completed {item['completed_on']})" if item["completed_on"] else ""
+            if item.get("requires") and not locked:
+                note += f" (requires {', '.join(item['requires'])})"
+            lines.append(f"             {mark} {item['object']}: {item['title']}{note}")
     return lines
 
 
