@@ -18,6 +18,7 @@ from reconciler_sandbox.engine import Platform
 from reconciler.cli import clock as cli_clock
 from reconciler.cli.main import main
 from reconciler.compiler import compile_dir
+from reconciler.errors import PermanentError
 from reconciler.insight.programs import read_directory
 from reconciler.insight.simulate import simulate
 
@@ -143,10 +144,9 @@ def test_simulate_and_a_rehearsed_sandbox_agree_on_release_and_due_dates(
         for offset in range(days):
             today = START + timedelta(days=offset)
             platform.tick(today)
-            for event in platform.events(since=today):
-                if event["on"] != today.isoformat():
-                    continue
-                _complete_what_opened(platform, event, today)
+            opened = [e for e in platform.events(since=today) if e["on"] == today.isoformat()]
+            for _ in range(3):  # prerequisites first (fire-drill needs fire-safety)
+                opened = [e for e in opened if not _complete_what_opened(platform, e, today)]
         for view in _views(platform, START + timedelta(days=days - 1)):
             for entry in view["enrollments"]:
                 ((kind, name),) = entry["item"].items()
@@ -171,22 +171,27 @@ def test_simulate_and_a_rehearsed_sandbox_agree_on_release_and_due_dates(
     assert {k: v for k, v in dues.items() if k[0] in window} == dict(expected_dues)
 
 
-def _complete_what_opened(platform: Platform, event: dict[str, Any], today: date) -> None:
-    """The learner completes what the event opened, the day it opened."""
-    if event["kind"] not in ("step_released", "assignment_started"):
-        return
+def _complete_what_opened(platform: Platform, event: dict[str, Any], today: date) -> bool:
+    """The learner completes what the event opened, the day it opened; False when a
+    prerequisite is not done yet (try again after the others)."""
     learner = event["employee_id"]
     ((kind, name),) = event["item"].items()
     if kind == "object" and event["kind"] == "assignment_started":
-        platform.record_completion(learner, name, completed_on=today, score=100,
-                                   actor="rehearsal")
-    if kind == "plan" and event["kind"] == "step_released":
+        names = [name]
+    elif kind == "plan" and event["kind"] == "step_released":
         [entry] = [e for e in platform.learner_view(learner, today)["enrollments"]
                    if e["item"] == {"plan": name}]
         [step] = [s for s in entry["steps"] if s["name"] == event["step"]]
-        for item in step["items"]:
-            platform.record_completion(learner, item["object"], completed_on=today,
-                                       score=100, actor="rehearsal")
+        names = [item["object"] for item in step["items"] if not item["completed_on"]]
+    else:
+        return True
+    try:
+        for item in names:
+            platform.record_completion(learner, item, completed_on=today, score=100,
+                                       actor="rehearsal")
+    except PermanentError:
+        return False
+    return True
 
 
 def _views(platform: Platform, as_of: date) -> Iterator[dict[str, Any]]:
