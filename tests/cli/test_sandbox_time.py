@@ -197,3 +197,38 @@ def _complete_what_opened(platform: Platform, event: dict[str, Any], today: date
 def _views(platform: Platform, as_of: date) -> Iterator[dict[str, Any]]:
     for user in platform.directory():
         yield platform.learner_view(user.employee_id, as_of)
+
+
+@pytest.mark.parametrize(("zone", "local"), [("UTC", "2027-01-04"),
+                                             ("Pacific/Kiritimati", "2027-01-05"),
+                                             ("Pacific/Pago_Pago", "2027-01-03")])
+def test_the_platforms_today_is_a_date_in_the_projects_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    zone: str, local: str,
+) -> None:
+    (tmp_path / "learnops.yaml").write_text(
+        f"project: demo\ntimezone: {zone}\nprovider: {{type: sandbox, path: p.db}}\n",
+        encoding="utf-8")
+    # 10:30 UTC: 00:30 the next day in Kiritimati (UTC+14), 23:30 the day before in
+    # Pago Pago (UTC-11)
+    moment = datetime(2027, 1, 4, 10, 30, tzinfo=UTC)
+    monkeypatch.setattr(platform_clock, "now", lambda: moment)
+    assert main(["sandbox", "users", "import", str(SPECS / "directory" / "users.csv"),
+                 str(tmp_path)]) == 0
+    out = run(capsys, "sandbox", "tick", str(tmp_path))
+    assert out.startswith(f"platform date {local} (was never run)")
+
+
+def test_commands_default_to_today_in_the_projects_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = tmp_path / "specs"
+    shutil.copytree(SPECS, root, ignore=shutil.ignore_patterns(".learnops"))
+    project = root / "learnops.yaml"
+    project.write_text(project.read_text(encoding="utf-8").replace(
+        "project: mercy-general", "project: mercy-general\ntimezone: Asia/Tokyo"),
+        encoding="utf-8")
+    moment = datetime(2027, 1, 4, 20, tzinfo=UTC)  # already Tuesday in Tokyo
+    monkeypatch.setattr(cli_clock, "now", lambda: moment)
+    out = run(capsys, "preview", "hipaa-annual", str(root))
+    assert "For a learner enrolling on Tuesday 2027-01-05" in out

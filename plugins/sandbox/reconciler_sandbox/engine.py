@@ -11,6 +11,11 @@ Deletes keep history: a resource that others refer to cannot be deleted
 enrollments; deleting a plan or learning object (possible only once no
 assignment or plan names it) leaves enrollments, completions, certificates and
 plan versions in place for reports.
+
+Time: :meth:`Platform.tick` runs the scheduler (:mod:`.scheduler`), which records
+what time causes, each event on its own day; reads never write. The platform's
+today is the later of its wall clock (``today``, in the project's time zone) and
+the day the scheduler last reached, so a rehearsal moved ahead stays ahead.
 """
 
 from __future__ import annotations

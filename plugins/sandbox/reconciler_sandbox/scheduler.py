@@ -58,12 +58,16 @@ def tick(conn: sqlite3.Connection, until: date, *, employee_id: str | None = Non
             f"the platform's date is {since.isoformat()}: it moves forward only, not back"
             f" to {until.isoformat()}", pointer="/until")
     recorded = 0
+    # What is on record already is skipped before it costs an insert.
+    known = {row[0] for row in conn.execute("SELECT dedup_key FROM events")}
     # A renewal opened starts a new cycle whose own events may fall due by ``until``:
     # go round until a pass opens nothing new.
     while True:
         pending, renewals = _due_events(conn, until, employee_id)
         for event, spec, on_assign in sorted(pending, key=lambda p: p[0].sort_key()):
-            recorded += happen(conn, event, spec, on_assign=on_assign)
+            if event.key not in known:
+                known.add(event.key)
+                recorded += happen(conn, event, spec, on_assign=on_assign)
         if not renewals:
             break
         for enrollment, renew_on, expires_on in renewals:
