@@ -23,8 +23,9 @@ ASSUMPTIONS = (
     "the specs are applied on the start day to a platform where nobody is enrolled yet",
     "learners complete each plan step on the day it releases, so a step released after "
     "an earlier step releases as early as it can",
-    "reminders are counted for every enrolled learner, as if nobody finished before them; "
-    "completion, certificate, overdue and renewal notices depend on progress and are not",
+    "reminders (before each step's due date and the item's) are counted for every enrolled "
+    "learner, as if nobody finished before them; completion, certificate, overdue and "
+    "renewal notices depend on progress and are not",
 )
 
 
@@ -86,21 +87,30 @@ _Events = dict[date, Counter[str]]
 
 
 def _notices(enrollment: PlannedEnrollment, programs: Programs, events: _Events) -> None:
+    """What the sandbox's scheduler sends a learner who is never done early: the
+    assigned notice, "a new step is available" for steps released after the first day,
+    and one reminder per lead time (of any assignment reaching them) before the item's
+    due date and before each step's."""
     if enrollment.winner.on_assign:
         events.setdefault(enrollment.enrolled_on, Counter())[f"assigned {enrollment.item}"] += 1
-    # One reminder per (enrollment, lead time), whichever source asks first (by name),
-    # sent once the learner is enrolled and not after the due date it is about.
-    sent: set[str] = set()
-    for source in sorted(enrollment.sources, key=lambda s: s.assignment):
-        if source.due is None or source.due < enrollment.enrolled_on:
-            continue
-        notify = programs.assignments[source.assignment].get("notify") or {}
-        for before in notify.get("reminders") or []:
-            if str(before) in sent:
-                continue
-            sent.add(str(before))
-            remind_on = max(parse_duration(str(before)).subtract_from(source.due),
-                            enrollment.enrolled_on)
+    leads = sorted({str(lead) for source in enrollment.sources
+                    for lead in (programs.assignments[source.assignment].get("notify") or {})
+                    .get("reminders") or []})
+    targets: list[tuple[date, date]] = []  # (opened, due)
+    if enrollment.due is not None and enrollment.due >= enrollment.enrolled_on:
+        targets.append((enrollment.enrolled_on, enrollment.due))
+    if enrollment.item.kind == "plan" and enrollment.item.name in programs.plans:
+        preview = plan_preview(enrollment.item.name, programs.plans[enrollment.item.name],
+                               enrollment.enrolled_on)
+        for step in preview.steps:
+            if step.earliest_release > enrollment.enrolled_on:
+                events.setdefault(step.earliest_release, Counter())[
+                    f"step available {enrollment.item}"] += 1
+            if step.due_earliest is not None:
+                targets.append((step.earliest_release, step.due_earliest))
+    for opened, due in targets:
+        for lead in leads:
+            remind_on = max(parse_duration(lead).subtract_from(due), opened)
             events.setdefault(remind_on, Counter())[f"reminder {enrollment.item}"] += 1
 
 

@@ -135,6 +135,9 @@ def test_simulate_and_a_rehearsed_sandbox_agree_on_release_and_due_dates(
                                  for t in load.releases})
     expected_dues = Counter({(load.day, t.label): t.count for load in simulation.loads
                              for t in load.due_dates})
+    # Notices that do not depend on learners being late: announcements of the work.
+    expected_notices = Counter({(load.day, t.label): t.count for load in simulation.loads
+                                for t in load.notifications if not t.label.startswith("reminder")})
 
     platform = Platform(program / ".learnops" / "sandbox.db",
                         today=lambda: START)
@@ -147,6 +150,9 @@ def test_simulate_and_a_rehearsed_sandbox_agree_on_release_and_due_dates(
             opened = [e for e in platform.events(since=today) if e["on"] == today.isoformat()]
             for _ in range(3):  # prerequisites first (fire-drill needs fire-safety)
                 opened = [e for e in opened if not _complete_what_opened(platform, e, today)]
+        notices = Counter(
+            (date.fromisoformat(n["on"]), _simulated_label(n)) for n in platform.notifications()
+            if n["kind"] in ("assigned", "step_available"))
         for view in _views(platform, START + timedelta(days=days - 1)):
             for entry in view["enrollments"]:
                 ((kind, name),) = entry["item"].items()
@@ -169,6 +175,13 @@ def test_simulate_and_a_rehearsed_sandbox_agree_on_release_and_due_dates(
     assert sum(expected_releases.values()) > 100 and sum(expected_dues.values()) > 100
     assert {k: v for k, v in releases.items() if k[0] in window} == dict(expected_releases)
     assert {k: v for k, v in dues.items() if k[0] in window} == dict(expected_dues)
+    assert {k: v for k, v in notices.items() if k[0] in window} == dict(expected_notices)
+
+
+def _simulated_label(notice: dict[str, Any]) -> str:
+    ((kind, name),) = notice["item"].items()
+    what = "assigned" if notice["kind"] == "assigned" else "step available"
+    return f"{what} {kind} {name}"
 
 
 def _complete_what_opened(platform: Platform, event: dict[str, Any], today: date) -> bool:

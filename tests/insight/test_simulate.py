@@ -56,11 +56,23 @@ def test_reminders_and_due_dates_come_from_the_assignment(tmp_path: Path) -> Non
     assert by_day[date(2027, 1, 12)].notifications == (Tally("reminder plan basics", 2),)
 
 
+def test_later_steps_are_announced_and_step_due_dates_reminded(tmp_path: Path) -> None:
+    by_day = loads(tmp_path)
+    assert Tally("step available plan basics", 2) in by_day[date(2027, 1, 6)].notifications
+    assert Tally("step available plan basics", 1) in by_day[date(2027, 1, 13)].notifications
+    # Step one due the 11th: 2 days ahead; step two (6th + 3d = the 9th): 2 days ahead.
+    assert Tally("reminder plan basics", 2) in by_day[date(2027, 1, 9)].notifications
+    assert Tally("reminder plan basics", 2) in by_day[date(2027, 1, 7)].notifications
+
+
 def test_the_window_bounds_the_days_and_the_busiest_day_comes_first(tmp_path: Path) -> None:
     result = simulate(state_of(tmp_path, SPECS), PEOPLE, START, days=2)
     assert [load.day for load in result.loads] == [START]  # the 6th is outside 2 days
     result = simulate(state_of(tmp_path, SPECS), PEOPLE, START, days=30)
     assert result.busiest(1)[0].day == START
     assert (result.learners, result.enrollments) == (3, 6)  # basics and deep-dive each
-    assert result.notification_count == 4  # 2 assigned + 2 reminders
+    # 2 assigned, 2 reminders before the plan's due date, 4 before its steps' (a-nurses's
+    # 2d lead reaches E1 and E2 through the enrollment b-all shares), and step two
+    # available to E1, E2 (the 6th) and E3 (enrolled the 11th, step two the 13th)
+    assert result.notification_count == 11
     assert any("complete each plan step on the day it releases" in a for a in result.assumptions)
