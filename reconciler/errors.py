@@ -75,6 +75,14 @@ class TemporaryError(ProviderError):
         self.delay = delay
 
 
+class UnreachableError(TemporaryError):
+    """No answer at all: the connection was refused or reset, or the platform stayed
+    silent past the timeout. An apply counts these in a row (its circuit breaker) to
+    stop writing to a platform that is down."""
+
+    code = "LO109"
+
+
 class PermanentError(ProviderError):
     """Retrying will not help: the request itself is wrong or refused."""
 

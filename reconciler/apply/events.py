@@ -41,6 +41,9 @@ class ApplyResult:
     writes: int  # writes that changed something: applied changes, recovered ones included
     unchanged: int = 0  # no-op changes: nothing to write
     attempts: int = 0  # write calls sent to the platform, retries and failures included
+    # Why the apply stopped before the end (platform unreachable, out of time, a signal):
+    # what it did not reach is in ``skipped``, never attempted.
+    stopped: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -9,8 +9,10 @@ jitter; a permanent one fails that resource and skips what depends on it while
 independent branches go on. With a state store, every write is bracketed: the
 intent is recorded before the platform call (``begin``), the resource as it
 landed after it (``record``, ``forget`` after a delete) or the intent dropped
-(``fail``); the serial is raised once at the end. Nothing here prints: progress
-goes to a callback.
+(``fail``); the serial is raised once at the end. A platform that stays unreachable
+(the circuit breaker of :mod:`reconciler.apply.breaker`), a ``timeout`` or a stop
+signal end the apply early: writes in flight finish, changes waiting to retry are
+abandoned, the rest is never attempted. Nothing here prints: progress goes to a callback.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Final, assert_never
 
 from reconciler.apply.bookkeeping import Bookkeeper
+from reconciler.apply.breaker import CircuitBreaker, Deadline
 from reconciler.apply.events import (
     AppliedChange,
     ApplyEvent,
@@ -42,6 +45,7 @@ from reconciler.errors import (
     PreconditionFailed,
     ProviderError,
     TemporaryError,
+    UnreachableError,
     UsageError,
 )
 from reconciler.model import MANAGED_BY, Address, content_hash
@@ -95,6 +99,10 @@ class RetryPolicy:
     base_delay: float = 0.05
     max_delay: float = 10.0
     deadline: float = 120.0  # seconds from a change's first attempt
+    # The whole apply: this many connection failures in a row, over at least this many
+    # seconds, and the platform is taken to be down (no further writes).
+    breaker_failures: int = 8
+    breaker_window: float = 10.0
 
     def backoff(self, attempt: int, floor: float, rng: Callable[[], float]) -> float:
         """Full jitter over an exponential ceiling, never below what the platform asked."""
@@ -204,10 +212,12 @@ def execute(
     state: StateWriter | None = None,
     lease: Lock | None = None,
     clock: Callable[[], float] = time.time,
+    timeout: float | None = None,
 ) -> ApplyResult:
     """Apply every change of ``plan``; ``descendants(address)`` names what depends on it.
     ``state`` (with the ``lease`` held on it) records every write; ``None``: the
-    platform's own metadata is the record (``state: platform``).
+    platform's own metadata is the record (``state: platform``). ``timeout`` (seconds)
+    bounds the whole apply: then no further writes start.
 
     Refused changes must have been reported before: a plan holding one is an error.
     """
@@ -225,11 +235,14 @@ def execute(
             f"first: {first}"
         )
     book = Bookkeeper(state, lease, clock) if state is not None and lease is not None else None
-    run = _Run(plan, provider, retry, on_event, stop or StopSignal(), rng, book)
+    stop = stop or StopSignal()
+    run = _Run(plan, provider, retry, on_event, stop, rng, book)
     serial = None if book is None else book.serial(plan)
+    deadline = Deadline(timeout, stop.stop)
     try:
         return run.walk(descendants, parallelism)
     finally:
+        deadline.cancel()
         if book is not None and serial is not None and run.writes.value:
             book.persist(serial)
 
@@ -261,6 +274,7 @@ class _Run:
         self.retry = retry
         self.stop = stop
         self.rng = rng
+        self.breaker = CircuitBreaker(retry.breaker_failures, retry.breaker_window, stop.stop)
         self.attempts = _Counter()  # every write call, retries included
         self.writes = _Counter()  # writes that changed something (recovered ones too)
         self._on_event = on_event
@@ -316,6 +330,7 @@ class _Run:
             writes=self.writes.value,
             unchanged=unchanged,
             attempts=self.attempts.value,
+            stopped=self.stop.reason,
         )
 
     def _arrivals(self, people: Sequence[UserChange], so_far: Sequence[Outcome]) -> Outcome:
@@ -346,8 +361,10 @@ class _Run:
             try:
                 self.attempts.add()
                 writer.write_users([change.user for change in people])
+                self.breaker.answered()
                 return self._done(AppliedChange(address, "update"))
             except TemporaryError as problem:
+                self._heard(problem)
                 delay = self._retry_delay(attempt, started, problem)
                 if delay is None:
                     return self._done(FailedChange(
@@ -393,8 +410,10 @@ class _Run:
             try:
                 self.attempts.add()
                 self._keep(request, self.provider.write(request))
+                self.breaker.answered()
                 return AppliedChange(change.address, change.action)
             except TemporaryError as problem:
+                self._heard(problem)
                 delay = self._retry_delay(attempt, started, problem)
                 if delay is None:
                     return self._outcome_unknown(change, request, problem, attempt)
@@ -402,16 +421,32 @@ class _Run:
                     ChangeRetrying(change.address, change.action, attempt, delay, str(problem))
                 )
                 if self.stop.sleep(delay):
-                    reason = self.stop.reason or "apply stopped"
-                    return SkippedChange(change.address, change.action, reason)
+                    return self._abandoned(change, problem, attempt)
             except (PreconditionFailed, NotFoundError) as problem:
+                self.breaker.answered()
                 # A retry that finds its precondition gone may be looking at its own
                 # first attempt, committed before the answer was lost.
                 if attempt > 1 and self._landed(request, started):
                     return AppliedChange(change.address, change.action, recovered=True)
                 return self._failed(change, problem, "")
             except ProviderError as problem:
+                self.breaker.answered()
                 return self._failed(change, problem, "")
+
+    def _heard(self, problem: TemporaryError) -> None:
+        """Feeds the circuit breaker: no answer at all, or an answer (429, 503)."""
+        if isinstance(problem, UnreachableError):
+            self.breaker.unreachable()
+        else:
+            self.breaker.answered()
+
+    def _abandoned(self, change: Change, problem: TemporaryError, attempts: int) -> Outcome:
+        """Stopped while waiting to retry: tried, so not "not attempted"; whether the
+        last try landed is unknown (a reset may follow a commit): the rerun settles it."""
+        reason = self.stop.reason or "apply stopped"
+        return self._failed(
+            change, problem, f" (abandoned after {attempts} attempt(s): {reason}; re-run apply)"
+        )
 
     def _retry_delay(self, attempt: int, started: float, problem: TemporaryError) -> float | None:
         if attempt >= self.retry.max_attempts:
@@ -441,6 +476,7 @@ class _Run:
                 live = _find(self.provider.read_resources([request.address.kind]), request.address)
                 break
             except TemporaryError as problem:
+                self._heard(problem)  # a read that gets no answer counts as a write would
                 delay = self._retry_delay(attempt, started, problem)
                 if delay is None or self.stop.sleep(delay):
                     return False

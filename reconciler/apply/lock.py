@@ -36,7 +36,9 @@ class ApplyLease:
     the one retry-and-renew helper above every :class:`StateLocker`.
 
     ``on_wait`` hears about the holder once, when the lease is busy and we start
-    waiting; ``on_lost`` hears when renewing fails for good (the apply should stop).
+    waiting; ``on_lost`` hears when renewing fails for good (the apply should stop);
+    ``on_unreleased`` hears of a lease that could not be released (platform down): it
+    expires by itself, or ``force-unlock`` frees it.
     """
 
     def __init__(
@@ -49,6 +51,7 @@ class ApplyLease:
         poll: float = 1.0,
         on_wait: Callable[[LockHeldError], None] | None = None,
         on_lost: Callable[[str], None] | None = None,
+        on_unreleased: Callable[[Lock], None] | None = None,
     ) -> None:
         self.locker = locker
         self.holder = holder or default_holder()
@@ -57,6 +60,7 @@ class ApplyLease:
         self.poll = poll
         self._on_wait = on_wait
         self._on_lost = on_lost
+        self._on_unreleased = on_unreleased
         self._lock: Lock | None = None
         self._stopping = threading.Event()
         self._renewer: threading.Thread | None = None
@@ -118,14 +122,19 @@ class ApplyLease:
         if self._lock is None:
             return
         # A lease we fail to release expires by itself after its ttl.
+        released = False
         for _ in range(3):
             try:
                 self.locker.release_lock(self._lock)
+                released = True
                 break
             except TemporaryError as problem:
                 time.sleep(min(problem.delay, 2.0))
             except (PermanentError, LockHeldError):
-                break  # already gone (expired or forced): nothing is held any more
+                released = True  # already gone (expired or forced): nothing is held any more
+                break
+        if not released and self._on_unreleased is not None:
+            self._on_unreleased(self._lock)
         self._lock = None
 
     def __enter__(self) -> Lock:

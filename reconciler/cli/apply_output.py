@@ -140,15 +140,20 @@ class NoProgress:
 
 
 def summary_line(result: ApplyResult, stream: TextIO | None = None) -> str:
+    """``Apply complete: ...`` or ``Apply failed: ...``: what was applied, failed and
+    never attempted; when the apply stopped early, why, on a second line."""
     stream = stream or sys.stdout
     counts = (
         f"{len(result.applied)} applied, {len(result.failed)} failed, "
-        f"{len(result.skipped)} skipped, {result.unchanged} unchanged "
+        f"{len(result.skipped)} not attempted, {result.unchanged} unchanged "
         f"({_written(result)})"
     )
     if result.ok:
         return f"{console.paint('Apply complete', '1;32', stream)}: {counts}."
-    return f"{console.paint('Apply failed', '1;31', stream)}: {counts}."
+    line = f"{console.paint('Apply failed', '1;31', stream)}: {counts}."
+    if result.stopped is not None:
+        line += f"\nStopped early: {result.stopped}. Run apply again to finish."
+    return line
 
 
 def _written(result: ApplyResult) -> str:
@@ -167,6 +172,7 @@ def result_to_json(result: ApplyResult, *, plan_summary: Mapping[str, int]) -> d
         "writes": result.writes,
         "attempts": result.attempts,
         "unchanged": result.unchanged,
+        "stopped": result.stopped,
         "applied": [
             {"address": str(a.address), "action": a.action, "recovered": a.recovered}
             for a in result.applied

@@ -131,9 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         console.error(str(problem))
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupted:  # Ctrl-C, or a signal (cli.signals.Interrupted)
         console.error("interrupted")
-        return 130
+        return getattr(interrupted, "exit_code", 130)
 
 
 def run() -> None:

@@ -342,7 +342,9 @@ class Syncer:
             self.status = status
             first = result.failed[0] if result.failed else None
             message = (
-                f"{len(failed)} change(s) not applied; first: {first.error}" if first
+                f"stopped early ({result.stopped}): {len(applied)} applied, "
+                f"{len(failed)} not applied; the next cycle finishes them" if result.stopped
+                else f"{len(failed)} change(s) not applied; first: {first.error}" if first
                 else f"{len(failed)} change(s) not applied: {result.skipped[0].cause}"
             )
             return self._fail(

@@ -52,6 +52,7 @@ class SyncLoop:
         self._stop_reason = "stopping"
         self._one_cycle = threading.Lock()
         self._current: StopSignal | None = None
+        self.cut_short = False  # stop() came while a cycle ran
 
     @property
     def status(self) -> SyncStatus:
@@ -76,6 +77,7 @@ class SyncLoop:
         self._stopping.set()
         current = self._current
         if current is not None:
+            self.cut_short = True  # a cycle (maybe an apply) was under way: not a clean stop
             current.stop(reason)
         self._wake.set()
 

@@ -218,7 +218,7 @@ def test_temporary_failures_are_retried_within_the_bound(sandbox: SandboxProvide
     assert result.writes == 0
     assert "gave up after 4 attempts" in result.failed[0].error
     assert summary_line(result).endswith(
-        "0 applied, 1 failed, 0 skipped, 0 unchanged (0 changes written, 4 attempts)."
+        "0 applied, 1 failed, 0 not attempted, 0 unchanged (0 changes written, 4 attempts)."
     )
     assert sum(isinstance(e, ChangeRetrying) for e in events) == FAST.max_attempts - 1
     assert sandbox.read_resources() == []

@@ -24,6 +24,7 @@ from reconciler.errors import (
     PreconditionRequired,
     ReconcilerError,
     TemporaryError,
+    UnreachableError,
 )
 
 DEFAULT_DELAY: Final = 1.0
@@ -76,11 +77,11 @@ def error_for_exception(
             # A certificate problem will not heal by waiting.
             return PermanentError(f"TLS failure: {_reason(problem)}", where=where)
         case requests.exceptions.ConnectTimeout():
-            return TemporaryError("timed out connecting to the platform", where=where)
+            return UnreachableError("timed out connecting to the platform", where=where)
         case requests.exceptions.ReadTimeout():
-            return TemporaryError(f"no answer within {read_timeout:g}s", where=where)
+            return UnreachableError(f"no answer within {read_timeout:g}s", where=where)
         case requests.exceptions.ConnectionError() | requests.exceptions.ChunkedEncodingError():
-            return TemporaryError(f"connection failed: {_reason(problem)}", where=where)
+            return UnreachableError(f"connection failed: {_reason(problem)}", where=where)
         case _:
             return PermanentError(f"request failed: {type(problem).__name__}", where=where)
 

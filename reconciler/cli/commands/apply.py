@@ -4,7 +4,8 @@
 terminal (``--auto-approve`` for CI; without either it refuses). ``PLANFILE``
 applies a saved plan exactly, or refuses it as stale when the specs or the
 platform moved since it was made (Terraform's saved-plan rule). Exit 0 when
-everything applied, 1 otherwise.
+everything applied, 1 otherwise. An unreachable platform or ``--timeout`` ends the
+apply early with its summary (exit 1); SIGINT/SIGTERM do the same, then exit 130/143.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from reconciler.cli.apply_output import (
     summary_line,
 )
 from reconciler.cli.arguments import add_target, positive, seconds
+from reconciler.cli.signals import SignalGate, signal_gate
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.directory import read_snapshot
 from reconciler.errors import LockHeldError, PlanRefusedError, UsageError
@@ -58,6 +60,8 @@ def register(subparsers: Any) -> None:
                         help="apply without asking (CI); needed when not on a terminal")
     parser.add_argument("--parallelism", type=positive, default=DEFAULT_PARALLELISM, metavar="N",
                         help=f"writes in flight at once (default: {DEFAULT_PARALLELISM})")
+    parser.add_argument("--timeout", type=seconds, default=None, metavar="DURATION",
+                        help="stop starting writes after this long (e.g. 10m; default: none)")
     parser.add_argument("--lock-timeout", type=seconds, default=60.0, metavar="DURATION",
                         help="how long to wait for another apply's lock (default: 60s)")
     parser.add_argument("--allow-delete", action="store_true",
@@ -74,20 +78,23 @@ def run(args: argparse.Namespace) -> int:
     source = Path(args.source)
     if not source.exists():
         raise UsageError(f"no such plan file or spec directory '{args.source}'")
-    if source.is_file():
-        return _apply_saved(args, source)
-    if not args.auto_approve and not (sys.stdin.isatty() and args.output == "text"):
+    if source.is_dir() and not args.auto_approve and not (
+        sys.stdin.isatty() and args.output == "text"
+    ):
         raise UsageError(
             "apply needs a 'yes' from a terminal: pass --auto-approve to apply without "
             "asking (CI), or apply a saved plan (learnops plan --out FILE)"
         )
-    return _apply_dir(args, source)
+    with signal_gate() as gate:
+        code = _apply_saved(args, source, gate) if source.is_file() else _apply_dir(
+            args, source, gate)
+    return gate.exit_code or code
 
 
 # -- the two ways in --------------------------------------------------------------------
 
 
-def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
+def _apply_dir(args: argparse.Namespace, spec_dir: Path, gate: SignalGate) -> int:
     compiled = compile_dir(spec_dir)
     directory = read_snapshot(compiled.state.project, args.target)
     target = open_target(compiled.state.project, args.target)
@@ -108,13 +115,14 @@ def _apply_dir(args: argparse.Namespace, spec_dir: Path) -> int:
             if not args.auto_approve and not _confirmed():
                 print("Apply cancelled: nothing was written.")
                 return 1
-            result = _execute(args, plan, target, lock, compiled, stop)
+            with gate.graceful(stop.stop):
+                result = _execute(args, plan, target, lock, compiled, stop)
     finally:
         target.close()
     return _finish(args, plan, result)
 
 
-def _apply_saved(args: argparse.Namespace, plan_file: Path) -> int:
+def _apply_saved(args: argparse.Namespace, plan_file: Path, gate: SignalGate) -> int:
     saved = open_saved_plan(plan_file)
     plan = saved.plan
     _refuse_errors(plan, already_shown=False)
@@ -129,10 +137,11 @@ def _apply_saved(args: argparse.Namespace, plan_file: Path) -> int:
             if args.output == "text":
                 print(f"Applying the saved plan {plan_file}." if plan.has_changes
                       else f"The saved plan {plan_file} has no changes: nothing to apply.")
-            result = (
-                _execute(args, plan, target, lock, saved.compiled, stop) if plan.has_changes
-                else None
-            )
+            with gate.graceful(stop.stop):
+                result = (
+                    _execute(args, plan, target, lock, saved.compiled, stop)
+                    if plan.has_changes else None
+                )
     finally:
         target.close()
     return _finish(args, plan, result)
@@ -157,7 +166,14 @@ def _lease(target: Target, wait: float, stop: StopSignal) -> ApplyLease:
     def waiting(held: LockHeldError) -> None:
         console.warning(f"waiting up to {wait:g}s for the apply lock held by {held.holder}")
 
-    return ApplyLease(target.state, wait=wait, on_wait=waiting, on_lost=stop.stop)
+    def unreleased(lock: Lock) -> None:
+        console.warning(
+            f"the apply lock could not be released (the platform is unreachable); it expires "
+            f"by itself at {lock.expires_at}, or: learnops force-unlock {lock.lock_id}"
+        )
+
+    return ApplyLease(target.state, wait=wait, on_wait=waiting, on_lost=stop.stop,
+                      on_unreleased=unreleased)
 
 
 def _confirmed() -> bool:
@@ -182,7 +198,7 @@ def _execute(
     with _progress(args, len(pending_changes(plan))) as on_event:
         return execute(
             plan, target.provider, descendants=descendants, parallelism=args.parallelism,
-            on_event=on_event, stop=stop, state=target.state, lease=lock,
+            on_event=on_event, stop=stop, state=target.state, lease=lock, timeout=args.timeout,
         )
 
 

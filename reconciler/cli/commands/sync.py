@@ -21,20 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any, Final
 
 from reconciler.cli import console
 from reconciler.cli.arguments import add_target, positive, seconds
+from reconciler.cli.signals import signal_gate
 from reconciler.errors import UsageError
 from reconciler.sync.cycle import SyncOptions
-from reconciler.sync.loop import SyncLoop
 from reconciler.sync.service import ServiceConfig, SyncService
 from reconciler.sync.status import CycleReport
 
@@ -103,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
     with SyncService(config, listeners=[log_cycle] if log else []) as service:
         if service.server is not None and log:
             print(f"Serving /status, /metrics and /webhook on {service.server.url}", flush=True)
-        with _stopped_by_signals(service.loop):
+        # SIGTERM/SIGINT stop the loop between steps; an apply in progress starts no
+        # new writes, reports its cycle and releases the lock; exit 130/143.
+        with signal_gate() as gate, gate.graceful(service.loop.stop):
             if args.once:
                 report = service.loop.run_once()
             else:
@@ -112,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         status = service.loop.status
     if args.output == "json":
         print(json.dumps(status.to_json(), indent=2))
+    if gate.exit_code is not None and service.loop.cut_short:
+        return gate.exit_code  # stopped mid-cycle: 130/143; between cycles it is a clean stop
     if report is None:
         return 0
     # An idle cycle under a head already known bad fails too: the sync is stuck there.
@@ -148,22 +147,3 @@ def _summary(state: str, pending: tuple[str, ...], drifted: tuple[str, ...],
     if held:
         parts.append(f"removal(s) held: {', '.join(held)} (--prune lets them through)")
     return state + (": " + "; ".join(parts) if parts else "")
-
-
-@contextmanager
-def _stopped_by_signals(loop: SyncLoop) -> Iterator[None]:
-    """SIGTERM and SIGINT stop the loop between steps instead of killing it mid-write."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        loop.stop(f"stopped by {signal.Signals(signum).name}")
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may install handlers (main() called from a test thread)
-        return
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
