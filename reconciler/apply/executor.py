@@ -244,7 +244,13 @@ def execute(
     finally:
         deadline.cancel()
         if book is not None and serial is not None and run.writes.value:
-            book.persist(serial)
+            try:
+                book.persist(serial)
+            except TemporaryError:
+                if stop.reason is None:
+                    raise
+                # Stopped because the platform went away: the summary matters more, and
+                # the rerun the summary asks for raises the serial.
 
 
 @dataclass

@@ -179,7 +179,7 @@ def test_a_server_that_stays_down_ends_the_apply_with_a_summary_and_a_rerun_conv
     assert time.monotonic() - started < 25  # bounded: not 8 attempts x 2,000 changes
     assert code == 1
     summary = re.search(r"Apply failed: (\d+) applied, (\d+) failed, (\d+) not attempted", out)
-    assert summary is not None, out
+    assert summary is not None, (out[-3000:], err)
     applied, failed, not_attempted = (int(n) for n in summary.groups())
     assert applied >= 40 and not_attempted > 0
     assert applied + failed + not_attempted == out.count("\n+ create ")  # all accounted for
