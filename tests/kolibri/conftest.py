@@ -6,11 +6,23 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import services
+from reconciler_kolibri.provider import KolibriProvider
 
-from .live import KolibriUnavailable, LiveKolibri, running_kolibri
+from reconciler.model import JSON, ProviderConfig
+
+from .live import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    CHANNEL_NAME,
+    FACILITY,
+    KolibriUnavailable,
+    LiveKolibri,
+    running_kolibri,
+)
 
 # Installing Kolibri on a fresh machine takes a minute or two; only the test that
 # happens to start the session pays it, so only that one gets the longer budget.
@@ -43,3 +55,40 @@ def kolibri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKolibri]:
 def classroom() -> str:
     """A classroom name no other test of this session uses."""
     return f"learnops-test-{next(_classrooms)}"
+
+
+USERS_CSV = (
+    "employee_id,first_name,last_name,email,job_role,department,location,language,"
+    "hire_date,groups,status\n"
+    "E1001,Ana,Diaz,ana@example.com,Nurse,Nursing,Miami,es,2021-03-04,nursing;new-hires,\n"
+    "E1002,Ben,Ng,ben@example.com,Physician,Medicine,Boston,en,2019-06-01,physicians,active\n"
+    "E1003,Cy,Moe,cy@example.com,Nurse,Nursing,,en,2020-01-15,nursing,inactive\n"
+    "E1004,Di,Fox,di@example.com,Nurse,Nursing,Boston,en,2022-09-01,nursing,\n"
+)
+USER_ENV = "LEARNOPS_KOLIBRI_USER"
+PASSWORD_ENV = "LEARNOPS_KOLIBRI_PASSWORD"
+
+
+@pytest.fixture
+def target(kolibri: LiveKolibri, classroom: str, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> dict[str, JSON]:
+    """learnops.yaml's target for this test's classroom, its directory beside it."""
+    users = tmp_path / "directory" / "users.csv"
+    users.parent.mkdir(parents=True, exist_ok=True)
+    users.write_text(USERS_CSV, encoding="utf-8")
+    monkeypatch.setenv(USER_ENV, ADMIN_USERNAME)
+    monkeypatch.setenv(PASSWORD_ENV, ADMIN_PASSWORD)
+    return {"type": "kolibri", "url": kolibri.url, "facility": FACILITY,
+            "classroom": classroom, "username_env": USER_ENV, "password_env": PASSWORD_ENV,
+            "channel": CHANNEL_NAME, "users": "directory/users.csv", "manage_users": True}
+
+
+def kolibri_config(target: dict[str, JSON]) -> ProviderConfig:
+    return ProviderConfig("kolibri", {k: v for k, v in target.items() if k != "type"})
+
+
+@pytest.fixture
+def provider(target: dict[str, JSON], tmp_path: Path) -> Iterator[KolibriProvider]:
+    opened = KolibriProvider(kolibri_config(target), tmp_path)
+    yield opened
+    opened.close()

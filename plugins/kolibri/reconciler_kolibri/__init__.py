@@ -1,0 +1,1 @@
+"""The ``kolibri`` provider: learnops driving a Kolibri LMS over its REST API."""

@@ -1,0 +1,329 @@
+"""The ``kolibri`` provider: learnops' resources as a Kolibri facility's groups and lessons.
+
+learnops.yaml: ``{type: kolibri, url: http://kolibri.local:8080, facility: Acme,
+username_env: KOLIBRI_USER, password_env: KOLIBRI_PASSWORD, users: directory/users.csv}``
+(see :mod:`reconciler_kolibri.settings`; the mapping is in :mod:`reconciler_kolibri.translate`).
+Kolibri holds no learnops metadata and no versions: ownership, the applied spec and
+the fingerprint of what was written live in learnops' state store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Final, assert_never
+
+from reconciler.errors import ConfigError, InvalidRequest, NotFoundError, PermanentError
+from reconciler.model import JSON, KINDS, Address, DesiredState, ProviderConfig
+from reconciler.providers import LiveResource, WriteRequest
+from reconciler.rules.audience import Directory, resolve_audience
+from reconciler.rules.directory import DirectoryError, User, parse_users_csv
+from reconciler_kolibri.capabilities import KOLIBRI
+from reconciler_kolibri.client import KolibriClient
+from reconciler_kolibri.platform import KolibriPlatform, Snapshot
+from reconciler_kolibri.release import MembershipChange, Release, ReleaseReport, due_releases
+from reconciler_kolibri.settings import KolibriSettings
+from reconciler_kolibri.translate import (
+    assignment_body,
+    live_resources,
+    plan_lessons,
+    step_body,
+    step_title,
+)
+
+# A member list that matches nobody (resolve_audience reads an empty one as "everyone").
+_NOBODY: Final = ["\x00nobody"]
+
+
+class KolibriProvider:
+    """A :class:`reconciler.providers.Provider` over Kolibri's REST API."""
+
+    name = "kolibri"
+    capabilities = KOLIBRI
+
+    def __init__(self, config: ProviderConfig, project_root: Path) -> None:
+        self.settings = KolibriSettings.from_config(config, project_root)
+        self.client = KolibriClient(self.settings)
+        self.platform = KolibriPlatform(self.client, self.settings.classroom,
+                                        self.settings.channel)
+        self._directory: list[User] | None = None
+
+    def __repr__(self) -> str:
+        return f"KolibriProvider(url={self.settings.url!r}, facility={self.settings.facility!r})"
+
+    @property
+    def identity(self) -> str:
+        return f"{self.settings.url}#{self.settings.facility}/{self.settings.classroom}"
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
+        return live_resources(self.platform.snapshot(), kinds)
+
+    def read_resource(self, address: Address) -> LiveResource | None:
+        found = [r for r in self.read_resources([address.kind]) if r.address == address]
+        return found[0] if found else None
+
+    def read_users(self) -> list[User]:
+        """The directory learnops resolves audiences over: the ``users`` file when the
+        target names one, else Kolibri's accounts (usernames, without attributes)."""
+        if self.settings.users is not None:
+            return list(self.directory())
+        return [User(employee_id=a.username)
+                for a in self.platform.snapshot().accounts.values()
+                if a.username != self.settings.credentials()[0]]
+
+    def directory(self) -> list[User]:
+        if self._directory is None:
+            path = self.settings.users
+            assert path is not None
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as problem:
+                raise ConfigError(f"kolibri provider: cannot read users file {path}: "
+                                  f"{problem.strerror}") from None
+            try:
+                self._directory = parse_users_csv(text, str(path))
+            except DirectoryError as problem:
+                raise ConfigError(str(problem)) from None
+        return self._directory
+
+    # -- the one write --------------------------------------------------------------------
+
+    def write(self, request: WriteRequest) -> LiveResource | None:
+        address = request.address
+        snapshot = self.platform.snapshot()
+        match address.kind:
+            case "LearningObject":
+                raise PermanentError(
+                    "Kolibri content comes from its channels; learnops never creates or "
+                    "changes it (mark the object existing: true)", where=str(address))
+            case "Audience":
+                self._write_audience(request, snapshot)
+            case "Assignment":
+                self._write_assignment(request, snapshot)
+            case "CertificationPlan":
+                self._write_plan(request, snapshot)
+            case _:
+                raise PermanentError(f"unknown kind '{address.kind}'", where=str(address))
+        if request.action == "delete":
+            return None
+        after = self.read_resource(address)
+        if after is None:
+            raise PermanentError("Kolibri does not show what was just written",
+                                 where=str(address))
+        return after
+
+    def _spec(self, request: WriteRequest) -> dict[str, JSON]:
+        if request.spec is None:
+            raise PermanentError(f"a {request.action} needs a spec", where=str(request.address))
+        return dict(request.spec)
+
+    def _write_audience(self, request: WriteRequest, snapshot: Snapshot) -> None:
+        name = request.address.name
+        group = snapshot.groups.get(name)
+        match request.action:
+            case "create" | "update":
+                classroom = self.platform.ensure_classroom()
+                if group is None:
+                    group = self.platform.create_group(classroom, name)
+                self._set_members(name, self._spec(request), snapshot, classroom, group.id,
+                                  group.user_ids)
+            case "delete":
+                if group is None:
+                    raise NotFoundError("no such learner group", where=str(request.address))
+                users = [title for title, lesson in snapshot.lessons.items()
+                         if group.id in lesson.group_ids]
+                if users:
+                    raise PermanentError(
+                        f"still assigned by Assignment/{sorted(users)[0]}",
+                        where=str(request.address))
+                self.platform.delete_group(group)
+            case "inactivate":
+                raise PermanentError("audiences cannot be inactivated",
+                                     where=str(request.address))
+            case _:
+                assert_never(request.action)
+
+    def _set_members(self, name: str, spec: dict[str, JSON], snapshot: Snapshot,
+                     classroom: str, group_id: str, current: frozenset[str]) -> MembershipChange:
+        wanted = self.members(name, spec, snapshot)
+        accounts = dict(snapshot.accounts)
+        if self.settings.manage_users:
+            people = {u.employee_id: u for u in self.directory()}
+            for username in sorted(wanted - set(accounts)):
+                accounts[username] = self.platform.create_account(
+                    username, _full_name(people[username]))
+        ids = {accounts[u].id for u in wanted if u in accounts}
+        members = snapshot.classroom_members
+        self.platform.add_members(classroom, ids - members)
+        self.platform.add_members(group_id, ids - current)
+        self.platform.remove_members(group_id, current - ids)
+        by_id = {a.id: a.username for a in accounts.values()}
+        return MembershipChange(name, tuple(sorted(by_id[i] for i in ids - current)),
+                                tuple(sorted(by_id.get(i, i) for i in current - ids)))
+
+    def members(self, name: str, spec: dict[str, JSON], snapshot: Snapshot) -> frozenset[str]:
+        """Employee ids the audience resolves to over the directory; an included or
+        excluded audience counts as its Kolibri group's members (written before it)."""
+        specs: dict[str, dict[str, JSON]] = {name: spec}
+        by_id = {a.id: a.username for a in snapshot.accounts.values()}
+        for key in ("include", "exclude"):
+            for other in spec.get(key) or []:
+                group = snapshot.groups.get(str(other))
+                if group is None:
+                    raise InvalidRequest(f"Audience/{other} has no learner group on Kolibri",
+                                         where=f"Audience/{name}")
+                users = sorted(by_id[u] for u in group.user_ids if u in by_id)
+                specs[str(other)] = {"users": users or _NOBODY}
+        return resolve_audience(name, specs, Directory(self.read_users()))
+
+    def _write_assignment(self, request: WriteRequest, snapshot: Snapshot) -> None:
+        name = request.address.name
+        lesson = snapshot.lessons.get(name)
+        match request.action:
+            case "create" | "update":
+                classroom = self.platform.ensure_classroom()
+                body = assignment_body(name, self._spec(request), snapshot, classroom, lesson)
+                if lesson is None:
+                    self.platform.create_lesson(body)
+                else:
+                    self.platform.update_lesson(lesson, body)
+            case "inactivate":
+                if lesson is None:
+                    raise NotFoundError("no such lesson", where=str(request.address))
+                # The lesson stays with every learner's progress; learners stop seeing it.
+                self.platform.update_lesson(lesson, {"active": False})
+            case "delete":
+                if lesson is None:
+                    raise NotFoundError("no such lesson", where=str(request.address))
+                self.platform.delete_lesson(lesson)
+            case _:
+                assert_never(request.action)
+
+    def _write_plan(self, request: WriteRequest, snapshot: Snapshot) -> None:
+        name = request.address.name
+        existing = dict(plan_lessons(snapshot).get(name, []))
+        match request.action:
+            case "create" | "update":
+                spec = self._spec(request)
+                classroom = self.platform.ensure_classroom()
+                steps = [s for s in spec.get("steps") or [] if isinstance(s, dict)]
+                wanted = {str(s["name"]) for s in steps}
+                for step in steps:
+                    body = step_body(name, str(spec.get("title", name)), step, snapshot,
+                                     classroom)
+                    lesson = existing.get(str(step["name"]))
+                    if lesson is None:
+                        self.platform.create_lesson(body)
+                    else:  # learners the step was released to stay on it
+                        self.platform.update_lesson(lesson, body)
+                for step_name, lesson in existing.items():
+                    if step_name not in wanted:
+                        self.platform.delete_lesson(lesson)
+            case "delete":
+                if not existing:
+                    raise NotFoundError("no lessons of this plan", where=str(request.address))
+                for lesson in existing.values():
+                    self.platform.delete_lesson(lesson)
+            case "inactivate":
+                raise PermanentError("plans cannot be inactivated", where=str(request.address))
+            case _:
+                assert_never(request.action)
+
+    # -- what Kolibri cannot schedule itself ------------------------------------------------
+
+    def releases_due(self, desired: DesiredState, today: date) -> ReleaseReport:
+        """What :meth:`release_due` would do today, without doing it."""
+        return self._release(desired, today, perform=False)
+
+    def release_due(self, desired: DesiredState, today: date) -> ReleaseReport:
+        """Release due steps, start assignments, keep groups and accounts up to date."""
+        return self._release(desired, today, perform=True)
+
+    def _release(self, desired: DesiredState, today: date, *, perform: bool) -> ReleaseReport:
+        snapshot = self.platform.snapshot()
+        created, renamed, deactivated = self._accounts(snapshot, perform)
+        if perform and (created or deactivated):
+            snapshot = self.platform.snapshot()
+        memberships = self._memberships(desired, snapshot, perform)
+        if perform and memberships:
+            snapshot = self.platform.snapshot()
+        progress = ([] if snapshot.classroom_id is None
+                    else self.platform.progress(snapshot.classroom_id))
+        releases, started = due_releases(desired, snapshot, progress, today)
+        if perform:
+            for name in started:
+                self.platform.update_lesson(snapshot.lessons[name], {"active": True})
+            by_username = snapshot.accounts
+            for (plan, step), learners in _by_step(releases).items():
+                lesson = snapshot.lessons[step_title(plan, step)]
+                ids = lesson.learner_ids | {by_username[u].id for u in learners}
+                self.platform.update_lesson(lesson, {"learner_ids": sorted(ids)})
+        return ReleaseReport(
+            today=today.isoformat(), releases=tuple(releases), started=tuple(started),
+            memberships=tuple(memberships), accounts_created=tuple(created),
+            accounts_renamed=tuple(renamed), accounts_deactivated=tuple(deactivated),
+        )
+
+    def _accounts(self, snapshot: Snapshot,
+                  perform: bool) -> tuple[list[str], list[str], list[str]]:
+        if not self.settings.manage_users:
+            return [], [], []
+        created, renamed, deactivated = [], [], []
+        for person in self.directory():
+            account = snapshot.accounts.get(person.employee_id)
+            full_name = _full_name(person)
+            if account is None and person.active:
+                created.append(person.employee_id)
+                if perform:
+                    self.platform.create_account(person.employee_id, full_name)
+            elif account is not None and not person.active:
+                deactivated.append(person.employee_id)
+                if perform:
+                    self.platform.deactivate_account(account)
+            elif account is not None and account.full_name != full_name:
+                renamed.append(person.employee_id)
+                if perform:
+                    self.platform.rename_account(account, full_name)
+        return created, renamed, deactivated
+
+    def _memberships(self, desired: DesiredState, snapshot: Snapshot,
+                     perform: bool) -> list[MembershipChange]:
+        changes = []
+        for audience in desired.of_kind("Audience"):  # in file order; includes come first
+            group = snapshot.groups.get(audience.name)
+            if group is None or snapshot.classroom_id is None:
+                continue  # not applied yet: apply creates it
+            wanted = self.members(audience.name, dict(audience.spec), snapshot)
+            reachable = wanted & set(snapshot.accounts)  # people with a Kolibri account
+            current = {a.username for a in snapshot.accounts.values() if a.id in group.user_ids}
+            if reachable == current:
+                continue
+            if perform:
+                change = self._set_members(audience.name, dict(audience.spec), snapshot,
+                                           snapshot.classroom_id, group.id, group.user_ids)
+                snapshot = self.platform.snapshot()
+            else:
+                change = MembershipChange(audience.name,
+                                          tuple(sorted(reachable - current)),
+                                          tuple(sorted(current - reachable)))
+            changes.append(change)
+        return changes
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _by_step(releases: Sequence[Release]) -> dict[tuple[str, str], list[str]]:
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for release in releases:
+        grouped.setdefault((release.plan, release.step), []).append(release.learner)
+    return grouped
+
+
+def _full_name(person: User) -> str:
+    parts = [person.attributes.get("first_name", ""), person.attributes.get("last_name", "")]
+    return " ".join(p for p in parts if p) or person.employee_id
+

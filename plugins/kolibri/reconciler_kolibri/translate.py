@@ -1,0 +1,243 @@
+"""Kolibri's objects as learnops resources, and learnops specs as Kolibri bodies.
+
+The mapping (README "Kolibri"):
+- ``LearningObject/NAME`` (``existing: true`` only) is a content node, found by its
+  content id (``NAME`` = the 32 hex digits) or by its title (``NAME`` = the title
+  as a name: "HIPAA Basics" is ``hipaa-basics``), within the configured channel.
+- ``Audience/NAME`` is the learner group ``NAME`` of the learnops classroom.
+- ``Assignment/NAME`` is the lesson titled ``NAME``: its objects as resources, the
+  audience's group as its recipients; the spec's title is the lesson's description.
+- ``CertificationPlan/NAME`` is one lesson per step, titled ``NAME: STEP``, handed to
+  learners one by one as their steps are released.
+
+Kolibri keeps no versions and no room for learnops' metadata: what a resource looks
+like on Kolibri is summed up in a fingerprint (the hash of the Kolibri fields learnops
+writes), which the state store keeps to tell drift from learnops' own writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
+
+from reconciler.errors import InvalidRequest, PermanentError
+from reconciler.model import JSON, Address, content_hash
+from reconciler.providers import LiveResource
+from reconciler.rules.assignment import assignment_items, is_active
+from reconciler_kolibri.platform import Group, Lesson, Node, Snapshot
+
+NAME: Final = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+STEP_SEPARATOR: Final = ": "
+MAX_TITLE: Final = 50  # Kolibri's limit on a lesson title
+MAX_DESCRIPTION: Final = 200
+# Kolibri content kinds as learnops object types.
+OBJECT_TYPES: Final[Mapping[str, str]] = {
+    "video": "video", "audio": "video", "document": "document", "exercise": "assessment",
+    "html5": "scorm", "h5p": "scorm", "slideshow": "document", "bloompub": "document",
+    "quiz": "assessment",
+}
+
+
+def name_of_title(title: str) -> str:
+    """A title as a learnops name: lower case, runs of other characters as one dash."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:63].rstrip("-")
+
+
+def catalog(nodes: Iterable[Node]) -> dict[str, Node]:
+    """Content nodes by the names a LearningObject may use: the content id always, the
+    title's name when no other resource of the channel has the same one."""
+    named: dict[str, Node] = {}
+    by_title: dict[str, list[Node]] = {}
+    for node in nodes:
+        named.setdefault(node.content_id, node)  # a copy in another place is one resource
+        by_title.setdefault(name_of_title(node.title), []).append(node)
+    for name, found in by_title.items():
+        if NAME.match(name) and len({n.content_id for n in found}) == 1:
+            named.setdefault(name, found[0])
+    return named
+
+
+def step_title(plan: str, step: str) -> str:
+    return f"{plan}{STEP_SEPARATOR}{step}"
+
+
+def fingerprint(value: JSON) -> str:
+    return content_hash(value)
+
+
+# -- reading: Kolibri -> learnops --------------------------------------------------------
+
+
+def live_resources(snapshot: Snapshot, kinds: Sequence[str]) -> list[LiveResource]:
+    found: list[LiveResource] = []
+    names = catalog(snapshot.nodes)
+    usernames = {a.id: a.username for a in snapshot.accounts.values()}
+    group_names = {g.id: g.name for g in snapshot.groups.values()}
+    for kind in kinds:
+        match kind:
+            case "LearningObject":
+                found.extend(_object(name, node) for name, node in sorted(names.items()))
+            case "Audience":
+                found.extend(_audience(group, usernames)
+                             for name, group in sorted(snapshot.groups.items())
+                             if NAME.match(name))
+            case "Assignment":
+                found.extend(_assignment(lesson, names, group_names)
+                             for title, lesson in sorted(snapshot.lessons.items())
+                             if NAME.match(title))
+            case "CertificationPlan":
+                found.extend(_plan(plan, steps, names, usernames)
+                             for plan, steps in sorted(plan_lessons(snapshot).items()))
+    return found
+
+
+def plan_lessons(snapshot: Snapshot) -> dict[str, list[tuple[str, Lesson]]]:
+    """Step lessons by plan name, in the order they were made (the plan's step order)."""
+    plans: dict[str, list[tuple[str, Lesson]]] = {}
+    for title, lesson in sorted(snapshot.lessons.items(), key=lambda i: i[1].created):
+        plan, separator, step = title.partition(STEP_SEPARATOR)
+        if separator and NAME.match(plan):
+            plans.setdefault(plan, []).append((step, lesson))
+    return plans
+
+
+def _object(name: str, node: Node) -> LiveResource:
+    spec: dict[str, JSON] = {
+        "title": node.title, "type": OBJECT_TYPES.get(node.kind, "document"),
+        "languages": [node.lang] if node.lang else [], "completion": {"type": "view"},
+        "prerequisites": [], "existing": True,
+    }
+    return LiveResource(
+        address=Address("LearningObject", name), spec=spec, platform_id=node.id,
+        status={"kolibri_id": node.id, "content_id": node.content_id,
+                "channel_id": node.channel_id, "kind": node.kind,
+                "fingerprint": fingerprint(spec)},
+    )
+
+
+def _audience(group: Group, usernames: Mapping[str, str]) -> LiveResource:
+    members = sorted(usernames.get(u, u) for u in group.user_ids)
+    platform: dict[str, JSON] = {"name": group.name, "members": members}
+    return LiveResource(
+        address=Address("Audience", group.name),
+        # The platform holds a static list: that is all it can say of the audience.
+        spec={"users": members, "groups": [], "include": [], "where": {}, "exclude": []},
+        platform_id=group.id,
+        status={"kolibri_id": group.id, "members": len(members),
+                "fingerprint": fingerprint(platform)},
+    )
+
+
+def _object_names(lesson: Lesson, names: Mapping[str, Node]) -> list[str]:
+    by_node: dict[str, str] = {}
+    for name, node in sorted(names.items(), key=lambda item: (len(item[0]) == 32, item[0])):
+        by_node.setdefault(node.id, name)  # a title's name reads better than a content id
+    return [by_node.get(node_id, node_id) for node_id in lesson.node_ids]
+
+
+def lesson_essence(lesson: Lesson) -> dict[str, JSON]:
+    """The Kolibri fields learnops writes (its fingerprint's input)."""
+    return {"title": lesson.title, "description": lesson.description,
+            "resources": list(lesson.node_ids), "active": lesson.active,
+            "groups": sorted(lesson.group_ids)}
+
+
+def _assignment(lesson: Lesson, names: Mapping[str, Node],
+                group_names: Mapping[str, str]) -> LiveResource:
+    audiences = sorted(group_names[g] for g in lesson.group_ids if g in group_names)
+    spec: dict[str, JSON] = {
+        "title": lesson.description,
+        "items": [{"object": name} for name in _object_names(lesson, names)],
+        "audience": audiences[0] if audiences else "",
+        "active": lesson.active,
+    }
+    return LiveResource(
+        address=Address("Assignment", lesson.title), spec=spec, platform_id=lesson.id,
+        status={"kolibri_id": lesson.id, "active": lesson.active,
+                "enrolled": len(lesson.learner_ids),
+                "fingerprint": fingerprint(lesson_essence(lesson))},
+    )
+
+
+def _plan(plan: str, steps: list[tuple[str, Lesson]], names: Mapping[str, Node],
+          usernames: Mapping[str, str]) -> LiveResource:
+    spec: dict[str, JSON] = {
+        "title": steps[0][1].description.rpartition(" — ")[0] if steps else "",
+        "steps": [{"name": step, "items": _object_names(lesson, names)}
+                  for step, lesson in steps],
+    }
+    # Releases add learners to step lessons: that is progress, not a change to the plan.
+    essence = [{k: v for k, v in lesson_essence(lesson).items() if k != "groups"}
+               for _, lesson in steps]
+    return LiveResource(
+        address=Address("CertificationPlan", plan), spec=spec,
+        platform_id=",".join(lesson.id for _, lesson in steps),
+        status={"kolibri_ids": [lesson.id for _, lesson in steps],
+                "released": {step: sorted(usernames.get(u, u) for u in lesson.learner_ids)
+                             for step, lesson in steps},
+                "fingerprint": fingerprint(essence)},
+    )
+
+
+# -- writing: learnops -> Kolibri --------------------------------------------------------
+
+
+def resources(items: Iterable[str], snapshot: Snapshot, where: str) -> list[dict[str, str]]:
+    """Lesson resources for learnops object names; an unknown name is refused."""
+    names = catalog(snapshot.nodes)
+    out = []
+    for item in items:
+        node = names.get(item)
+        if node is None:
+            raise InvalidRequest(
+                f"LearningObject/{item} is no content node of the channel (by title or "
+                "content id): learnops never creates Kolibri content", where=where)
+        out.append(node.resource())
+    return out
+
+
+def checked_title(title: str, where: str) -> str:
+    if len(title) > MAX_TITLE:
+        raise PermanentError(
+            f"Kolibri lesson titles hold at most {MAX_TITLE} characters; '{title}' has "
+            f"{len(title)} (shorten the name)", where=where)
+    return title
+
+
+def assignment_body(name: str, spec: Mapping[str, JSON], snapshot: Snapshot,
+                    classroom_id: str, existing: Lesson | None) -> dict[str, JSON]:
+    where = f"Assignment/{name}"
+    audience = spec.get("audience")
+    group = snapshot.groups.get(audience) if isinstance(audience, str) else None
+    if group is None:
+        raise InvalidRequest(f"its audience Audience/{audience} has no learner group on "
+                             "Kolibri yet", where=where)
+    objects = [item.name for item in assignment_items(spec) if item.kind == "object"]
+    # A dated start is switched on by ``learnops release`` on its day, then kept on.
+    started = spec.get("start", "immediately") == "immediately" or (
+        existing is not None and existing.active)
+    title = spec.get("title")
+    return {
+        "title": checked_title(name, where),
+        "description": (title if isinstance(title, str) else "")[:MAX_DESCRIPTION],
+        "resources": list(resources(objects, snapshot, where)),
+        "active": is_active(spec) and started,
+        "collection": classroom_id,
+        "assignments": [group.id],
+    }
+
+
+def step_body(plan: str, plan_title: str, step: Mapping[str, JSON], snapshot: Snapshot,
+              classroom_id: str) -> dict[str, JSON]:
+    step_name = str(step.get("name"))
+    where = f"CertificationPlan/{plan}"
+    items = [str(i) for i in step.get("items", []) if isinstance(i, str)] if isinstance(
+        step.get("items"), list) else []
+    return {
+        "title": checked_title(step_title(plan, step_name), where),
+        "description": f"{plan_title} — {step_name}"[:MAX_DESCRIPTION],
+        "resources": list(resources(items, snapshot, where)),
+        "active": True,  # learners see a step once it is released to them
+        "collection": classroom_id,
+    }
