@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "simulate": "simulate",
     "sync": "sync",
     "schema": "schema",
+    "release": "release",
 }
 
 

@@ -17,12 +17,13 @@ from typing import Final, assert_never
 from reconciler.errors import ConfigError, InvalidRequest, NotFoundError, PermanentError
 from reconciler.model import JSON, KINDS, Address, DesiredState, ProviderConfig
 from reconciler.providers import LiveResource, WriteRequest
+from reconciler.providers.releases import MembershipChange, Release, ReleaseReport
 from reconciler.rules.audience import Directory, resolve_audience
 from reconciler.rules.directory import DirectoryError, User, parse_users_csv
 from reconciler_kolibri.capabilities import KOLIBRI
 from reconciler_kolibri.client import KolibriClient
 from reconciler_kolibri.platform import KolibriPlatform, Snapshot
-from reconciler_kolibri.release import MembershipChange, Release, ReleaseReport, due_releases
+from reconciler_kolibri.release import due_releases
 from reconciler_kolibri.settings import KolibriSettings
 from reconciler_kolibri.translate import (
     assignment_body,

@@ -19,10 +19,10 @@ Kolibri records no date when someone joins a group.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 
 from reconciler.model import JSON, DesiredState
+from reconciler.providers.releases import Release
 from reconciler.rules.assignment import assignment_items, is_active
 from reconciler.rules.durations import parse_date
 from reconciler.rules.schedule import is_released, step_schedule
@@ -30,44 +30,6 @@ from reconciler_kolibri.platform import Lesson, Progress, Snapshot
 from reconciler_kolibri.translate import catalog, step_title
 
 COMPLETED = "Completed"
-
-
-@dataclass(frozen=True, order=True)
-class Release:
-    """One step handed to one learner."""
-
-    plan: str
-    step: str
-    learner: str  # employee id (Kolibri username)
-    released_on: str  # the schedule's release date (ISO), on or before today
-
-
-@dataclass(frozen=True)
-class MembershipChange:
-    audience: str
-    added: tuple[str, ...]
-    removed: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ReleaseReport:
-    """What is due today (a dry run) or what was done (after :meth:`release_due`)."""
-
-    today: str
-    releases: tuple[Release, ...] = ()
-    started: tuple[str, ...] = ()  # assignments switched on at their start date
-    memberships: tuple[MembershipChange, ...] = ()
-    accounts_created: tuple[str, ...] = ()
-    accounts_renamed: tuple[str, ...] = ()
-    accounts_deactivated: tuple[str, ...] = ()
-    skipped: tuple[str, ...] = field(default=())  # why something due could not be done
-
-    @property
-    def count(self) -> int:
-        return (len(self.releases) + len(self.started)
-                + sum(len(m.added) + len(m.removed) for m in self.memberships)
-                + len(self.accounts_created) + len(self.accounts_renamed)
-                + len(self.accounts_deactivated))
 
 
 def enrolled_on(spec: Mapping[str, JSON], lesson: Lesson) -> date:
