@@ -4,6 +4,8 @@ the planner stays pure."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from reconciler.compiler import compile_dir
@@ -11,6 +13,7 @@ from reconciler.directory import read_snapshot
 from reconciler.heap import cycle_collection_paused
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
+from reconciler.providers.releases import Releaser
 from reconciler.state.target import open_target
 
 
@@ -21,11 +24,13 @@ def plan_directory(
     allow_delete: bool = False,
     allow_disruptive: bool = False,
     source_dir: str | None = None,
+    today: date | None = None,
 ) -> Plan:
     """The facade of ``learnops plan``: compile ``spec_dir`` (``SpecError`` when it does
-    not compile), open its provider for ``target``, plan, close the provider."""
+    not compile), open its provider for ``target``, plan, close the provider.
+    ``today``: list the releases due that day on a platform without a scheduler."""
     with cycle_collection_paused():  # see reconciler.heap: a large plan is a large heap
-        return _plan(spec_dir, target, allow_delete, allow_disruptive, source_dir)
+        return _plan(spec_dir, target, allow_delete, allow_disruptive, source_dir, today)
 
 
 def _plan(
@@ -34,6 +39,7 @@ def _plan(
     allow_delete: bool,
     allow_disruptive: bool,
     source_dir: str | None,
+    today: date | None,
 ) -> Plan:
     compiled = compile_dir(spec_dir)
     project = compiled.state.project
@@ -41,7 +47,7 @@ def _plan(
     snapshot = read_snapshot(project, target)
     opened = open_target(project, target)
     try:
-        return build_plan(
+        plan = build_plan(
             compiled,
             opened.provider,
             state=opened.state,
@@ -51,5 +57,9 @@ def _plan(
             target=target,
             directory=snapshot,
         )
+        if today is not None and isinstance(opened.provider, Releaser):
+            due = opened.provider.releases_due(compiled.state, today)
+            plan = replace(plan, releases_due=tuple(due.lines()))
+        return plan
     finally:
         opened.close()

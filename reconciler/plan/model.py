@@ -215,6 +215,9 @@ class Plan:
     state_backend: str | None = None
     state_lineage: str | None = None
     state_serial: int | None = None
+    # What learnops performs on the plan's day for a platform without a scheduler
+    # (``learnops release``, every sync cycle): one line each; apply does not do them.
+    releases_due: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Final
 
 from reconciler.directory import DirectorySnapshot
@@ -47,7 +47,13 @@ from reconciler.plan.normalize import (
 )
 from reconciler.plan.order import write_order
 from reconciler.plan.removals import inline_owner, remaining_specs, users_of
-from reconciler.providers import ChangeCounter, DirectoryWriter, LiveResource, Provider
+from reconciler.providers import (
+    ChangeCounter,
+    DirectoryWriter,
+    LiveResource,
+    PartialHolder,
+    Provider,
+)
 from reconciler.rules.assignment import is_active
 from reconciler.rules.audience import Directory
 from reconciler.rules.directory import User
@@ -123,6 +129,8 @@ def build_plan(
         options=options,
         warnings=warnings,
         source=directory,
+        held=(partial(provider.held, compiled.state) if isinstance(provider, PartialHolder)
+              else None),
     )
     return replace(
         plan,
@@ -145,11 +153,14 @@ def plan_state(
     options: PlanOptions = PlanOptions(),
     warnings: tuple[Problem, ...] = (),
     source: DirectorySnapshot | None = None,
+    held: Callable[[DesiredResource], DesiredResource] | None = None,
 ) -> Plan:
     """The plan of ``desired`` against already-read live state (no platform calls
     except ``read_users``, and only when assignments or audiences change, or when a
     directory ``source`` is given: then its people are desired state too).
-    ``snapshot``: the state's records (``None``: the platform's own metadata)."""
+    ``snapshot``: the state's records (``None``: the platform's own metadata).
+    ``held``: the part of a desired resource the platform holds (``PartialHolder``),
+    what the live resource is compared with; ``None``: all of it."""
     live = {resource.address: resource for resource in live_resources}
     records: Mapping[Address, Record] = (
         snapshot.records if snapshot is not None else _platform_records(live.values())
@@ -159,7 +170,8 @@ def plan_state(
     for wanted_resource in desired.resources:
         address = wanted_resource.address
         change = _classify(
-            wanted_resource, live.get(address), records.get(address), options, errors
+            wanted_resource, live.get(address), records.get(address), options, errors,
+            compared=wanted_resource if held is None else held(wanted_resource),
         )
         if change is not None:
             changes[address] = change
@@ -255,6 +267,8 @@ def _classify(
     record: Record | None,
     options: PlanOptions,
     errors: list[Problem],
+    *,
+    compared: DesiredResource,
 ) -> Change | None:
     where = _where(options.source_dir, resource.location) or str(resource.address)
     base = Change(
@@ -286,14 +300,14 @@ def _classify(
     # Most resources are unchanged and the platform hands back what learnops wrote:
     # equal as written means equal essences, without normalising either side.
     if (
-        resource.spec == live.spec
-        and resource.labels == live.labels
-        and resource.annotations == live.annotations
+        compared.spec == live.spec
+        and compared.labels == live.labels
+        and compared.annotations == live.annotations
     ):
         diff: tuple[FieldDiff, ...] = ()
     else:
         desired_essence = essence(
-            resource.kind, resource.spec, resource.labels, resource.annotations
+            compared.kind, compared.spec, compared.labels, compared.annotations
         )
         live_essence = essence(resource.kind, live.spec, live.labels, live.annotations)
         # Equality is cheap, deepdiff is not.

@@ -51,6 +51,8 @@ def plan_to_json(plan: Plan) -> dict[str, JSON]:
     }
     if plan.directory is not None:
         document["directory"] = _directory_to_json(plan.directory)
+    if plan.releases_due:
+        document["releases_due"] = list(plan.releases_due)
     return document
 
 
@@ -87,6 +89,7 @@ def plan_from_json(document: JSON) -> Plan:
         target_name=data["target"].get("name"),
         platform=data["target"].get("platform"),
         directory=_directory_from_json(data["directory"]) if "directory" in data else None,
+        releases_due=tuple(str(line) for line in data.get("releases_due", ())),
     )
 
 

@@ -7,7 +7,7 @@ every write carries its precondition. What a platform can do is declared as
 :class:`Capabilities` (frozen data, read by validate and plan); what only some
 platforms have is an optional protocol, probed with ``isinstance``:
 :class:`ChangeCounter`, :class:`MetadataHolder`, :class:`PlatformLocker`,
-:class:`Releaser`.
+:class:`PartialHolder`, :class:`Releaser`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
-from reconciler.model import JSON, KINDS, Address, ProviderConfig
+from reconciler.model import JSON, KINDS, Address, DesiredResource, DesiredState, ProviderConfig
 from reconciler.providers.capabilities import RELEASE_MODES, Capabilities
+from reconciler.providers.releases import Releaser
 from reconciler.rules.directory import User
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "LiveResource",
     "Lock",
     "MetadataHolder",
+    "PartialHolder",
     "PlatformLocker",
     "Provider",
     "ProviderFactory",
@@ -154,10 +156,16 @@ class PlatformLocker(Protocol):
 
 
 @runtime_checkable
-class Releaser(Protocol):
-    """A platform without a scheduler of its own: learnops releases due steps."""
+class PartialHolder(Protocol):
+    """A platform that holds only part of what a spec says (Kolibri: a lesson has no due
+    date, a learner group is a list of people, not a rule). The planner compares the
+    live resource with :meth:`held`, the part of the desired resource this platform
+    would hold once it is written, and still writes the whole spec."""
 
-    def release_due(self, today: str) -> Mapping[str, JSON]: ...
+    def held(self, desired: DesiredState, resource: DesiredResource) -> DesiredResource:
+        """``resource`` as the platform would show it after writing it, given the rest of
+        ``desired`` (an audience's includes resolve over it)."""
+        ...
 
 
 @runtime_checkable

@@ -46,7 +46,7 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | No
     after) for a learner enrolling that day; ``None`` leaves the charts out."""
     head = _head(plan)
     changes = [change for change in plan.changes if change.is_change]
-    head += _directory(plan)
+    head += _directory(plan) + _releases(plan)
     full = head + "".join(_section(change, schedule_start) for change in changes)
     if len(full) <= limit:
         return full
@@ -95,6 +95,18 @@ def _head(plan: Plan) -> str:
         ]
     lines += _problems("Errors", plan.errors) + _problems("Warnings", plan.warnings)
     return "\n".join(lines) + "\n"
+
+
+def _releases(plan: Plan) -> str:
+    """What ``learnops release`` performs today on a platform without a scheduler."""
+    if not plan.releases_due:
+        return ""
+    lines = [f"**Releases due** ({len(plan.releases_due)}; `learnops release` or sync "
+             "performs them)", ""]
+    lines += [f"- `{_cell(line)}`" for line in plan.releases_due[:MAX_PROBLEMS]]
+    if len(plan.releases_due) > MAX_PROBLEMS:
+        lines.append(f"- … and {len(plan.releases_due) - MAX_PROBLEMS} more")
+    return "\n".join(lines) + "\n\n"
 
 
 def _directory(plan: Plan) -> str:

@@ -53,6 +53,11 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
         lines.extend(f"    learners: {line}" for line in reach_lines(plan.directory))
     if plan.has_changes:
         lines.append("")
+    if plan.releases_due:
+        lines.append(paint(f"Releases due ({len(plan.releases_due)}; learnops release or "
+                           "sync performs them):", "36"))
+        lines.extend(f"    {line}" for line in plan.releases_due)
+        lines.append("")
     lines.extend(paint(p.format("warning"), "1;33") for p in plan.warnings)
     lines.extend(paint(p.format("error"), "1;31") for p in plan.errors)
     if plan.warnings or plan.errors:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Final
 
 from reconciler.apply.executor import (
@@ -32,6 +33,7 @@ from reconciler.apply.executor import (
     execute,
 )
 from reconciler.apply.lock import ApplyLease, default_holder
+from reconciler.apply.release import releases
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.diagnostics import Diagnostic
 from reconciler.directory import read_snapshot
@@ -105,8 +107,10 @@ class Syncer:
         *,
         opener: TargetOpener = open_target,
         holder: str | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.copy = copy
+        self._today = today
         self.options = options
         self._open = opener
         self._holder = holder or f"learnops sync ({default_holder()})"
@@ -219,7 +223,13 @@ class Syncer:
             result = self._apply(compiled, provider, stop)
             plan = self._plan(compiled, provider)  # where the platform stands now
             selection = select(plan, self.options.gates)
-        return self._settle(started, commit, plan, selection, result)
+        released: tuple[str, ...] = ()
+        if self.options.auto_apply and (result is None or result.ok):
+            # A platform without a scheduler gets its due releases from every cycle.
+            _between(stop)
+            report = releases(provider.provider, compiled.state, self._today(), dry_run=False)
+            released = tuple(report.lines()) if report is not None else ()
+        return self._settle(started, commit, plan, selection, result, released)
 
     # -- the steps -----------------------------------------------------------------------
 
@@ -320,7 +330,7 @@ class Syncer:
 
     def _settle(
         self, started: float, commit: str, plan: Plan, selection: Selection,
-        result: ApplyResult | None,
+        result: ApplyResult | None, released: tuple[str, ...] = (),
     ) -> CycleReport:
         applied = tuple(sorted(ChangeRecord(str(c.address), c.action)
                                for c in (result.applied if result else ())))
@@ -356,7 +366,8 @@ class Syncer:
         self._settled = _Settled(commit, _mark(plan))
         self.status = replace(status, last_error=None, last_success_at=now)
         return CycleReport(idle=False, status=self.status,
-                           duration=time.perf_counter() - started, applied=applied)
+                           duration=time.perf_counter() - started, applied=applied,
+                           released=released)
 
     def _invalid(self, started: float, commit: str, problem: SpecError | UsageError) -> CycleReport:
         diagnostics = [

@@ -113,3 +113,4 @@ class CycleReport:
     failed: tuple[ChangeRecord, ...] = ()
     failure: SyncFailure | None = None
     retryable: bool = False
+    released: tuple[str, ...] = ()  # releases and upkeep done for a platform without a scheduler

@@ -23,6 +23,7 @@ from .live import (
     LiveKolibri,
     running_kolibri,
 )
+from .program import USERS_CSV
 
 # Installing Kolibri on a fresh machine takes a minute or two; only the test that
 # happens to start the session pays it, so only that one gets the longer budget.
@@ -52,19 +53,20 @@ def kolibri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKolibri]:
 
 
 @pytest.fixture
+def activity(kolibri: LiveKolibri) -> Iterator[LiveKolibri]:
+    """The live Kolibri for a test that records learners' progress: Kolibri keeps it per
+    learner and content, across classrooms, so it is wiped when the test ends."""
+    yield kolibri
+    kolibri.shell("from kolibri.core.logger.models import ContentSummaryLog\n"
+                  "ContentSummaryLog.objects.all().delete()")
+
+
+@pytest.fixture
 def classroom() -> str:
     """A classroom name no other test of this session uses."""
     return f"learnops-test-{next(_classrooms)}"
 
 
-USERS_CSV = (
-    "employee_id,first_name,last_name,email,job_role,department,location,language,"
-    "hire_date,groups,status\n"
-    "E1001,Ana,Diaz,ana@example.com,Nurse,Nursing,Miami,es,2021-03-04,nursing;new-hires,\n"
-    "E1002,Ben,Ng,ben@example.com,Physician,Medicine,Boston,en,2019-06-01,physicians,active\n"
-    "E1003,Cy,Moe,cy@example.com,Nurse,Nursing,,en,2020-01-15,nursing,inactive\n"
-    "E1004,Di,Fox,di@example.com,Nurse,Nursing,Boston,en,2022-09-01,nursing,\n"
-)
 USER_ENV = "LEARNOPS_KOLIBRI_USER"
 PASSWORD_ENV = "LEARNOPS_KOLIBRI_PASSWORD"
 

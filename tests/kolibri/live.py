@@ -64,6 +64,56 @@ class KolibriUnavailable(Exception):
     """Kolibri could not be installed, provisioned or started here (the reason)."""
 
 
+# Runs in Kolibri's own interpreter: Django set up once, then code blocks from stdin.
+CONSOLE: Final = r"""
+import sys, traceback
+from kolibri.utils.main import initialize
+initialize(skip_update=True)
+block = []
+for line in sys.stdin:
+    if line.rstrip("\n") != "\x00run":
+        block.append(line)
+        continue
+    try:
+        exec("".join(block), {})
+        print("\x00ok", flush=True)
+    except Exception:
+        print("\x00failed " + traceback.format_exc().strip().splitlines()[-1], flush=True)
+    block = []
+"""
+
+
+class KolibriConsole:
+    """A Python process inside Kolibri's Django, for the tests' own actions."""
+
+    def __init__(self, venv: Path, home: Path) -> None:
+        self._process = subprocess.Popen(
+            [str(venv / "bin" / "python"), "-c", CONSOLE], env=kolibri_environment(home),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, start_new_session=True,
+        )
+
+    def run(self, code: str) -> None:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(code.rstrip("\n") + "\n\x00run\n")
+        self._process.stdin.flush()
+        for line in self._process.stdout:
+            if line.startswith("\x00ok"):
+                return
+            if line.startswith("\x00failed"):
+                raise AssertionError(f"in Kolibri: {line.removeprefix(chr(0) + 'failed ')}")
+        raise KolibriUnavailable("the Kolibri console exited")
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=10)
+
+
 @dataclass(frozen=True)
 class LiveKolibri:
     """A running Kolibri: where it answers, how to log in, and how to reach its shell."""
@@ -72,13 +122,14 @@ class LiveKolibri:
     home: Path
     venv: Path
     facility_id: str
+    console: KolibriConsole
     costs: Mapping[str, float] = field(default_factory=dict)
 
-    def shell(self, code: str) -> str:
-        """Run Python inside Kolibri's Django (``kolibri manage shell -c``): what a
-        learner or a coach does in Kolibri's own UI, done without a browser."""
-        return _run([str(self.venv / "bin" / "kolibri"), "manage", "shell", "-c", code],
-                    home=self.home).stdout
+    def shell(self, code: str) -> None:
+        """Run Python inside Kolibri's Django: what a learner or a coach does in Kolibri's
+        own UI, done without a browser. One process serves the session (Django starts
+        once); a failure comes back as the traceback's last line."""
+        self.console.run(code)
 
     def complete(self, username: str, node_id: str, on: str) -> None:
         """``username`` finishes the content of node ``node_id`` on day ``on`` (ISO), as
@@ -238,7 +289,11 @@ def running_kolibri(cache: Path, workdir: Path, port: int, zip_port: int) -> Ite
         costs["start"] = time.perf_counter() - started
         facilities = requests.get(f"{url}/api/public/v1/facility/", timeout=10).json()
         [facility_id] = [f["id"] for f in facilities if f["name"] == FACILITY]
-        yield LiveKolibri(url=url, home=home, venv=venv, facility_id=facility_id,
-                          costs=costs)
+        console = KolibriConsole(venv, home)
+        try:
+            yield LiveKolibri(url=url, home=home, venv=venv, facility_id=facility_id,
+                              console=console, costs=costs)
+        finally:
+            console.close()
     finally:
         _stop(process)

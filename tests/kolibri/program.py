@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from providers.conftest import USERS_CSV as CONTRACT_USERS
 
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.model import JSON
@@ -17,6 +18,9 @@ HIPAA_QUIZ = "2b6926ed22025518a8b9da91745b51d3"
 HANDWASHING = "32a941fb77c2576e8f6b294cde4c3b0c"
 HANDWASHING_CONTENT_ID = "c6f49ea527824f398f4d5d26faf19396"
 
+# The contract suite's directory, and one more nurse (in Boston) for audiences to narrow.
+USERS_CSV = CONTRACT_USERS + (
+    "E1004,Di,Fox,di@example.com,Nurse,Nursing,Boston,en,2022-09-01,nursing,\n")
 OBJECTS = """\
 apiVersion: learnops/v1
 kind: LearningObject
@@ -80,7 +84,8 @@ def write_program(root: Path, target: dict[str, JSON], *, files: dict[str, str] 
                                         encoding="utf-8")
     chosen = {"objects.yaml": OBJECTS, "audiences.yaml": AUDIENCES, "plans.yaml": PLAN,
               "assignments.yaml": ASSIGNMENT} if files is None else files
-    for name, text in chosen.items():
+    for name, text in {**chosen, "directory/users.csv": USERS_CSV}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
     return root
 

@@ -81,7 +81,7 @@ def test_an_included_audience_counts_as_its_group_and_where_narrows_it(
 
 
 def test_an_assignment_is_a_lesson_for_the_audience_group_and_inactivating_keeps_progress(
-    provider: KolibriProvider, kolibri: LiveKolibri,
+    provider: KolibriProvider, activity: LiveKolibri,
 ) -> None:
     write(provider, "create", "Audience", "nurses", NURSES)
     write(provider, "create", "CertificationPlan", "hipaa-annual", PLAN)
@@ -91,7 +91,7 @@ def test_an_assignment_is_a_lesson_for_the_audience_group_and_inactivating_keeps
     assert lesson.spec["items"] == [{"object": "privacy-101"}]
     assert lesson.spec["audience"] == "nurses"
     assert lesson.status["active"] is True
-    kolibri.complete("E1001", "b391bfeec8a458f89f013cf1ca9cf33a", "2027-01-05")
+    activity.complete("E1001", "b391bfeec8a458f89f013cf1ca9cf33a", "2027-01-05")
 
     inactive = write(provider, "inactivate", "Assignment", "hipaa-nurses")
     assert inactive is not None and inactive.status["active"] is False
@@ -152,7 +152,7 @@ def test_wrong_credentials_are_one_clear_error_naming_the_variables(
 
 
 def test_release_hands_each_step_to_each_learner_on_its_day_once(
-    provider: KolibriProvider, kolibri: LiveKolibri, target: dict[str, JSON], tmp_path: Path,
+    provider: KolibriProvider, activity: LiveKolibri, target: dict[str, JSON], tmp_path: Path,
 ) -> None:
     program = compiled(write_program(tmp_path / "program", target))
     desired = program.state
@@ -169,7 +169,7 @@ def test_release_hands_each_step_to_each_learner_on_its_day_once(
     assert done.releases == due.releases
     assert provider.releases_due(desired, date(2027, 1, 4)).releases == ()
 
-    kolibri.complete("E1001", HIPAA_BASICS, "2027-01-05")
+    activity.complete("E1001", HIPAA_BASICS, "2027-01-05")
     assert provider.releases_due(desired, date(2027, 1, 6)).releases == ()  # 2d delay
     on_time = provider.release_due(desired, date(2027, 1, 7))
     assert [(r.step, r.learner, r.released_on) for r in on_time.releases] == [

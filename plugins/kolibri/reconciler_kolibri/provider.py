@@ -10,14 +10,16 @@ the fingerprint of what was written live in learnops' state store.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Final, assert_never
 
 from reconciler.errors import ConfigError, InvalidRequest, NotFoundError, PermanentError
-from reconciler.model import JSON, KINDS, Address, DesiredState, ProviderConfig
+from reconciler.model import JSON, KINDS, Address, DesiredResource, DesiredState, ProviderConfig
 from reconciler.providers import LiveResource, WriteRequest
 from reconciler.providers.releases import MembershipChange, Release, ReleaseReport
+from reconciler.rules.assignment import assignment_items, is_active
 from reconciler.rules.audience import Directory, resolve_audience
 from reconciler.rules.directory import DirectoryError, User, parse_users_csv
 from reconciler_kolibri.capabilities import KOLIBRI
@@ -27,8 +29,13 @@ from reconciler_kolibri.release import due_releases
 from reconciler_kolibri.settings import KolibriSettings
 from reconciler_kolibri.translate import (
     assignment_body,
+    assignment_spec,
+    audience_spec,
+    canonical,
+    catalog,
     live_resources,
     plan_lessons,
+    plan_spec,
     step_body,
     step_title,
 )
@@ -49,6 +56,7 @@ class KolibriProvider:
         self.platform = KolibriPlatform(self.client, self.settings.classroom,
                                         self.settings.channel)
         self._directory: list[User] | None = None
+        self._read: Snapshot | None = None  # the last read, for planning against it
 
     def __repr__(self) -> str:
         return f"KolibriProvider(url={self.settings.url!r}, facility={self.settings.facility!r})"
@@ -60,7 +68,42 @@ class KolibriProvider:
     # -- reads ---------------------------------------------------------------------------
 
     def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
-        return live_resources(self.platform.snapshot(), kinds)
+        self._read = self.platform.snapshot()
+        return live_resources(self._read, kinds)
+
+    def held(self, desired: DesiredState, resource: DesiredResource) -> DesiredResource:
+        """What Kolibri will show of ``resource`` once written (the planner compares the
+        live resource with it): an audience as the people it resolves to, a lesson
+        without due dates, notifications or labels."""
+        snapshot = self._read if self._read is not None else self.platform.snapshot()
+        names = catalog(snapshot.nodes)
+        spec = resource.spec
+        match resource.kind:
+            case "Audience":
+                audiences = {a.name: dict(a.spec) for a in desired.of_kind("Audience")}
+                members = resolve_audience(resource.name, audiences,
+                                           Directory(self.read_users()))
+                if not self.settings.manage_users:
+                    members &= set(snapshot.accounts)  # nobody else can be in a group
+                held: dict[str, JSON] = audience_spec(members)
+            case "Assignment":
+                lesson = snapshot.lessons.get(resource.name)
+                started = spec.get("start", "immediately") == "immediately" or (
+                    lesson is not None and lesson.active)
+                objects = [i.name for i in assignment_items(spec) if i.kind == "object"]
+                title = spec.get("title")
+                held = assignment_spec(title if isinstance(title, str) else "",
+                                       canonical(objects, names), str(spec.get("audience")),
+                                       is_active(spec) and started)
+            case "CertificationPlan":
+                steps = [s for s in spec.get("steps") or [] if isinstance(s, dict)]
+                held = plan_spec(str(spec.get("title", resource.name)), [
+                    (str(step["name"]), canonical([str(i) for i in step.get("items") or []],
+                                                  names))
+                    for step in steps])
+            case _:
+                return resource
+        return replace(resource, spec=held, labels={}, annotations={})
 
     def read_resource(self, address: Address) -> LiveResource | None:
         found = [r for r in self.read_resources([address.kind]) if r.address == address]
@@ -94,6 +137,7 @@ class KolibriProvider:
 
     def write(self, request: WriteRequest) -> LiveResource | None:
         address = request.address
+        self._read = None
         snapshot = self.platform.snapshot()
         match address.kind:
             case "LearningObject":

@@ -29,6 +29,7 @@ from reconciler_kolibri.platform import Group, Lesson, Node, Snapshot
 
 NAME: Final = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 STEP_SEPARATOR: Final = ": "
+STEP_TITLE_SEPARATOR: Final = " — "  # between the plan's title and the step in a description
 MAX_TITLE: Final = 50  # Kolibri's limit on a lesson title
 MAX_DESCRIPTION: Final = 200
 # Kolibri content kinds as learnops object types.
@@ -116,13 +117,43 @@ def _object(name: str, node: Node) -> LiveResource:
     )
 
 
+def audience_spec(members: Iterable[str]) -> dict[str, JSON]:
+    """What Kolibri holds of an audience: a static list of people."""
+    return {"users": sorted(members), "groups": [], "include": [], "where": {}, "exclude": []}
+
+
+def assignment_spec(title: str, objects: Iterable[str], audience: str,
+                    active: bool) -> dict[str, JSON]:
+    """What Kolibri holds of an assignment (its plans live in the plans' step lessons)."""
+    return {"title": title[:MAX_DESCRIPTION], "items": [{"object": o} for o in objects],
+            "audience": audience, "active": active}
+
+
+def plan_spec(title: str, steps: Iterable[tuple[str, list[str]]]) -> dict[str, JSON]:
+    """What Kolibri holds of a certification plan: its steps' names and items."""
+    return {"title": title, "steps": [{"name": name, "items": items} for name, items in steps]}
+
+
+def canonical_names(names: Mapping[str, Node]) -> dict[str, str]:
+    """Node id -> the name learnops reads it back as (a title's name reads better than
+    a content id, so it wins where there is one)."""
+    by_node: dict[str, str] = {}
+    for name, node in sorted(names.items(), key=lambda item: (len(item[0]) == 32, item[0])):
+        by_node.setdefault(node.id, name)
+    return by_node
+
+
+def canonical(items: Iterable[str], names: Mapping[str, Node]) -> list[str]:
+    """Object names as Kolibri reads them back (unknown ones as written)."""
+    by_node = canonical_names(names)
+    return [by_node[names[i].id] if i in names else i for i in items]
+
+
 def _audience(group: Group, usernames: Mapping[str, str]) -> LiveResource:
     members = sorted(usernames.get(u, u) for u in group.user_ids)
     platform: dict[str, JSON] = {"name": group.name, "members": members}
     return LiveResource(
-        address=Address("Audience", group.name),
-        # The platform holds a static list: that is all it can say of the audience.
-        spec={"users": members, "groups": [], "include": [], "where": {}, "exclude": []},
+        address=Address("Audience", group.name), spec=audience_spec(members),
         platform_id=group.id,
         status={"kolibri_id": group.id, "members": len(members),
                 "fingerprint": fingerprint(platform)},
@@ -130,9 +161,7 @@ def _audience(group: Group, usernames: Mapping[str, str]) -> LiveResource:
 
 
 def _object_names(lesson: Lesson, names: Mapping[str, Node]) -> list[str]:
-    by_node: dict[str, str] = {}
-    for name, node in sorted(names.items(), key=lambda item: (len(item[0]) == 32, item[0])):
-        by_node.setdefault(node.id, name)  # a title's name reads better than a content id
+    by_node = canonical_names(names)
     return [by_node.get(node_id, node_id) for node_id in lesson.node_ids]
 
 
@@ -146,12 +175,8 @@ def lesson_essence(lesson: Lesson) -> dict[str, JSON]:
 def _assignment(lesson: Lesson, names: Mapping[str, Node],
                 group_names: Mapping[str, str]) -> LiveResource:
     audiences = sorted(group_names[g] for g in lesson.group_ids if g in group_names)
-    spec: dict[str, JSON] = {
-        "title": lesson.description,
-        "items": [{"object": name} for name in _object_names(lesson, names)],
-        "audience": audiences[0] if audiences else "",
-        "active": lesson.active,
-    }
+    spec = assignment_spec(lesson.description, _object_names(lesson, names),
+                           audiences[0] if audiences else "", lesson.active)
     return LiveResource(
         address=Address("Assignment", lesson.title), spec=spec, platform_id=lesson.id,
         status={"kolibri_id": lesson.id, "active": lesson.active,
@@ -162,11 +187,8 @@ def _assignment(lesson: Lesson, names: Mapping[str, Node],
 
 def _plan(plan: str, steps: list[tuple[str, Lesson]], names: Mapping[str, Node],
           usernames: Mapping[str, str]) -> LiveResource:
-    spec: dict[str, JSON] = {
-        "title": steps[0][1].description.rpartition(" — ")[0] if steps else "",
-        "steps": [{"name": step, "items": _object_names(lesson, names)}
-                  for step, lesson in steps],
-    }
+    title = steps[0][1].description.rpartition(STEP_TITLE_SEPARATOR)[0] if steps else ""
+    spec = plan_spec(title, [(step, _object_names(lesson, names)) for step, lesson in steps])
     # Releases add learners to step lessons: that is progress, not a change to the plan.
     essence = [{k: v for k, v in lesson_essence(lesson).items() if k != "groups"}
                for _, lesson in steps]
@@ -236,7 +258,7 @@ def step_body(plan: str, plan_title: str, step: Mapping[str, JSON], snapshot: Sn
         step.get("items"), list) else []
     return {
         "title": checked_title(step_title(plan, step_name), where),
-        "description": f"{plan_title} — {step_name}"[:MAX_DESCRIPTION],
+        "description": f"{plan_title}{STEP_TITLE_SEPARATOR}{step_name}"[:MAX_DESCRIPTION],
         "resources": list(resources(items, snapshot, where)),
         "active": True,  # learners see a step once it is released to them
         "collection": classroom_id,

@@ -131,6 +131,8 @@ def log_cycle(report: CycleReport) -> None:
     if report.applied:
         changes = ", ".join(f"{c.action} {c.address}" for c in report.applied)
         print(f"sync{at}: applied {len(report.applied)} change(s): {changes}")
+    if report.released:
+        print(f"sync{at}: released {len(report.released)}: {'; '.join(report.released)}")
     if report.failure is None:
         summary = _summary(status.state, status.pending, status.drifted, status.held_removals)
         print(f"sync{at}: {summary}")
