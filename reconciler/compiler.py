@@ -6,10 +6,11 @@ never the stages one by one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reconciler.diagnostics import Diagnostic, has_errors
+from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
+from reconciler.directory.attributes import attribute_warnings
 from reconciler.errors import SpecError
 from reconciler.graph import ProgramGraph
 from reconciler.heap import cycle_collection_paused
@@ -38,7 +39,13 @@ def compile_dir(spec_dir: Path) -> Compiled:
 
 
 def _compile(spec_dir: Path) -> Compiled:
-    validated = validate_specs(load_dir(spec_dir))
+    loaded = load_dir(spec_dir)
+    validated = validate_specs(loaded)
+    if not loaded.diagnostics:  # every file read: the audiences are all known
+        advice = attribute_warnings(validated.resources, validated.project)
+        if advice:
+            validated = replace(validated, diagnostics=sorted_diagnostics(
+                (*validated.diagnostics, *advice)))
     if has_errors(validated.diagnostics):
         errors = sum(1 for diagnostic in validated.diagnostics if diagnostic.is_error)
         raise SpecError(

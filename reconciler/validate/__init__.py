@@ -68,16 +68,20 @@ def validate_specs(loaded: LoadedSpecs) -> ValidatedSpecs:
             documents.append(SpecDocument(address, document, schema_valid=not problems))
     unique = _unique(documents, diagnostics)
     valid = [resource for resource in unique if resource.schema_valid]
+    # Meaning is checked on every document, the ones the schema rejected too (one run
+    # shows all), but said once: not again at a node the schema already faulted.
+    faulted = {d.location for d in diagnostics if d.is_error and d.location is not None}
+    meaning: list[Diagnostic] = []
     for resource in unique:
-        diagnostics.extend(checks.check_dates(resource))
-    for resource in valid:
-        diagnostics.extend(checks.check_resource(resource))
+        meaning += checks.check_dates(resource)
+        meaning += checks.check_resource(resource)
     if not loaded.diagnostics:
-        diagnostics.extend(_across(unique, valid))
+        meaning += _across(unique, valid)
         if not loaded.documents:
             diagnostics.append(
                 error("LO311", "no resources found: add *.yaml files with learnops/v1 documents")
             )
+    diagnostics += [d for d in meaning if d.location is None or d.location not in faulted]
     return ValidatedSpecs(
         root=loaded.root,
         files=loaded.files,
@@ -182,7 +186,7 @@ def _across(unique: list[SpecDocument], valid: list[SpecDocument]) -> list[Diagn
     # Each resource's references are read once and serve every check below.
     references = {id(resource): list(spec_references(resource.kind, resource.spec))
                   for resource in unique}
-    found += check_references(((r, references[id(r)]) for r in valid), known)
+    found += check_references(((r, references[id(r)]) for r in unique), known)
     used = [(resource, ref) for resource in valid for ref in references[id(resource)]]
     found += _cycles(used, {resource.address: resource.name_location for resource in valid})
     # A reference from a document the schema rejected still counts as a use.

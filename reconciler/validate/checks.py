@@ -1,4 +1,5 @@
-"""Semantic checks of one schema-valid resource at a time: what a schema cannot say."""
+"""Semantic checks of one resource at a time: what a schema cannot say. They tolerate
+any shape, so they also run on documents the schema rejected (one run shows all)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def check_dates(resource: SpecDocument) -> list[Diagnostic]:
 
 
 def check_resource(resource: SpecDocument) -> list[Diagnostic]:
-    """The checks that need a schema-valid spec."""
+    """The checks of one resource's meaning (a node of the wrong shape is skipped:
+    the schema already says what is wrong with it)."""
     found: list[Diagnostic] = []
     match resource.kind:
         case "LearningObject":
@@ -86,7 +88,8 @@ def _existing_object(resource: SpecDocument) -> Iterator[Diagnostic]:
 
 
 def _plan(resource: SpecDocument) -> Iterator[Diagnostic]:
-    steps = [step for step in resource.spec.get("steps", []) if isinstance(step, dict)]
+    listed = resource.spec.get("steps")
+    steps = [step for step in listed if isinstance(step, dict)] if isinstance(listed, list) else []
     first_at: dict[str, int] = {}
     for index, step in enumerate(steps):
         name = str(step.get("name"))
@@ -112,8 +115,11 @@ def _plan(resource: SpecDocument) -> Iterator[Diagnostic]:
             yield from _after_step(resource, index, str(release["after_step"]), first_at, steps)
     certificate = resource.spec.get("certificate")
     if isinstance(certificate, dict) and "renew_before" in certificate:
-        valid_for = parse_duration(str(certificate["valid_for"])).add_to(_SOME_DAY)
-        renew_before = parse_duration(str(certificate["renew_before"])).add_to(_SOME_DAY)
+        try:
+            valid_for = parse_duration(str(certificate["valid_for"])).add_to(_SOME_DAY)
+            renew_before = parse_duration(str(certificate["renew_before"])).add_to(_SOME_DAY)
+        except (DurationError, KeyError):  # not durations: the schema said so
+            return
         if renew_before >= valid_for:
             yield error(
                 "LO507",
