@@ -35,6 +35,9 @@ class Capabilities:
     change_counter: bool = False  # a platform-wide version raised by every write
     scheduler: bool = False  # the platform releases due steps itself
     dynamic_audiences: bool = False  # the platform resolves audience filters itself
+    creates_objects: bool = False  # learnops may create learning objects (else: existing only)
+    due_dates: bool = False  # assignments and steps fall due (and overdue) on the platform
+    min_score: bool = False  # completion by a minimum score (completion: {type: min_score})
 
     @property
     def default_state(self) -> str:
@@ -53,4 +56,7 @@ REFERENCE: Final = Capabilities(
     change_counter=True,
     scheduler=True,
     dynamic_audiences=True,
+    creates_objects=True,
+    due_dates=True,
+    min_score=True,
 )

@@ -12,9 +12,13 @@ from typing import Any
 
 from reconciler.cli import console
 from reconciler.compiler import Compiled, compile_dir
-from reconciler.diagnostics import Diagnostic
-from reconciler.errors import SpecError
+from reconciler.diagnostics import Diagnostic, sorted_diagnostics
+from reconciler.errors import ConfigError, SpecError
+from reconciler.load import load_dir
 from reconciler.model import KINDS
+from reconciler.providers.capabilities import Capabilities
+from reconciler.providers.honoured import unsupported
+from reconciler.providers.registry import ProviderRegistry
 
 _PLURALS = {
     "LearningObject": "learning object",
@@ -41,6 +45,11 @@ def register(subparsers: Any) -> None:
         default="text",
         help="text (default), json, or github (workflow annotations)",
     )
+    parser.add_argument(
+        "--target", metavar="NAME",
+        help="also check that this target of learnops.yaml (or 'provider') can honour "
+             "every feature the specs use (its provider's capabilities; no platform call)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -51,8 +60,30 @@ def run(args: argparse.Namespace) -> int:
     except SpecError as failed:
         report(diagnostics_of(failed), args.output, base, compiled=None)
         return 1
+    if args.target is not None:
+        problems = target_problems(compiled, Path(args.dir), args.target)
+        if problems:
+            report(sorted_diagnostics([*compiled.warnings, *problems]), args.output, base,
+                   compiled=None)
+            return 1
     report(compiled.warnings, args.output, base, compiled=compiled)
     return 0
+
+
+def target_problems(compiled: Compiled, spec_dir: Path, target: str) -> list[Diagnostic]:
+    """What the target's provider declares it cannot do, where the specs ask for it."""
+    project = compiled.state.project
+    try:
+        config = project.target(target)
+    except KeyError:
+        known = ", ".join(["provider", *sorted(project.targets)])
+        raise ConfigError(f"unknown target '{target}' (learnops.yaml defines: {known})",
+                          where="learnops.yaml") from None
+    declared = getattr(ProviderRegistry.installed().factory(config.type), "capabilities", None)
+    if not isinstance(declared, Capabilities):
+        return []  # a provider that declares nothing is checked by plan and apply
+    return unsupported(load_dir(spec_dir).documents, declared,
+                       f"target '{target}' ({config.type})")
 
 
 def display_base(directory: str) -> str:
