@@ -15,12 +15,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
 from typing import Any, Final
 
 import requests
 from pydantic import ValidationError
 from scim2_models import EnterpriseUser, Group, ListResponse, Path, User
 from scim2_models.exceptions import SCIMException
+from scim2_models.path.expressions import CompareOperator, Comparison
 
 from reconciler.directory.source import DirectorySnapshot, snapshot
 from reconciler.errors import ConfigError, PermanentError, TemporaryError
@@ -60,7 +63,7 @@ class ScimSettings:
     filter: str | None = None
     page_size: int = 200
     timeout: float = 10.0
-    paths: Mapping[str, Path[ScimUser]] = field(default_factory=dict)
+    paths: Mapping[str, Accessor] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,9 @@ class ScimDirectory:
             else:
                 mapped[name] = str(path)
         id_attribute = str(options.get("id_attribute") or "externalId")
-        paths = {name: _path(f"attributes.{name}", path) for name, path in mapped.items()}
-        paths["employee_id"] = _path("id_attribute", id_attribute)
+        paths = {name: Accessor.of(_path(f"attributes.{name}", path))
+                 for name, path in mapped.items()}
+        paths["employee_id"] = Accessor.of(_path("id_attribute", id_attribute))
         page_size, timeout = options.get("page_size", 200), options.get("timeout", 10.0)
         filter_ = options.get("filter")
         return cls(ScimSettings(
@@ -132,6 +136,95 @@ def _path(option: str, text: str) -> Path[ScimUser]:
     except SCIMException as invalid:
         raise ConfigError(f"{problem} is not valid: {invalid}", where=WHERE) from None
     return path
+
+
+class Accessor:
+    """Reads one attribute path off a parsed user. Paths of the usual shapes
+    (``title``, ``name.givenName``, ``urn:...:enterprise:2.0:User:department``,
+    ``addresses[type eq "work"].locality``) are walked directly on the model
+    scim2-models built, comparing as SCIM does (case-insensitive strings); any other
+    path is resolved by scim2-models itself. The walk is a speed-up only (the general
+    resolver costs 40-200 us a path and user), and the tests hold the two to the same
+    answers."""
+
+    def __init__(self, path: Path[ScimUser], walk: _Walk | None) -> None:
+        self.path = path
+        self.walk = walk
+
+    @classmethod
+    def of(cls, path: Path[ScimUser]) -> Accessor:
+        node, parts = path.value_filter, path.parts
+        if path.schema not in (None, CORE, ENTERPRISE) or not parts:
+            return cls(path, None)
+        if node is None:
+            return cls(path, _Walk(path.schema == ENTERPRISE, parts, None))
+        if (
+            isinstance(node, Comparison) and node.op == CompareOperator.eq
+            and node.attr_path.sub_attr is None and node.attr_path.uri is None
+            and len(parts) == 2 and isinstance(node.value, str | bool)
+        ):
+            where = (node.attr_path.attr, node.value)
+            return cls(path, _Walk(path.schema == ENTERPRISE, parts, where))
+        return cls(path, None)
+
+    def get(self, user: Any) -> Any:
+        walk = self.walk
+        if walk is None:
+            return self.path.get(user)
+        values: list[Any] = [user[EnterpriseUser] if walk.extension else user]
+        many = False
+        for depth, part in enumerate(walk.parts):
+            found: list[Any] = []
+            for value in values:
+                if value is None:
+                    continue
+                kind: Any = type(value)
+                name = _field(kind, part)
+                if name is None:
+                    return self.path.get(user)  # a shape the walk does not know
+                got = getattr(value, name)
+                if isinstance(got, list):
+                    many = True
+                    if depth == 0 and walk.where is not None:
+                        got = [e for e in got if _matches(e, walk.where)]
+                    found.extend(got)
+                else:
+                    found.append(got)
+            values = found
+        if many:  # as scim2-models answers: the values found, or None for none
+            return [v for v in values if v is not None] or None
+        return values[0] if values else None
+
+
+@dataclass(frozen=True)
+class _Walk:
+    extension: bool  # the enterprise extension's attributes
+    parts: tuple[str, ...]
+    where: tuple[str, JSON] | None  # ``[attribute eq literal]`` on the first part
+
+
+def _matches(element: Any, where: tuple[str, JSON]) -> bool:
+    kind: Any = type(element)
+    name = _field(kind, where[0])
+    return name is not None and _equal(getattr(element, name), where[1])
+
+
+@cache
+def _field(model: Any, scim_name: str) -> str | None:
+    """The model's field for a SCIM attribute name (names are case-insensitive)."""
+    wanted = scim_name.lower()
+    for name, info in getattr(model, "model_fields", {}).items():
+        if wanted in (name.lower(), str(info.serialization_alias or "").lower()):
+            return str(name)
+    return None
+
+
+def _equal(value: Any, literal: JSON) -> bool:
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(literal, bool) or isinstance(value, bool):
+        return value is literal
+    return isinstance(value, str) and isinstance(literal, str) and value.lower() == literal.lower()
 
 
 class _Reader:

@@ -141,3 +141,32 @@ def test_an_attribute_path_that_does_not_exist_is_refused_up_front(path: str, wh
     assert f"directory.attributes.job_role: SCIM attribute path {path!r} {why}" in str(
         problem.value)
     assert isinstance(problem.value, ReconcilerError) and problem.value.where == "learnops.yaml"
+
+
+def test_the_direct_walk_reads_what_scim2_models_reads() -> None:
+    from scim2_models import Path
+
+    from reconciler.directory.scim import Accessor, ScimUser
+
+    users = [
+        ScimUser.model_validate({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+            "userName": "ana", "title": "Nurse", "name": {"givenName": "Ana"},
+            "emails": [{"type": "Work", "value": "a@w.example"},
+                       {"type": "home", "value": "a@h.example"},
+                       {"type": "work", "value": "a@w2.example"}],
+            "addresses": [{"type": "home", "locality": "Doral"}],
+            ENTERPRISE: {"department": "ICU", "manager": {"value": "m1"}},
+        }),
+        ScimUser(user_name="bare"),
+    ]
+    paths = ["title", "name.givenName", "name.familyName", 'emails[type eq "work"].value',
+             'addresses[type eq "work"].locality', 'addresses[type eq "home"].locality',
+             f"{ENTERPRISE}:department", f"{ENTERPRISE}:manager.value",
+             f"{ENTERPRISE}:employeeNumber", 'emails[primary eq true].value', "active"]
+    for text in paths:
+        path = Path[ScimUser](text)
+        accessor = Accessor.of(path)
+        assert accessor.walk is not None, text
+        for user in users:
+            assert accessor.get(user) == path.get(user), (text, user.user_name)
