@@ -2,10 +2,11 @@
 
 An idle cycle (the branch head and the platform's state version both as the last
 settled cycle left them) costs one ``git ls-remote`` and one state-version read,
-nothing more. Otherwise the head is checked out and compiled (once per commit);
-a revision that does not compile is never applied: the last good revision stays
-and the failure names the file and line. While the head is bad, the last good
-revision is still what the platform should equal: each time the platform's state
+nothing more (plus one read of the directory source, when learnops.yaml names one:
+a directory change is planned like any other). Otherwise the head is checked out and
+compiled (once per commit); a revision that does not compile is never applied: the
+last good revision stays and the failure names the file and line. While the head
+is bad, the last good revision is still what the platform should equal: each time the platform's state
 version moves, it is planned again to report drift (reverted with ``self_heal``),
 and the status stays Failed with the head's error. A plan whose errors stand (conflicts,
 refusals) is not applied either. With ``auto_apply`` the gated plan is planned
@@ -87,6 +88,11 @@ class _Settled:
 
     commit: str
     mark: tuple[str, int, int | None] | None
+    directory: str | None = None  # the directory source's digest, when there is one
+
+
+def _directory(plan: Plan) -> str | None:
+    return None if plan.directory is None else plan.directory.digest
 
 
 def _mark(plan: Plan) -> tuple[str, int, int | None]:
@@ -128,7 +134,7 @@ class Syncer:
         self._fingerprint = repr((copy.remote, options))
         memory = recall(copy.path, self._fingerprint, self.status)
         if memory is not None:
-            self._settled = _Settled(memory.settled_commit, memory.mark)
+            self._settled = _Settled(memory.settled_commit, memory.mark, memory.directory)
             self.status = memory.status
 
     def close(self) -> None:
@@ -143,7 +149,8 @@ class Syncer:
         report = self._cycle(stop)
         if self._settled is not None:
             remember(self.copy.path, self._fingerprint,
-                     Memory(self._settled.commit, self._settled.mark, self.status))
+                     Memory(self._settled.commit, self._settled.mark, self.status,
+                            self._settled.directory))
         return report
 
     def _cycle(self, stop: StopSignal) -> CycleReport:
@@ -179,6 +186,7 @@ class Syncer:
             self._target is not None
             and settled.mark[2] is not None
             and self._target.mark() == settled.mark
+            and self._directory_unmoved(settled)
         )
 
     def _recall_target(self) -> None:
@@ -191,6 +199,17 @@ class Syncer:
             self._provider_config = (project, self.options.target)
         except ReconcilerError:
             self._target = None
+
+    def _directory_unmoved(self, settled: _Settled) -> bool:
+        """A directory source is desired state too: a new hire in it is work to do."""
+        if settled.directory is None:
+            return True
+        project = (
+            self._compiled[1].state.project if self._compiled is not None
+            else read_project(self.copy.files_at(self.options.path))
+        )
+        snapshot = read_snapshot(project, self.options.target)
+        return snapshot is not None and snapshot.digest == settled.directory
 
     def _work(self, stop: StopSignal, started: float, head: str) -> CycleReport:
         rejected = self._rejected is not None and self._rejected[0] == head
@@ -207,7 +226,7 @@ class Syncer:
         plan = self._plan(compiled, provider)
         selection = select(plan, self.options.gates)
         if selection.errors:
-            self._settled = _Settled(commit, _mark(plan))
+            self._settled = _Settled(commit, _mark(plan), _directory(plan))
             first = selection.errors[0]
             return self._fail(
                 started, f"the plan has {len(selection.errors)} error(s), nothing was applied: "
@@ -218,7 +237,7 @@ class Syncer:
         self.status = replace(self.status, revision=commit)
         self._good = (commit, compiled)
         result: ApplyResult | None = None
-        if self.options.auto_apply and selection.to_apply:
+        if self.options.auto_apply and selection.writes:
             _between(stop)
             result = self._apply(compiled, provider, stop)
             plan = self._plan(compiled, provider)  # where the platform stands now
@@ -304,7 +323,7 @@ class Syncer:
         selection = _drift_only(select(plan, self.options.gates))
         applied: tuple[ChangeRecord, ...] = ()
         failed: tuple[ChangeRecord, ...] = ()
-        if self.options.auto_apply and selection.to_apply and not selection.errors:
+        if self.options.auto_apply and selection.writes and not selection.errors:
             _between(stop)
             result = self._apply(good, provider, stop, drift_only=True)
             applied = tuple(sorted(ChangeRecord(str(c.address), c.action)
@@ -322,7 +341,7 @@ class Syncer:
             last_applied=(AppliedSet(good_commit, applied, now) if applied
                           else self.status.last_applied),
         )
-        self._settled = _Settled(commit, _mark(plan))
+        self._settled = _Settled(commit, _mark(plan), _directory(plan))
         report = self._invalid(started, commit, invalid)
         return replace(report, applied=applied, failed=failed)
 
@@ -363,7 +382,7 @@ class Syncer:
                 tuple(f"{r.address}: {r.action} not applied" for r in failed),
                 retryable=True, applied=applied, failed=failed,
             )
-        self._settled = _Settled(commit, _mark(plan))
+        self._settled = _Settled(commit, _mark(plan), _directory(plan))
         self.status = replace(status, last_error=None, last_success_at=now)
         return CycleReport(idle=False, status=self.status,
                            duration=time.perf_counter() - started, applied=applied,
@@ -403,7 +422,7 @@ class Syncer:
 def _drift_only(selection: Selection) -> Selection:
     """Under a bad head only drift is reverted: the rest of the good revision was
     already asked for when it was the head."""
-    return replace(selection, to_apply=tuple(
+    return replace(selection, people=0, to_apply=tuple(
         change for change in selection.to_apply if change.reason in _DRIFT))
 
 

@@ -3,7 +3,9 @@
 A sync follows the branch, but two kinds of change wait for an explicit yes:
 drift (the platform changed behind learnops' back) is reverted only with
 ``--self-heal``, and removals (``inactivate``/``delete``) go through only with
-``--prune``. Everything else the branch asks for is applied with ``--auto-apply``.
+``--prune``. Everything else the branch asks for is applied with ``--auto-apply``,
+and so is the directory change (new hires, movers and leavers in the directory
+source are what the organisation already decided).
 Held changes leave the plan before it reaches the executor, and so do the plan
 errors about them (a removal the planner refuses is moot while it is held).
 """
@@ -32,10 +34,15 @@ class Selection:
     drifted: tuple[Change, ...]
     held_removals: tuple[Change, ...]
     errors: tuple[Problem, ...]
+    people: int = 0  # directory changes to apply (the directory source says so: no gate)
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.to_apply or self.people)
 
     @property
     def in_sync(self) -> bool:
-        return not (self.to_apply or self.drifted or self.held_removals)
+        return not (self.to_apply or self.people or self.drifted or self.held_removals)
 
 
 def gate(change: Change, options: GateOptions) -> bool:
@@ -65,6 +72,7 @@ def select(plan: Plan, options: GateOptions) -> Selection:
             and c.after is None
         ),
         errors=tuple(problem for problem in plan.errors if problem.where not in held_names),
+        people=plan.directory_changes,
     )
 
 
@@ -82,4 +90,5 @@ def gated_plan(plan: Plan, selection: Selection) -> Plan:
         changes=tuple(change for change in plan.changes if change.address not in held),
         order=order,
         errors=selection.errors,
+        directory=plan.directory if selection.people else None,
     )

@@ -32,6 +32,7 @@ class Memory:
     settled_commit: str
     mark: Mark | None  # None: a bad revision with no good one before it
     status: SyncStatus
+    directory: str | None = None  # the directory source's digest, when there is one
 
 
 def recall(workdir: Path, options: str, blank: SyncStatus) -> Memory | None:
@@ -47,6 +48,7 @@ def recall(workdir: Path, options: str, blank: SyncStatus) -> Memory | None:
             mark=None if mark is None else (str(mark[0]), int(mark[1]),
                                             None if mark[2] is None else int(mark[2])),
             status=_status(document["status"], blank),
+            directory=None if document.get("directory") is None else str(document["directory"]),
         )
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
@@ -58,7 +60,7 @@ def remember(workdir: Path, options: str, memory: Memory) -> None:
     if not target.parent.is_dir():
         return  # no working copy yet (the first fetch failed): nothing settled to keep
     document = {"version": _VERSION, "options": options,
-                "settled_commit": memory.settled_commit,
+                "settled_commit": memory.settled_commit, "directory": memory.directory,
                 "mark": list(memory.mark) if memory.mark is not None else None,
                 "status": memory.status.to_json()}
     temporary = target.with_name(target.name + ".tmp")
