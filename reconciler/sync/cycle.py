@@ -6,12 +6,12 @@ nothing more (plus one read of the directory source, when learnops.yaml names on
 a directory change is planned like any other). Otherwise the head is checked out and
 compiled (once per commit); a revision that does not compile is never applied: the
 last good revision stays and the failure names the file and line. While the head
-is bad, the last good revision is still what the platform should equal: each time the platform's state
-version moves, it is planned again to report drift (reverted with ``self_heal``),
-and the status stays Failed with the head's error. A plan whose errors stand (conflicts,
-refusals) is not applied either. With ``auto_apply`` the gated plan is planned
-again under the platform's apply lock and executed; a last plan, after the lock
-is released, says where the platform stands.
+is bad, the last good revision is still what the platform should equal: each time
+the platform's state version moves, it is planned again to report drift (reverted
+with ``self_heal``), and the status stays Failed with the head's error. A plan whose
+errors stand (conflicts, refusals) is not applied either. With ``auto_apply`` the
+gated plan is planned again under the platform's apply lock and executed; a last
+plan, after the lock is released, says where the platform stands.
 
 Between steps the cycle looks at its :class:`StopSignal`: a stopped cycle ends
 before its next step; a stopped apply starts no further writes, lets those in
