@@ -38,3 +38,21 @@ def test_a_directory_change_ends_an_idle_spell(repo: SpecRepo, workdir: Path,
     assert "E1009" in platform_users(repo.db)
     assert cycle(syncer).idle
     syncer.close()
+
+
+def test_a_restarted_sync_still_sees_the_directory_move(repo: SpecRepo, workdir: Path,
+                                                         tmp_path: Path) -> None:
+    people = tmp_path / "hr" / "users.csv"
+    people.parent.mkdir()
+    people.write_text(USERS, encoding="utf-8")
+    learnops_yaml = (repo.root / "specs" / "learnops.yaml").read_text(encoding="utf-8")
+    repo.commit("directory from HR", {
+        "specs/learnops.yaml": learnops_yaml + f"directory: {{type: csv, path: '{people}'}}\n"})
+    first = make_syncer(repo, workdir, auto_apply=True)
+    assert cycle(first).failure is None
+    first.close()
+    again = make_syncer(repo, workdir, auto_apply=True)  # sync --once from cron
+    assert cycle(again).idle
+    people.write_text(USERS.replace("Physician", "Nurse"), encoding="utf-8")
+    assert not cycle(again).idle
+    again.close()
