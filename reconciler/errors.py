@@ -122,14 +122,21 @@ class InvalidRequest(PermanentError):
 
 
 class LockHeldError(ReconcilerError):
-    """Another apply holds the platform's apply lock."""
+    """Another apply holds the platform's apply lock. ``lock_id`` names the lease for
+    ``force-unlock`` (on the sandbox its public ``lease_id``, never the holder's secret);
+    ``since`` and ``expires_at`` are ISO 8601 times when the platform tells them."""
 
     code = "LO200"
 
-    def __init__(self, message: str, *, holder: str, lock_id: str = "") -> None:
+    def __init__(
+        self, message: str, *, holder: str, lock_id: str = "", since: str = "",
+        expires_at: str = "",
+    ) -> None:
         super().__init__(message)
         self.holder = holder
         self.lock_id = lock_id
+        self.since = since
+        self.expires_at = expires_at
 
 
 class StalePlanError(ReconcilerError):

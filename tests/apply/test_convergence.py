@@ -123,7 +123,7 @@ def test_an_apply_killed_halfway_is_finished_by_the_next(
 
     assert apply_in_process(served, "--lock-timeout", "0s") == 1
     err = capsys.readouterr().err
-    held = re.search(r"held by (.+?) \(lock (\w+)\)", err)
+    held = re.search(r"held by (.+?) \(lock ([\w-]+)\)", err)
     assert held is not None and held.group(1).endswith(f"pid {victim.pid}")
     assert main(["force-unlock", held.group(2), str(served.spec_dir), "--target", TARGET]) == 0
 

@@ -211,10 +211,11 @@ def test_a_second_apply_fails_naming_the_holder_until_force_unlocked(
 
     assert main(["apply", str(project), "--auto-approve", "--lock-timeout", "0.3s"]) == 1
     err = capsys.readouterr().err
-    assert "ana@build-7 pid 4242" in err and lock["lock_id"] in err
+    assert "ana@build-7 pid 4242" in err and lock["lease_id"] in err
+    assert lock["lock_id"] not in err  # the holder's secret never reaches another apply
     assert state_version(project) == version
 
-    assert main(["force-unlock", lock["lock_id"], str(project)]) == 0
+    assert main(["force-unlock", lock["lease_id"], str(project)]) == 0
     assert main(["apply", str(project), "--auto-approve", "--lock-timeout", "0s"]) == 0
 
 

@@ -16,7 +16,8 @@ def test_a_held_lease_keeps_a_second_apply_out(platform: Platform) -> None:
     assert first["holder"] == "ci-run-1" and first["expires_at"].endswith("Z")
     with pytest.raises(LockHeldError) as held:
         platform.acquire_lock("ci-run-2", 60)
-    assert held.value.holder == "ci-run-1" and held.value.lock_id == first["lock_id"]
+    assert held.value.holder == "ci-run-1" and held.value.lock_id == first["lease_id"]
+    assert first["lock_id"] not in str(held.value)  # the secret stays with its holder
     renewed = platform.renew_lock(first["lock_id"], 120)
     assert renewed["expires_at"] > first["expires_at"]
     platform.release_lock(first["lock_id"])

@@ -56,7 +56,9 @@ def error_for_response(
             return LockHeldError(
                 f"{where}: {text}",
                 holder=str(details["holder"]),
-                lock_id=str(details.get("lock_id", "")),
+                lock_id=str(details.get("lease_id") or details.get("lock_id") or ""),
+                since=str(details.get("since", "")),
+                expires_at=str(details.get("expires_at", "")),
             )
         case 412:
             return PreconditionFailed(text, where=where)

@@ -399,6 +399,10 @@ class Platform:
         with self._db.write() as conn:
             return locks.acquire(conn, holder, ttl_seconds)
 
+    def lock_holder(self) -> dict[str, Any] | None:
+        """The live lease as anyone may see it (no secret), or ``None``."""
+        return locks.holder(self._db.connection())
+
     def renew_lock(self, lock_id: str, ttl_seconds: float) -> dict[str, Any]:
         with self._db.write() as conn:
             return locks.renew(conn, lock_id, ttl_seconds)

@@ -3,10 +3,18 @@
 A lease expires unless renewed, so a crashed apply cannot block the platform
 forever: once expired, the next ``acquire`` takes it over. Lease times are wall
 clock (``time.time``), unlike learning dates, which follow the injected clock.
+
+The lease is a security boundary: its ``lock_id`` renews and releases it and is
+returned to the holder alone. Everyone else (a second apply's 409, ``GET``, the audit
+log) sees the holder, since when, until when and the ``lease_id``, a public name
+derived from the secret that an admin uses to break it (``force-unlock``). The TTL is
+bounded: a long apply renews its lease instead of taking one until 2058.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import sqlite3
 import time
 import uuid
@@ -17,19 +25,49 @@ from reconciler.errors import InvalidRequest, LockHeldError, NotFoundError
 from reconciler_sandbox.journal import record_audit
 
 LEASE: Final = "apply"
+MAX_TTL_SECONDS: Final = 3600.0  # an hour; ApplyLease renews every ttl/3
 
 
-def _wire(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
-    expires = datetime.fromtimestamp(row["expires_at"], UTC)
+def lease_id(lock_id: str) -> str:
+    """The public name of a lease: tells it apart, cannot release or renew it."""
+    return "lease-" + hashlib.sha256(lock_id.encode()).hexdigest()[:16]
+
+
+def _public(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
+    """What anyone may see of a lease."""
     return {
-        "lock_id": row["lock_id"], "holder": row["holder"],
-        "expires_at": expires.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "holder": row["holder"], "since": _iso(row["acquired_at"]),
+        "expires_at": _iso(row["expires_at"]), "lease_id": lease_id(row["lock_id"]),
     }
 
 
+def _iso(seconds: float) -> str:
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _wire(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
+    """The holder's view: the public one plus the secret."""
+    return {"lock_id": row["lock_id"], **_public(row)}
+
+
 def _check_ttl(ttl_seconds: float) -> None:
-    if not ttl_seconds > 0:
-        raise InvalidRequest("a lease needs a positive ttl_seconds", pointer="/ttl_seconds")
+    if not (math.isfinite(ttl_seconds) and 0 < ttl_seconds <= MAX_TTL_SECONDS):
+        raise InvalidRequest(
+            f"ttl_seconds must be more than 0 and at most {MAX_TTL_SECONDS:g} "
+            "(renew the lease for a longer apply)", pointer="/ttl_seconds")
+
+
+def _held_by(held: sqlite3.Row, message: str) -> LockHeldError:
+    public = _public(held)
+    return LockHeldError(message, holder=held["holder"], lock_id=public["lease_id"],
+                         since=public["since"], expires_at=public["expires_at"])
+
+
+def holder(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The live lease as anyone may see it, or ``None`` when the platform is free."""
+    held = _current(conn)
+    return None if held is None or held["expires_at"] <= time.time() else _public(held)
 
 
 def _current(conn: sqlite3.Connection) -> sqlite3.Row | None:
@@ -44,19 +82,18 @@ def acquire(conn: sqlite3.Connection, holder: str, ttl_seconds: float) -> dict[s
     now = time.time()
     held = _current(conn)
     if held is not None and held["expires_at"] > now:
-        raise LockHeldError(
-            f"the platform is locked by {held['holder']} until {_wire(held)['expires_at']}",
-            holder=held["holder"], lock_id=held["lock_id"],
-        )
-    lease = {"lock_id": uuid.uuid4().hex, "holder": holder, "expires_at": now + ttl_seconds}
+        raise _held_by(
+            held, f"the platform is locked by {held['holder']} until {_iso(held['expires_at'])}")
+    lease = {"lock_id": uuid.uuid4().hex, "holder": holder, "expires_at": now + ttl_seconds,
+             "acquired_at": now}
     conn.execute("DELETE FROM locks WHERE name = ?", (LEASE,))
     conn.execute(
         "INSERT INTO locks (name, lock_id, holder, expires_at, acquired_at) VALUES (?, ?, ?, ?, ?)",
         (LEASE, lease["lock_id"], holder, lease["expires_at"], now),
     )
-    taken_over = None if held is None else _wire(held)
+    taken_over = None if held is None else _public(held)
     record_audit(conn, actor=holder, action="lock", kind="Lock", name=LEASE,
-                 before=taken_over, after=_wire(lease))
+                 before=taken_over, after=_public(lease))
     return _wire(lease)
 
 
@@ -66,14 +103,11 @@ def renew(conn: sqlite3.Connection, lock_id: str, ttl_seconds: float) -> dict[st
     held = _current(conn)
     if held is None or held["lock_id"] != lock_id:
         if held is not None and held["expires_at"] > time.time():
-            raise LockHeldError(
-                f"lock {lock_id} was lost: {held['holder']} holds the platform now",
-                holder=held["holder"], lock_id=held["lock_id"],
-            )
+            raise _held_by(held, f"the lease was lost: {held['holder']} holds the platform now")
         raise NotFoundError(f"no apply lock {lock_id}", where="locks/apply")
     expires_at = time.time() + ttl_seconds
     conn.execute("UPDATE locks SET expires_at = ? WHERE lock_id = ?", (expires_at, lock_id))
-    return _wire({"lock_id": lock_id, "holder": held["holder"], "expires_at": expires_at})
+    return _wire({**dict(held), "expires_at": expires_at})
 
 
 def release(conn: sqlite3.Connection, lock_id: str) -> None:
@@ -83,14 +117,15 @@ def release(conn: sqlite3.Connection, lock_id: str) -> None:
         return
     conn.execute("DELETE FROM locks WHERE lock_id = ?", (lock_id,))
     record_audit(conn, actor=held["holder"], action="unlock", kind="Lock", name=LEASE,
-                 before=_wire(held), after=None)
+                 before=_public(held), after=None)
 
 
-def force(conn: sqlite3.Connection, lock_id: str, actor: str) -> None:
-    """Break a lease whoever holds it (an operator clearing a stuck apply)."""
+def force(conn: sqlite3.Connection, named: str, actor: str) -> None:
+    """Break a lease whoever holds it (an operator clearing a stuck apply), named by its
+    public ``lease_id`` (what the 409 shows) or by its secret."""
     held = _current(conn)
-    if held is None or held["lock_id"] != lock_id:
-        raise NotFoundError(f"no apply lock {lock_id}", where="locks/apply")
-    conn.execute("DELETE FROM locks WHERE lock_id = ?", (lock_id,))
+    if held is None or named not in (held["lock_id"], lease_id(held["lock_id"])):
+        raise NotFoundError(f"no apply lock {named}", where="locks/apply")
+    conn.execute("DELETE FROM locks WHERE lock_id = ?", (held["lock_id"],))
     record_audit(conn, actor=actor, action="force-unlock", kind="Lock", name=LEASE,
-                 before=_wire(held), after=None)
+                 before=_public(held), after=None)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from reconciler.model import JSON
+from reconciler_sandbox.locks import MAX_TTL_SECONDS
 
 from . import paging
 from .auth import Caller, require
@@ -202,12 +203,24 @@ def _completion(body: JSON, today: date) -> tuple[str, date, int | None]:
 
 
 def _locks(api: APIRouter) -> None:
+    ttl = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_TTL_SECONDS}
     lock_body = {"type": "object", "required": ["holder", "ttl_seconds"], "properties": {
-        "holder": {"type": "string", "minLength": 1},
-        "ttl_seconds": {"type": "number", "exclusiveMinimum": 0}}}
+        "holder": {"type": "string", "minLength": 1}, "ttl_seconds": ttl}}
     renew_body = {"type": "object", "required": ["lock_id", "ttl_seconds"], "properties": {
-        "lock_id": {"type": "string", "minLength": 1},
-        "ttl_seconds": {"type": "number", "exclusiveMinimum": 0}}}
+        "lock_id": {"type": "string", "minLength": 1}, "ttl_seconds": ttl}}
+
+    @api.get(
+        "/locks/apply",
+        tags=["locks"],
+        operation_id="get_apply_lock",
+        responses={404: {"description": "Nobody holds the lock."}},
+    )
+    def holder(request: Request, _: Reader) -> dict[str, Any]:
+        """Who holds the lock, since when and until when; never the holder's secret."""
+        held = platform_of(request).lock_holder()
+        if held is None:
+            raise ApiProblem(404, "not_found", "nobody holds the apply lock")
+        return held
 
     @api.post(
         "/locks/apply",
@@ -250,6 +263,9 @@ def _locks(api: APIRouter) -> None:
         force: Annotated[bool, Query(description="Break another holder's lease (admin).")] = False,
     ) -> Response:
         platform = platform_of(request)
+        held = platform.lock_holder()
+        if not force and held is not None and lock_id == held["lease_id"]:
+            raise ApiProblem(403, "forbidden", "releasing another's lease needs admin: force=true")
         if force:
             if not caller.allows("admin"):
                 raise ApiProblem(403, "forbidden", "force-unlock needs a token with admin scope")

@@ -88,8 +88,10 @@ def from_engine(error: ReconcilerError) -> ApiProblem:
         case AuthError():
             return ApiProblem(403, "forbidden", str(error))
         case LockHeldError():
+            # Who holds it and until when; never the holder's secret (DESIGN §7).
             return ApiProblem(
-                409, "lock_held", str(error), holder=error.holder, lock_id=error.lock_id
+                409, "lock_held", str(error), holder=error.holder, lease_id=error.lock_id,
+                since=error.since, expires_at=error.expires_at,
             )
         case DirectoryError():
             return ApiProblem(422, "invalid_csv", str(error), problems=list(error.problems))
