@@ -9,36 +9,27 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 from reconciler_sandbox.engine import Platform
 from reconciler_sandbox.locks import MAX_TTL_SECONDS
 from reconciler_sandbox.server import running_server
 
+from .api_client import Api
+
 pytestmark = pytest.mark.slow
 
 
-class Caller:
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.request(method, self.url + path, timeout=10, **kwargs)
-
-
 @pytest.fixture(scope="module")
-def callers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Caller]]:
+def callers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Api]]:
     platform = Platform(tmp_path_factory.mktemp("locks") / "sandbox.db")
     tokens = {name: platform.create_token(name, [scope]) for name, scope in
               (("ci-one", "write"), ("ci-two", "write"), ("ops", "admin"), ("viewer", "read"))}
     with running_server(platform) as url:
-        yield {name: Caller(url, token) for name, token in tokens.items()}
+        yield {name: Api(url, token) for name, token in tokens.items()}
     platform.close()
 
 
 @pytest.fixture
-def held(callers: dict[str, Caller]) -> Iterator[dict[str, Any]]:
+def held(callers: dict[str, Api]) -> Iterator[dict[str, Any]]:
     taken = callers["ci-one"]("POST", "/locks/apply", json={"holder": "ci-one", "ttl_seconds": 60})
     assert taken.status_code == 201, taken.text
     lease: dict[str, Any] = taken.json()
@@ -46,7 +37,7 @@ def held(callers: dict[str, Caller]) -> Iterator[dict[str, Any]]:
     callers["ops"]("DELETE", "/locks/apply", params={"lock_id": lease["lease_id"], "force": "true"})
 
 
-def test_the_holder_alone_gets_the_secret(callers: dict[str, Caller],
+def test_the_holder_alone_gets_the_secret(callers: dict[str, Api],
                                           held: dict[str, Any]) -> None:
     assert held["lock_id"] and held["lease_id"] and held["lock_id"] != held["lease_id"]
     assert {"holder", "since", "expires_at"} <= set(held)
@@ -67,7 +58,7 @@ def test_the_holder_alone_gets_the_secret(callers: dict[str, Caller],
 
 
 def test_only_the_secret_releases_and_breaking_a_lease_needs_admin(
-    callers: dict[str, Caller], held: dict[str, Any]
+    callers: dict[str, Api], held: dict[str, Any]
 ) -> None:
     other = callers["ci-two"]
     for params in ({"lock_id": held["lease_id"]},
@@ -92,7 +83,7 @@ def test_only_the_secret_releases_and_breaking_a_lease_needs_admin(
 
 
 @pytest.mark.parametrize("ttl", [0, -1, 1e9, 1e12, 1e308, MAX_TTL_SECONDS + 1, "60", True, None])
-def test_a_ttl_out_of_bounds_is_422(callers: dict[str, Caller], ttl: object) -> None:
+def test_a_ttl_out_of_bounds_is_422(callers: dict[str, Api], ttl: object) -> None:
     writer = callers["ci-one"]
     acquired = writer("POST", "/locks/apply", json={"holder": "ci-one", "ttl_seconds": ttl})
     assert acquired.status_code == 422, acquired.text
@@ -102,7 +93,7 @@ def test_a_ttl_out_of_bounds_is_422(callers: dict[str, Caller], ttl: object) -> 
 
 
 @pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity", "1e999"])
-def test_non_finite_ttls_are_422(callers: dict[str, Caller], raw: str) -> None:
+def test_non_finite_ttls_are_422(callers: dict[str, Api], raw: str) -> None:
     body = '{"holder": "ci-one", "ttl_seconds": ' + raw + '}'
     answer = callers["ci-one"]("POST", "/locks/apply", data=body,
                                headers={"Content-Type": "application/json"})
@@ -111,7 +102,7 @@ def test_non_finite_ttls_are_422(callers: dict[str, Caller], raw: str) -> None:
 
 
 def test_the_longest_ttl_is_accepted_and_renewal_keeps_a_long_apply(
-    callers: dict[str, Caller]
+    callers: dict[str, Api]
 ) -> None:
     writer = callers["ci-one"]
     taken = writer("POST", "/locks/apply",

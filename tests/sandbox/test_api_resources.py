@@ -13,6 +13,8 @@ import requests
 from reconciler_sandbox.engine import Platform
 from reconciler_sandbox.server import running_server
 
+from .api_client import Api
+
 pytestmark = pytest.mark.slow
 
 
@@ -27,21 +29,6 @@ def course(title: str = "HIPAA Basics") -> dict[str, Any]:
 
 def everyone() -> dict[str, Any]:
     return {"users": [], "groups": [], "include": [], "where": {}, "exclude": []}
-
-
-class Api:
-    """A requests session bound to the API root and one token."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.request(method, self.url + path, timeout=10, **kwargs)
-
-    def create(self, collection: str, name: str, body: dict[str, Any]) -> requests.Response:
-        return self("PUT", f"/{collection}/{name}", json=body, headers={"If-None-Match": "*"})
 
 
 @pytest.fixture(scope="module")
