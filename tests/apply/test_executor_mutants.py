@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Sequence
 
 import pytest
 from reconciler_sandbox.provider import SandboxProvider
@@ -28,8 +29,9 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.model import Address
-from reconciler.plan.model import Plan, Problem
+from reconciler.plan.model import DirectoryPlan, Plan, Problem, UserChange
 from reconciler.providers import LiveResource, WriteRequest
+from reconciler.rules.directory import User
 
 from .plans import AUDIENCE, OBJECT, assignment, change, create, depends, plan
 from .test_executor import FAST, NO_DEPENDENTS, AlwaysBusy, LosesAnswers, three_resources
@@ -415,3 +417,155 @@ def test_the_total_counts_only_writes_not_no_ops(sandbox: SandboxProvider) -> No
                     [[HANDWASHING]])
     result = execute(the_plan, sandbox, descendants=depends({}))
     assert (result.writes, result.unchanged, len(pending_changes(the_plan))) == (1, 1, 1)
+
+
+# -- the directory part of a plan -----------------------------------------------------
+
+LEAVER = User("E1", {"job_role": "Nurse"}, frozenset({"nursing"}), active=False)
+JOINER = User("E2", {"job_role": "Nurse"}, frozenset({"nursing"}))
+
+
+def with_directory(the_plan: Plan, *people: UserChange) -> Plan:
+    return dataclasses.replace(
+        the_plan, directory=DirectoryPlan(source="users.csv", digest="sha256:d", changes=people))
+
+
+def people_plan() -> Plan:
+    return with_directory(plan([create(HANDWASHING, OBJECT)], [[HANDWASHING]]),
+                          UserChange("E1", "deactivated", LEAVER),
+                          UserChange("E2", "added", JOINER))
+
+
+class RecordsOrder(Wrapped):
+    """Writes go through; what was written, in order, is kept."""
+
+    def __init__(self, inner: SandboxProvider, busy_users: int = 0,
+                 users_error: Exception | None = None) -> None:
+        super().__init__(inner)
+        self.log: list[str] = []
+        self.busy_users = busy_users
+        self.users_error = users_error
+
+    def write(self, request: WriteRequest) -> LiveResource | None:
+        self.log.append(str(request.address))
+        return self.inner.write(request)
+
+    def write_users(self, users: Sequence[User]) -> None:
+        self.log.append("users " + ",".join(u.employee_id for u in users))
+        if self.users_error is not None:
+            raise self.users_error
+        if self.busy_users > 0:
+            self.busy_users -= 1
+            raise TemporaryError("database is busy", delay=0)
+        self.inner.write_users(users)
+
+
+def test_leavers_go_before_every_resource_and_joiners_after(sandbox: SandboxProvider) -> None:
+    provider = RecordsOrder(sandbox)
+    events: list[ApplyEvent] = []
+    result = execute(people_plan(), provider, descendants=NO_DEPENDENTS,
+                     on_event=events.append)
+    assert result.ok, result.failed
+    assert provider.log == ["users E1", HANDWASHING, "users E2"]
+    assert [(str(a.address), a.action) for a in result.applied] == [
+        ("Directory/leavers", "update"), (HANDWASHING, "create"),
+        ("Directory/joiners-and-movers", "update")]
+    assert result.writes == 3 and result.attempts == 3
+    started = [str(e.address) for e in events if isinstance(e, ChangeStarted)]
+    assert started == ["Directory/leavers", HANDWASHING, "Directory/joiners-and-movers"]
+    users = {u.employee_id: u for u in sandbox.platform.directory()}
+    assert users["E2"].active and ("E1" not in users or not users["E1"].active)
+
+
+def test_a_busy_directory_write_is_retried(sandbox: SandboxProvider) -> None:
+    provider = RecordsOrder(sandbox, busy_users=2)
+    events: list[ApplyEvent] = []
+    result = execute(people_plan(), provider, descendants=NO_DEPENDENTS, retry=FAST,
+                     on_event=events.append)
+    assert result.ok and result.attempts == 5
+    retries = [e for e in events if isinstance(e, ChangeRetrying)]
+    assert [(str(e.address), e.action, e.attempt, e.reason) for e in retries] == [
+        ("Directory/leavers", "update", 1, "database is busy"),
+        ("Directory/leavers", "update", 2, "database is busy")]
+
+
+def test_a_directory_write_that_keeps_failing_gives_up_and_holds_joiners_back(
+    sandbox: SandboxProvider,
+) -> None:
+    provider = RecordsOrder(sandbox, busy_users=1000)
+    result = execute(people_plan(), provider, descendants=NO_DEPENDENTS, retry=FAST)
+    [failed] = result.failed
+    assert (str(failed.address), failed.action, failed.code) == (
+        "Directory/leavers", "update", "LO101")
+    assert failed.error == "database is busy (gave up after 4 attempts; re-run apply)"
+    [skipped] = result.skipped
+    assert (str(skipped.address), skipped.action) == ("Directory/joiners-and-movers", "update")
+    assert skipped.cause == (
+        "Directory/leavers was not applied; the next plan shows them again")
+
+
+def test_a_refused_directory_write_fails_with_the_platforms_reason(
+    sandbox: SandboxProvider,
+) -> None:
+    provider = RecordsOrder(sandbox, users_error=PermanentError("422 bad employee id"))
+    result = execute(people_plan(), provider, descendants=NO_DEPENDENTS, retry=FAST)
+    assert [(str(f.address), f.error, f.code) for f in result.failed] == [
+        ("Directory/leavers", "422 bad employee id", "LO102")]
+    assert provider.log == ["users E1", HANDWASHING]  # the resource still goes
+
+
+def test_joiners_wait_for_every_resource(sandbox: SandboxProvider) -> None:
+    class RefusesObjects(RecordsOrder):
+        def write(self, request: WriteRequest) -> LiveResource | None:
+            raise PermanentError("422 title too long")
+
+    provider = RefusesObjects(sandbox)
+    result = execute(people_plan(), provider, descendants=NO_DEPENDENTS)
+    assert provider.log == ["users E1"]
+    assert [str(s.address) for s in result.skipped] == ["Directory/joiners-and-movers"]
+    assert result.skipped[0].cause == (
+        f"{HANDWASHING} was not applied; the next plan shows them again")
+
+
+def test_a_platform_without_a_directory_cannot_take_directory_changes(
+    sandbox: SandboxProvider,
+) -> None:
+    class NoDirectory:
+        def __init__(self, inner: SandboxProvider) -> None:
+            self.inner = inner
+            self.name = "plain"
+
+        def __getattr__(self, name: str) -> object:
+            if name == "write_users":
+                raise AttributeError(name)
+            return getattr(self.inner, name)
+
+    result = execute(people_plan(), NoDirectory(sandbox), descendants=NO_DEPENDENTS)  # type: ignore[arg-type]
+    [failed, *_] = result.failed
+    assert (str(failed.address), failed.error, failed.code) == (
+        "Directory/leavers", "plain cannot take directory changes", "LO102")
+
+
+def test_a_stopped_apply_writes_no_directory_change(sandbox: SandboxProvider) -> None:
+    stop = StopSignal()
+    stop.stop("interrupted")
+    provider = RecordsOrder(sandbox)
+    result = execute(people_plan(), provider, descendants=NO_DEPENDENTS, stop=stop)
+    assert provider.log == []
+    first = result.skipped[0]
+    assert (str(first.address), first.cause) == ("Directory/leavers", "interrupted")
+
+
+def test_a_stop_while_a_directory_write_waits_skips_it(sandbox: SandboxProvider) -> None:
+    stop = StopSignal()
+
+    def on_event(event: ApplyEvent) -> None:
+        if isinstance(event, ChangeRetrying):
+            stop.stop("lease lost")
+
+    slow = RetryPolicy(max_attempts=5, base_delay=30, max_delay=30, deadline=600)
+    result = execute(people_plan(), RecordsOrder(sandbox, busy_users=1), retry=slow,
+                     descendants=NO_DEPENDENTS, stop=stop, on_event=on_event, rng=lambda: 1.0)
+    first = result.skipped[0]
+    assert (str(first.address), first.action, first.cause) == (
+        "Directory/leavers", "update", "lease lost")
