@@ -57,8 +57,34 @@ TESTS_FOR = [
 ]
 # What the tests read besides the packages (specs, schemas, golden files).
 DATA = ["tests", "specs", "schema", "examples", "docs", "README.md"]
+# A case-only change of such a string changes nothing SQLite reads (unless it touches
+# a quoted value, which QUOTED compares).
+SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|SET|VALUES|AND|ON)\b",
+                 re.IGNORECASE)
+QUOTED = re.compile(r"'[^']*'")
 CAUGHT = {"killed", "timeout", "caught by type check", "segfault"}
 MISSED = {"survived", "no tests"}
+
+
+@dataclass(frozen=True)
+class Survivor:
+    name: str
+    line: int
+    old: list[str]
+    new: list[str]
+
+    def change(self) -> str:
+        old, new = " ".join(self.old), " ".join(self.new)
+        return f"`{old}` -> `{new}`" if self.new else f"removed `{old}`"
+
+    @property
+    def equivalent(self) -> str | None:
+        """Why no behaviour can tell this mutant apart, when a rule says so for sure."""
+        old, new = " ".join(self.old), " ".join(self.new)
+        if old != new and old.lower() == new.lower() and SQL.search(old) \
+                and QUOTED.findall(old) == QUOTED.findall(new):
+            return "the case of SQL keywords and names (SQLite ignores it)"
+        return None
 
 
 @dataclass
@@ -66,12 +92,17 @@ class Outcome:
     module: str
     total: int
     statuses: dict[str, str]  # mutant name -> mutmut status
-    survivors: list[str]  # "file:line: change"
+    survivors: list[Survivor]
     seconds: float
 
     @property
+    def equivalent(self) -> list[Survivor]:
+        return [s for s in self.survivors if s.equivalent]
+
+    @property
     def tested(self) -> int:
-        return sum(1 for s in self.statuses.values() if s in CAUGHT | MISSED)
+        tested = sum(1 for s in self.statuses.values() if s in CAUGHT | MISSED)
+        return tested - len(self.equivalent)
 
     @property
     def caught(self) -> int:
@@ -193,8 +224,8 @@ def function_lines(source: str) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def describe_survivor(work: Path, target: str, module: str, name: str) -> str:
-    """``file:line: `old` -> `new``` for one mutant."""
+def describe_survivor(work: Path, target: str, name: str) -> Survivor:
+    """Where a mutant is (its line in the file) and what it changed."""
     from mutmut.mutation.diff_apply import get_diff_for_mutant
     from mutmut.utils.format_utils import orig_function_and_class_names_from_key
 
@@ -209,12 +240,11 @@ def describe_survivor(work: Path, target: str, module: str, name: str) -> str:
     try:
         diff = get_diff_for_mutant(name, path=target).splitlines()
     except Exception as exc:  # a mutant mutmut cannot show is still a survivor
-        return f"{module}:{first}: ({name}: no diff: {exc})"
+        return Survivor(name, first, [f"({name}: no diff: {exc})"], [])
     for line in diff:
         hunk = re.match(r"@@ -(\d+)", line)
         if hunk:
-            offset = int(hunk.group(1)) - 1
-            expected = first + offset
+            expected = first + int(hunk.group(1)) - 1
         elif line.startswith("-") and not line.startswith("---"):
             old.append(line[1:].strip())
             if len(old) == 1:
@@ -223,8 +253,7 @@ def describe_survivor(work: Path, target: str, module: str, name: str) -> str:
             new.append(line[1:].strip())
         elif not old:
             expected += 1
-    change = f"`{' '.join(old)}` -> `{' '.join(new)}`" if new else f"removed `{' '.join(old)}`"
-    return f"{module}:{expected}: {change}"
+    return Survivor(name, expected, old, new)
 
 
 def nearest(lines: list[str], text: str, guess: int, first: int, last: int) -> int:
@@ -249,7 +278,7 @@ def measure(module: str, sample: int, jobs: int, tests: list[str] | None) -> Out
             run_mutmut(work, chosen, jobs, work / "mutmut.log")
         seconds = time.perf_counter() - started
         found = statuses(work, target, chosen)
-        survivors = [describe_survivor(work, target, module, name)
+        survivors = [describe_survivor(work, target, name)
                      for name, status in found.items() if status in MISSED]
     finally:
         os.chdir(here)
@@ -260,19 +289,19 @@ def report(outcome: Outcome) -> None:
     counts = Counter(outcome.statuses.values())
     timeouts = counts["timeout"] + counts["segfault"]
     others = {s: n for s, n in counts.items() if s not in CAUGHT | MISSED}
+    equivalent = outcome.equivalent
     print(f"  tested {outcome.tested} (of {outcome.total} mutants), caught {outcome.caught}"
           f" ({timeouts} by timeout), survived {outcome.tested - outcome.caught}"
           f" ({counts['no tests']} reached by no test), score {outcome.score:.0%}"
           f"  [{outcome.seconds:.0f} s]")
+    if equivalent:
+        print(f"  not counted: {len(equivalent)} equivalent by rule "
+              f"({'; '.join(sorted({s.equivalent or '' for s in equivalent}))})")
     if others:
         print("  not tested: " + ", ".join(f"{n} {s}" for s, n in sorted(others.items())))
-    for survivor in sorted(outcome.survivors, key=line_order):
-        print(f"    survived {survivor}")
-
-
-def line_order(survivor: str) -> tuple[str, int]:
-    path, line, _ = survivor.split(":", 2)
-    return path, int(line) if line.isdigit() else 0
+    for survivor in sorted(outcome.survivors, key=lambda s: s.line):
+        mark = "equivalent" if survivor.equivalent else "survived"
+        print(f"    {mark} {outcome.module}:{survivor.line}: {survivor.change()}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,7 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         report(outcome)
         outcomes.append(outcome)
     print()
-    print(f"| module | mutants sampled (every {args.sample}) | caught | survived | score |")
+    print(f"| module | mutants sampled (every {args.sample}), less equivalent | caught | "
+          "survived | score |")
     print("|---|---|---|---|---|")
     for o in outcomes:
         print(f"| `{o.module}` | {o.tested} of {o.total} | {o.caught} | "

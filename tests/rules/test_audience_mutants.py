@@ -95,3 +95,14 @@ def test_the_directory_answers_for_attributes_and_values_nobody_has() -> None:
     assert directory.with_attribute("shift") == frozenset()
     assert directory.in_group("pilots") == frozenset()
     assert directory.dated("hire_date", None, None) == []
+
+
+def test_an_undefined_audience_is_named_with_who_refers_to_it() -> None:
+    with pytest.raises(AudienceError) as alone:
+        resolve_audience("nobody", {}, Directory([nurse()]))
+    assert (alone.value.message, alone.value.where) == (
+        "audience 'nobody' is not defined", "Audience/nobody")
+    with pytest.raises(AudienceError) as explained:
+        explain_membership("it", {"it": {"include": ["ghost"]}}, nurse())
+    assert (explained.value.message, explained.value.where) == (
+        "audience 'ghost' is not defined (referenced by Audience/it)", "Audience/ghost")
