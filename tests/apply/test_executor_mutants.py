@@ -334,7 +334,7 @@ def test_a_stopped_apply_reports_each_skip_with_its_action(sandbox: SandboxProvi
     assert [type(e) for e in events] == [ChangeDone]
 
 
-def test_a_stop_during_a_retry_wait_skips_with_the_stop_reason(
+def test_a_stop_during_a_retry_wait_abandons_the_change_with_the_stop_reason(
     sandbox: SandboxProvider,
 ) -> None:
     stop = StopSignal()
@@ -348,8 +348,11 @@ def test_a_stop_during_a_retry_wait_skips_with_the_stop_reason(
     result = execute(plan([create(HANDWASHING, OBJECT)], [[HANDWASHING]]), AlwaysBusy(sandbox),
                      descendants=NO_DEPENDENTS, retry=slow, stop=stop, on_event=on_event,
                      rng=lambda: 1.0)
-    [skipped] = result.skipped
-    assert (skipped.action, skipped.cause) == ("create", "lease lost")
+    # Tried, so not "not attempted"; whether the try landed is for the rerun to settle.
+    [abandoned] = result.failed
+    assert (abandoned.action, abandoned.code) == ("create", "LO101")
+    assert abandoned.error == (
+        "503 try again (abandoned after 1 attempt(s): lease lost; re-run apply)")
     assert time.monotonic() - started < 10  # the wait ended with the stop
 
 
