@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -212,3 +213,27 @@ def test_a_served_platform_ticks_in_the_background(tmp_path: Path) -> None:
         assert platform.today() == date(2027, 1, 6)
     finally:
         platform.close()
+
+
+def test_two_schedulers_on_one_file_record_each_event_once(tmp_path: Path) -> None:
+    """A served platform ticking and a cron ``sandbox tick`` on the same database."""
+    wall = Clock(START)
+    first = rehearsal(tmp_path / "shared.db", wall)
+    second = Platform(tmp_path / "shared.db", today=wall)
+    alone = rehearsal(tmp_path / "alone.db", Clock(START))
+    days = [START + timedelta(days=n) for n in range(0, 45, 3)]
+
+    def run(platform: Platform) -> None:
+        for day in days:
+            wall.day = max(wall.day, day)
+            platform.tick()  # to the platform's today, whoever moved it
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(run, (first, second)))
+        alone.tick(days[-1])
+        assert first.today() == days[-1]
+        assert record(first) == record(alone)
+    finally:
+        for platform in (first, second, alone):
+            platform.close()

@@ -385,8 +385,21 @@ class Platform:
         """Run the scheduler up to ``until`` (default: today): every event due by then
         is recorded on its day and told, and the platform's date moves there (never
         back). What a nightly job does; ``serve`` runs it in the background."""
-        with self._db.write() as conn:
-            return scheduler.tick(conn, until or self._platform_today(conn))
+        recorded = 0
+        # Work out what is due in a read (WAL: clients keep writing meanwhile), then
+        # record it in a short write; a renewal opened means another pass. Another
+        # scheduler on the same file (serve's and a cron job's) may record the same
+        # events meanwhile: each is recorded once, and the date never moves back.
+        while True:
+            with self._db.read() as conn:
+                day = until or self._platform_today(conn)
+                since = scheduler.check_forward(conn, day)
+                found = scheduler.due(conn, day)
+            with self._db.write() as conn:
+                recorded += scheduler.record(conn, found)
+                if not found.renewals:
+                    scheduler.move_date(conn, day)
+                    return scheduler.TickResult(since, max(day, since or day), recorded)
 
     # -- audit, locks, tokens ----------------------------------------------------------
 

@@ -48,34 +48,68 @@ def platform_date(conn: sqlite3.Connection) -> date | None:
     return None if row is None else date.fromisoformat(row["today"])
 
 
-def tick(conn: sqlite3.Connection, until: date, *, employee_id: str | None = None) -> TickResult:
-    """Process everything due by ``until`` and move the platform's date there.
-    ``employee_id``: only that learner (a look ahead for one page, in a transaction
-    that is rolled back; the platform's date is left alone)."""
+def check_forward(conn: sqlite3.Connection, until: date) -> date | None:
+    """The platform's date, when ``until`` does not lie before it (else a clear error)."""
     since = platform_date(conn)
     if since is not None and until < since:
         raise InvalidRequest(
             f"the platform's date is {since.isoformat()}: it moves forward only, not back"
             f" to {until.isoformat()}", pointer="/until")
-    recorded = 0
-    # What is on record already is skipped before it costs an insert.
+    return since
+
+
+@dataclass(frozen=True)
+class Due:
+    """What one pass found due by a day: events not on record yet (with the plan spec
+    and on_assign each is told with) and the renewal cycles to open."""
+
+    pending: tuple[Pending, ...]
+    renewals: tuple[Renewal, ...]
+
+
+def due(conn: sqlite3.Connection, until: date, employee_id: str | None = None) -> Due:
+    """Everything due by ``until`` and not on record, in date order. Only reads, so
+    a served platform works it out without holding the write lock."""
     known = {row[0] for row in conn.execute("SELECT dedup_key FROM events")}
+    pending, renewals = _due_events(conn, until, employee_id)
+    fresh = sorted((p for p in pending if p[0].key not in known),
+                   key=lambda p: p[0].sort_key())
+    return Due(tuple(fresh), tuple(renewals))
+
+
+def record(conn: sqlite3.Connection, found: Due) -> int:
+    """Record what ``due`` found (each event once, whoever recorded it meanwhile) and
+    open the renewals; the number of events recorded now."""
+    recorded = sum(happen(conn, event, spec, on_assign=on_assign)
+                   for event, spec, on_assign in found.pending)
+    for enrollment, renew_on, expires_on in found.renewals:
+        _open_renewal(conn, enrollment, renew_on, expires_on)
+    return recorded
+
+
+def move_date(conn: sqlite3.Connection, until: date) -> None:
+    """The platform has processed ``until``: its date moves there (never back)."""
+    conn.execute(
+        "INSERT INTO platform_clock (id, today) VALUES (1, ?)"
+        " ON CONFLICT (id) DO UPDATE SET today = max(today, excluded.today)",
+        (until.isoformat(),))
+
+
+def tick(conn: sqlite3.Connection, until: date, *, employee_id: str | None = None) -> TickResult:
+    """Process everything due by ``until`` and move the platform's date there, in the
+    caller's transaction. ``employee_id``: only that learner (a look ahead for one
+    page, in a transaction that is rolled back; the platform's date is left alone)."""
+    since = check_forward(conn, until)
+    recorded = 0
     # A renewal opened starts a new cycle whose own events may fall due by ``until``:
     # go round until a pass opens nothing new.
     while True:
-        pending, renewals = _due_events(conn, until, employee_id)
-        for event, spec, on_assign in sorted(pending, key=lambda p: p[0].sort_key()):
-            if event.key not in known:
-                known.add(event.key)
-                recorded += happen(conn, event, spec, on_assign=on_assign)
-        if not renewals:
+        found = due(conn, until, employee_id)
+        recorded += record(conn, found)
+        if not found.renewals:
             break
-        for enrollment, renew_on, expires_on in renewals:
-            _open_renewal(conn, enrollment, renew_on, expires_on)
-    if employee_id is None and (since is None or until > since):
-        conn.execute(
-            "INSERT INTO platform_clock (id, today) VALUES (1, ?)"
-            " ON CONFLICT (id) DO UPDATE SET today = excluded.today", (until.isoformat(),))
+    if employee_id is None:
+        move_date(conn, until)
     return TickResult(since, max(until, since or until), recorded)
 
 
