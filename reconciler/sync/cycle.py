@@ -38,7 +38,7 @@ from reconciler.apply.release import releases
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.diagnostics import Diagnostic
 from reconciler.directory import read_snapshot
-from reconciler.errors import PlanRefusedError, ReconcilerError, SpecError, UsageError
+from reconciler.errors import GitError, PlanRefusedError, ReconcilerError, SpecError, UsageError
 from reconciler.model import Address, ProjectConfig
 from reconciler.plan.export import read_project
 from reconciler.plan.model import Plan
@@ -159,7 +159,11 @@ class Syncer:
                               last_attempt_at=utc_now())
         try:
             head = self.copy.head()
-            if self._idle(head):
+            # A git failure (the branch deleted, the remote down) that healed is worth one
+            # full cycle: an idle one would keep showing the old error in /status.
+            git_failed = (self.status.last_error is not None
+                          and self.status.last_error.code == GitError.code)
+            if not git_failed and self._idle(head):
                 if self.status.state != "Failed":
                     self.status = replace(self.status, last_success_at=self.status.last_attempt_at)
                 return CycleReport(idle=True, status=self.status,

@@ -17,7 +17,9 @@ import hashlib
 import hmac
 import json
 import socket
+import sys
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Final
@@ -32,6 +34,32 @@ MAX_WEBHOOK_BYTES: Final = 5 * 1024 * 1024  # GitHub caps payloads at 25 MB; pus
 SIGNATURE_HEADER: Final = "X-Hub-Signature-256"
 _READ_PATHS: Final = frozenset({"/healthz", "/status", "/metrics"})
 _WEBHOOK_PATH: Final = "/webhook"
+REMEMBERED_DELIVERIES: Final = 1024  # GitHub retries within hours; a replay is older news
+_GONE: Final = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+
+class Deliveries:
+    """The ``X-GitHub-Delivery`` ids seen last, oldest forgotten first: a replayed
+    delivery starts no second cycle, and a flood of made-up ids costs bounded memory."""
+
+    def __init__(self, capacity: int = REMEMBERED_DELIVERIES) -> None:
+        self.capacity = capacity
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, delivery: str) -> bool:
+        """Records ``delivery``; False when it was seen already."""
+        with self._lock:
+            if delivery in self._seen:
+                self._seen.move_to_end(delivery)
+                return False
+            self._seen[delivery] = None
+            while len(self._seen) > self.capacity:
+                self._seen.popitem(last=False)
+            return True
+
+    def __len__(self) -> int:
+        return len(self._seen)
 
 
 def signature(secret: bytes, body: bytes) -> str:
@@ -58,6 +86,7 @@ class _Context:
     loop: SyncLoop
     metrics: SyncMetrics
     secret: bytes | None
+    deliveries: Deliveries
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -122,6 +151,11 @@ class _Handler(BaseHTTPRequestHandler):
         if ref != branch_ref:
             self._json(202, {"triggered": False, "reason": f"{ref} is not {branch_ref}"})
             return
+        delivery = self.headers.get("X-GitHub-Delivery", "").strip()
+        if delivery and not self.context.deliveries.first_time(delivery[:200]):
+            self._json(202, {"triggered": False,
+                             "reason": f"delivery {delivery[:200]} already received"})
+            return
         loop.trigger()
         self._json(202, {"triggered": True})
 
@@ -137,16 +171,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, code: int, body: bytes, content_type: str, *,
               allow: str | None = None) -> None:
-        self.send_response(code)
-        if allow is not None:
-            self.send_header("Allow", allow)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(code)
+            if allow is not None:
+                self.send_header("Allow", allow)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except _GONE:
+            self.close_connection = True  # the sender left (a refused upload): nothing to say
 
 
-class _V6Server(ThreadingHTTPServer):
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-request is not an error worth a traceback."""
+        if isinstance(sys.exc_info()[1], _GONE):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class _V6Server(_Server):
     address_family = socket.AF_INET6
 
 
@@ -156,8 +201,10 @@ class SyncServer:
 
     def __init__(self, loop: SyncLoop, metrics: SyncMetrics, *, host: str, port: int,
                  secret: bytes | None) -> None:
-        handler = type("Handler", (_Handler,), {"context": _Context(loop, metrics, secret)})
-        server_class = _V6Server if ":" in host else ThreadingHTTPServer
+        self.deliveries = Deliveries()
+        context = _Context(loop, metrics, secret, self.deliveries)
+        handler = type("Handler", (_Handler,), {"context": context})
+        server_class = _V6Server if ":" in host else _Server
         try:
             self._http = server_class((host, port), handler)
         except OSError as problem:
@@ -166,6 +213,11 @@ class SyncServer:
         # A short poll keeps shutdown prompt (SIGTERM, tests) at a negligible idle cost.
         self._thread = threading.Thread(target=self._http.serve_forever, args=(0.1,),
                                         name="sync-http", daemon=True)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._http.server_address[:2]
+        return (host.decode() if isinstance(host, bytes) else str(host)), int(port)
 
     @property
     def url(self) -> str:

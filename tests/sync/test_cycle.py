@@ -333,3 +333,23 @@ def test_the_last_successful_sync_is_a_timestamp_metric(repo: SpecRepo, workdir:
     assert metrics.registry.get_sample_value(gauge) == stamp  # a failure does not move it
     assert f"{gauge} " in metrics.exposition().decode()
     syncer.close()
+
+
+def test_status_recovers_when_a_deleted_branch_is_restored(
+    repo: SpecRepo, workdir: Path
+) -> None:
+    syncer = make_syncer(repo, workdir, auto_apply=True)
+    assert cycle(syncer).failure is None
+    repo._git("branch", "-m", "main", "parked")  # the branch is gone from the remote
+    gone = cycle(syncer)
+    assert gone.failure is not None and "does not exist" in gone.failure.message
+    assert syncer.status.state == "Failed"
+
+    repo._git("branch", "-m", "parked", "main")  # restored, at the same commit
+    back = cycle(syncer)
+
+    assert back.failure is None
+    assert syncer.status.state == "Synced"
+    assert syncer.status.last_error is None
+    assert syncer.status.to_json()["last_error"] is None
+    syncer.close()

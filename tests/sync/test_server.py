@@ -172,3 +172,66 @@ def _wait_for(condition: object, timeout: float = 30.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the sync did not get there"
         time.sleep(0.02)
+
+
+def signed_push(served: Served, delivery: str | None) -> requests.Response:
+    body = json.dumps({"ref": "refs/heads/main"}).encode()
+    headers = {"X-GitHub-Event": "push", "X-Hub-Signature-256": signature(SECRET, body)}
+    if delivery is not None:
+        headers["X-GitHub-Delivery"] = delivery
+    return requests.post(f"{served.url}/webhook", data=body, headers=headers, timeout=10)
+
+
+def test_a_replayed_delivery_triggers_one_cycle(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    triggered: list[int] = []
+    monkeypatch.setattr(served.loop, "trigger", lambda: triggered.append(1))
+    answers = [signed_push(served, "72d3162e-cc78-11e3-81ab-4c9367dc0958") for _ in range(5)]
+    assert [a.status_code for a in answers] == [202] * 5
+    assert [a.json()["triggered"] for a in answers] == [True, False, False, False, False]
+    assert "already received" in answers[1].json()["reason"]
+    assert len(triggered) == 1
+    assert signed_push(served, "another-delivery").json()["triggered"] is True
+    assert len(triggered) == 2
+
+
+def test_remembered_deliveries_are_bounded(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(served.server.deliveries, "capacity", 3)
+    monkeypatch.setattr(served.loop, "trigger", lambda: None)
+    for n in range(10):
+        assert signed_push(served, f"d{n}").json()["triggered"] is True
+    seen = served.server.deliveries
+    assert len(seen) == 3  # memory stays bounded whatever a sender replays
+    assert signed_push(served, "d9").json()["triggered"] is False
+    assert signed_push(served, "d0").json()["triggered"] is True  # long forgotten
+
+
+def test_an_oversized_webhook_is_413_without_a_traceback(
+    served: Served, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+    import struct
+
+    for _ in range(20):  # a sender that gives up at once: the answer meets a reset
+        with socket.create_connection(served.server.address, timeout=5) as client:
+            client.sendall(b"POST /webhook HTTP/1.1\r\nHost: x\r\n"
+                           b"Content-Length: 99999999\r\n\r\n" + b"x" * 65536)
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    time.sleep(0.5)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    with socket.create_connection(served.server.address, timeout=5) as client:
+        client.sendall(b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
+        assert client.recv(100).startswith(b"HTTP/1.0 413")  # still answered, and politely
+
+
+def test_a_deeply_nested_signed_payload_is_400_not_a_crash(served: Served) -> None:
+    body = b'{"ref":' * 100_000 + b'"x"' + b"}" * 100_000
+    headers = {"X-GitHub-Event": "push", "X-Hub-Signature-256": signature(SECRET, body)}
+    answer = requests.post(f"{served.url}/webhook", data=body, headers=headers, timeout=10)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "bad_json"
+    assert not served.loop.trigger_pending
