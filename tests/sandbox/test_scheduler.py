@@ -237,3 +237,36 @@ def test_two_schedulers_on_one_file_record_each_event_once(tmp_path: Path) -> No
     finally:
         for platform in (first, second, alone):
             platform.close()
+
+
+def test_a_reactivated_enrollment_hears_nothing_of_its_inactive_days(
+    tmp_path: Path,
+) -> None:
+    wall = Clock(START)
+    platform = rehearsal(tmp_path / "back.db", wall)
+    try:
+        platform.tick(date(2027, 1, 8))
+        for name in ("hipaa", "refresh"):
+            platform.inactivate_resource(
+                "Assignment", name, actor="t",
+                if_match=platform.get_resource("Assignment", name)["metadata"]["version"])
+        wall.day = date(2027, 1, 25)
+        spec = platform.get_resource("Assignment", "refresh")
+        platform.put_resource("Assignment", "refresh", {"spec": {**spec["spec"], "active": True}},
+                              if_match=spec["metadata"]["version"], actor="t")
+        platform.tick(date(2027, 1, 26))
+        # Reminders (from the 10th) and overdue steps (the 14th, the 17th) fell in the
+        # days without access: none is sent late.
+        assert notes(platform, employee_id="E1002") == [("2027-01-06", "E1002", "assigned")]
+        view = platform.learner_view("E1002", date(2027, 1, 26))
+        assert [e["item"] for e in view["enrollments"]] == [{"plan": "hipaa"}]
+        for name, day in (("basics", 26), ("privacy", 26), ("phi", 27)):
+            platform.record_completion("E1002", name, completed_on=date(2027, 1, day),
+                                       actor="lms")
+        platform.tick(date(2027, 2, 1))  # back: what happens from now on is sent
+        assert notes(platform, employee_id="E1002")[1:] == [
+            ("2027-01-28", "E1002", "step_available"),  # assessment, a day after practice
+            ("2027-01-29", "E1002", "reminder"),  # due the 31st, "refresh" reminds 2d ahead
+        ]
+    finally:
+        platform.close()

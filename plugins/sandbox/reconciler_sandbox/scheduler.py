@@ -171,14 +171,26 @@ def _due_events(conn: sqlite3.Connection, until: date, employee_id: str | None
                         for lead in (context.assignment(assignment).get("notify") or {})
                         .get("reminders") or []})
         due = min((d for _, d in sources if d is not None), default=None)
+        # An enrollment that came back (a source reattached after a spell inactive)
+        # hears nothing of the days it had no access.
+        back_on = _active_since(conn, enrollment.id)
         for event in _learning_events(enrollment, progress, due, leads, until):
-            pending.append((event, spec, on_assign))
+            if event.kind == "assignment_started" or back_on is None or event.on_date >= back_on:
+                pending.append((event, spec, on_assign))
         renewal = _renewal_due(conn, enrollment, until)
         if renewal is not None:
             renewals.append(renewal)
     pending += [(event, spec, True) for event, spec in _certificate_events(
         conn, context, until, employee_id)]
     return pending, renewals
+
+
+def _active_since(conn: sqlite3.Connection, enrollment_id: int) -> date | None:
+    """Since when the enrollment has had access without a break: the day its earliest
+    active source attached (its start, or the day it was reactivated)."""
+    row = conn.execute("SELECT min(since) FROM enrollment_sources WHERE enrollment_id = ?"
+                       " AND active = 1", (enrollment_id,)).fetchone()
+    return None if row[0] is None else date.fromisoformat(row[0])
 
 
 def _learning_events(enrollment: Enrollment, progress: Progress, due: date | None,
