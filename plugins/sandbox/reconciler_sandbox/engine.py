@@ -221,8 +221,8 @@ class Platform:
                     self._membership.reevaluate(
                         conn, resources.assignments_reaching(conn, after.name), today)
             case "CertificationPlan":
-                _, moved = record_plan_spec(conn, after.name, after.spec)
-                learning.settle(conn, moved)
+                _, moved = record_plan_spec(conn, after.name, after.spec, today)
+                learning.settle(conn, moved, today)
             case "Assignment":
                 if before is None or before.spec != after.spec:
                     self._membership.reevaluate(conn, [after.name], today)
@@ -341,7 +341,7 @@ class Platform:
                           score: int | None = None, actor: str) -> dict[str, Any]:
         with self._db.write() as conn:
             result = learning.record_completion(conn, employee_id, object_name, completed_on,
-                                                score, actor)
+                                                score, actor, self._today())
             journal.record_audit(conn, actor=actor, action="complete", kind="LearningObject",
                                  name=object_name, before=None, after=result)
             journal.raise_state_version(conn)

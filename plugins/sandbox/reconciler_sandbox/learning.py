@@ -4,6 +4,15 @@ A completion is a client's write: what it causes (the enrollment completed, the
 certificate issued) is recorded in the same transaction, as events dated the day
 of the completion. What time causes afterwards (renewal, expiry, overdue,
 reminders) is the scheduler's (:mod:`.scheduler`).
+
+Finishing ahead of the schedule: an item completed before its step is released
+(through another assignment, say) counts for the step, but the step, the plan and
+its certificate complete no earlier than the step's release. An enrollment's
+``completed_on`` is the day it completes (or will, on the schedule, with what the
+learner has done); it counts as finished only once that day has come, and the
+certificate and the "completed" notices are issued on that day (by settling on it,
+or by the scheduler's run that reaches it), so status counts, the report and the
+learner view agree on every day.
 """
 
 from __future__ import annotations
@@ -62,9 +71,9 @@ def progress_of(enrollment: Enrollment, specs: VersionSpecs, completions: Comple
     return object_progress(enrollment, completions, as_of)
 
 
-def settle(conn: sqlite3.Connection, enrollment_ids: Iterable[int]) -> None:
-    """Record when enrollments started and finished; a finished plan issues its
-    certificate and tells its admins."""
+def settle(conn: sqlite3.Connection, enrollment_ids: Iterable[int], today: date) -> None:
+    """Record when enrollments started and finish; a plan finished by ``today`` issues
+    its certificate and tells its admins (a later finish waits for its day)."""
     specs = VersionSpecs(conn)
     completions: dict[str, dict[str, list[date]]] = {}
     for enrollment_id in enrollment_ids:
@@ -79,11 +88,21 @@ def settle(conn: sqlite3.Connection, enrollment_ids: Iterable[int]) -> None:
             "UPDATE enrollments SET started_on = ?, completed_on = ? WHERE id = ?",
             (_iso(progress.started_on), _iso(progress.completed_on), enrollment.id),
         )
-        newly_finished = progress.completed_on is not None and enrollment.completed_on is None
-        if newly_finished and enrollment.item_kind == "plan":
-            assert progress.completed_on is not None
+        if progress.completed_on is not None and enrollment.item_kind == "plan":
             spec = specs.get(enrollment.item_name, enrollment.plan_version or 0)
-            _certify(conn, enrollment, spec, progress.completed_on)
+            certify_when_due(conn, enrollment, spec, progress.completed_on, today)
+
+
+def certify_when_due(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, JSON],
+                     completed_on: date, today: date) -> None:
+    """Issue the certificate of a plan enrollment finishing on ``completed_on``, once
+    that day has come and only once."""
+    if completed_on > today:
+        return
+    issued = conn.execute(
+        "SELECT 1 FROM certificates WHERE enrollment_id = ?", (enrollment.id,)).fetchone()
+    if issued is None:
+        _certify(conn, enrollment, spec, completed_on)
 
 
 def _certify(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, JSON],
@@ -115,7 +134,8 @@ def _certify(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, J
 
 
 def record_completion(conn: sqlite3.Connection, employee_id: str, object_name: str,
-                      completed_on: date, score: int | None, actor: str) -> dict[str, Any]:
+                      completed_on: date, score: int | None, actor: str,
+                      today: date) -> dict[str, Any]:
     """Record that a learner completed (or attempted) a learning object. Only a
     learner with access on that day may: an active enrollment in the object, or in
     a plan whose step holding it has been released to them."""
@@ -157,11 +177,14 @@ def record_completion(conn: sqlite3.Connection, employee_id: str, object_name: s
         (employee_id, object_name, completed_on.isoformat(), score, int(passed), utc_now(),
          actor),
     )
+    # A completion recorded for a later day says that day has come for this learner.
+    day = max(today, completed_on)
     if passed:
-        settle(conn, [e.id for e in reaching])
+        settle(conn, [e.id for e in reaching], day)
+    # Finished by that day: a plan whose last step releases later finishes then.
     finished = enrollments(
-        conn, f"id IN ({','.join('?' * len(reaching))}) AND completed_on IS NOT NULL",
-        [e.id for e in reaching],
+        conn, f"id IN ({','.join('?' * len(reaching))}) AND completed_on <= ?",
+        [*(e.id for e in reaching), day.isoformat()],
     )
     return {
         "employee_id": employee_id, "object": object_name,

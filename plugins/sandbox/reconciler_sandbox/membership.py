@@ -91,7 +91,7 @@ class Membership:
                        if active else frozenset())
             touched += reconcile_assignment(conn, name, stored.spec, members, today, only,
                                             why_leaving)
-        settle(conn, touched)
+        settle(conn, touched, today)
 
     def audience_count(self, conn: sqlite3.Connection, audience: str) -> int:
         return len(self.members(conn, audience))

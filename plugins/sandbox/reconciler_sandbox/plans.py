@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from reconciler.model import JSON, canonical_json
@@ -50,10 +51,11 @@ class VersionSpecs:
         return self._cache[key]
 
 
-def record_plan_spec(conn: sqlite3.Connection, plan: str,
-                     spec: Mapping[str, JSON]) -> tuple[int, list[int]]:
+def record_plan_spec(conn: sqlite3.Connection, plan: str, spec: Mapping[str, JSON],
+                     today: date) -> tuple[int, list[int]]:
     """Store ``spec`` as the plan's current version. Returns the current version and
-    the enrollments moved onto it (to be re-settled: they may now be complete)."""
+    the enrollments moved onto it (to be re-settled: they may now be complete).
+    Not finished by ``today`` includes finishing later on the old version's schedule."""
     current = current_version(conn, plan)
     text = canonical_json(dict(spec))
     if current is not None and version_spec(conn, plan, current) == json.loads(text):
@@ -67,7 +69,8 @@ def record_plan_spec(conn: sqlite3.Connection, plan: str,
         return version, []
     moved = [row[0] for row in conn.execute(
         "UPDATE enrollments SET plan_version = ? WHERE item_kind = 'plan' AND item_name = ?"
-        " AND state = 'active' AND completed_on IS NULL AND plan_version < ? RETURNING id",
-        (version, plan, version),
+        " AND state = 'active' AND (completed_on IS NULL OR completed_on > ?)"
+        " AND plan_version < ? RETURNING id",
+        (version, plan, today.isoformat(), version),
     )]
     return version, moved

@@ -167,6 +167,10 @@ def _due_events(conn: sqlite3.Connection, until: date, employee_id: str | None
         spec = context.plan_spec(enrollment)
         progress = learning.progress_of(enrollment, context.specs,
                                         context.completions(enrollment.employee_id), until)
+        if spec is not None and progress.completed_on is not None:
+            # Finished ahead of the schedule: certified on the day the last step released.
+            learning.certify_when_due(conn, enrollment, dict(spec), progress.completed_on,
+                                      until)
         leads = sorted({str(lead) for assignment, _ in sources
                         for lead in (context.assignment(assignment).get("notify") or {})
                         .get("reminders") or []})
@@ -319,4 +323,4 @@ def _open_renewal(conn: sqlite3.Connection, enrollment: Enrollment, renew_on: da
     conn.execute("UPDATE enrollment_sources SET active = 0 WHERE enrollment_id = ?",
                  (enrollment.id,))
     # Completions already on record for the new cycle's days count toward it.
-    learning.settle(conn, [renewal[0]])
+    learning.settle(conn, [renewal[0]], renew_on)

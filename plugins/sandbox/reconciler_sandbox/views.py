@@ -185,7 +185,9 @@ def enrollments_report(conn: sqlite3.Connection, as_of: date) -> str:
 def resource_status(conn: sqlite3.Connection, stored: StoredResource, today: date,
                     members: Callable[[str], int]) -> dict[str, Any]:
     """Counts are of current enrollments (learner x item); ``learners`` is distinct people.
-    ``in_progress``: started, not completed; ``certified``: holding an unexpired certificate."""
+    ``in_progress``: started, not completed by ``today``; ``completed``: finished by
+    ``today``; ``certified``: holding an unexpired certificate. An inactive assignment
+    keeps counting what was completed and certified through it."""
     day = today.isoformat()
     match stored.kind:
         case "Assignment":
@@ -197,8 +199,16 @@ def resource_status(conn: sqlite3.Connection, stored: StoredResource, today: dat
                 "SELECT count(*) FROM enrollment_sources s JOIN enrollments e"
                 " ON e.id = s.enrollment_id WHERE s.assignment = ? AND e.state = 'inactive'",
                 (stored.name,)).fetchone()[0]
-            return {"active": stored.spec.get("active", True) is not False, **counts,
-                    "inactive": int(inactive)}
+            active = stored.spec.get("active", True) is not False
+            if not active:
+                # Inactivated: nobody has access through it any more, but what was
+                # earned through it before stays counted (completions, certificates).
+                earned = _counts(
+                    conn, "FROM enrollment_sources s JOIN enrollments e"
+                    " ON e.id = s.enrollment_id WHERE s.assignment = ? AND e.state != 'renewed'",
+                    (stored.name,), day)
+                counts |= {key: earned[key] for key in ("completed", "certified")}
+            return {"active": active, **counts, "inactive": int(inactive)}
         case "CertificationPlan":
             counts = _counts(conn, "FROM enrollments e WHERE e.item_kind = 'plan'"
                              " AND e.item_name = ? AND e.state = 'active'", (stored.name,), day)
@@ -215,12 +225,13 @@ def _counts(conn: sqlite3.Connection, source: str, args: tuple[str, ...],
             day: str) -> dict[str, int]:
     row = conn.execute(
         "SELECT count(*) AS enrolled, count(DISTINCT e.employee_id) AS learners,"
-        " count(e.completed_on) AS completed,"
-        " sum(e.started_on IS NOT NULL AND e.completed_on IS NULL) AS in_progress,"
+        " sum(e.completed_on <= ?1) AS completed,"
+        " sum(e.started_on <= ?1 AND (e.completed_on IS NULL OR e.completed_on > ?1))"
+        " AS in_progress,"
         " sum(e.item_kind = 'plan' AND EXISTS (SELECT 1 FROM certificates c"
         "   WHERE c.employee_id = e.employee_id AND c.plan = e.item_name"
-        "   AND c.issued_on <= ? AND (c.expires_on IS NULL OR c.expires_on > ?))) AS certified "
-        + source, (day, day, *args),
+        "   AND c.issued_on <= ?1 AND (c.expires_on IS NULL OR c.expires_on > ?1)))"
+        " AS certified " + source, (day, *args),
     ).fetchone()
     return {key: int(row[key] or 0)
             for key in ("enrolled", "learners", "in_progress", "completed", "certified")}
