@@ -19,7 +19,8 @@ from typing import assert_never
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.directory import read_snapshot
 from reconciler.errors import PlanFileError, StalePlanError
-from reconciler.model import DesiredResource, DesiredState, content_hash
+from reconciler.model import KINDS, DesiredResource, DesiredState, content_hash
+from reconciler.plan.basis import directory_basis, resources_basis
 from reconciler.plan.directory_change import user_changes
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.serialize import plan_from_json
@@ -106,8 +107,11 @@ def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> No
 
 def check_platform_unmoved(saved: SavedPlan, target: Target) -> None:
     """Call under the apply lock, so nothing moves the platform between this and the
-    writes: any apply since the plan was made raised the state's serial, and any write
-    by anyone raised the platform's state version (where it counts them)."""
+    writes: any apply since the plan was made raised the state's serial; what the plan
+    was made against (:mod:`reconciler.plan.basis`: the live resources, and the
+    platform's users when it read them) must not have moved. Learner activity moves
+    neither. A plan without a basis (an older file) falls back to the platform's
+    state version, which any write by anyone raises (where it counts them)."""
     plan, where = saved.plan, str(saved.file)
     lineage, serial, version = target.mark()
     if plan.state_serial is not None and plan.state_backend != target.state.backend:
@@ -129,10 +133,29 @@ def check_platform_unmoved(saved: SavedPlan, target: Target) -> None:
             f"{plan.state_serial}, now {serial}; nothing was written); plan again",
             where=where,
         )
+    if plan.basis is not None and not moved_state:
+        _check_basis(plan, target.provider, where)
+        return
     if version != plan.state_version or moved_state:
         raise StalePlanError(
             f"the plan is stale: the platform changed since it was made (state version "
             f"{plan.state_version}, now {version}; nothing was written); plan again",
+            where=where,
+        )
+
+
+def _check_basis(plan: Plan, provider: Provider, where: str) -> None:
+    moved = []
+    if resources_basis(provider.read_resources(KINDS)) != plan.basis:
+        moved.append("resources it planned against")
+    if plan.directory_basis is not None and (
+        directory_basis(provider.read_users()) != plan.directory_basis
+    ):
+        moved.append("the directory")
+    if moved:
+        raise StalePlanError(
+            f"the plan is stale: {' and '.join(moved)} changed on the platform since it "
+            "was made (nothing was written); plan again",
             where=where,
         )
 

@@ -20,6 +20,7 @@ from typing import Final
 from reconciler.model import JSON
 from reconciler.plan.model import DiffOp, FieldDiff
 from reconciler.plan.normalize import Essence
+from reconciler.plan.step_diff import named_steps, step_diffs
 
 _IDENTIFIER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -29,8 +30,24 @@ def diff_essence(
 ) -> tuple[FieldDiff, ...]:
     """What changes from ``before`` (live) to ``after`` (desired); ``set_lists``: the
     dot-separated paths of lists compared as sets."""
+    old_steps = named_steps(before.spec.get("steps"))
+    new_steps = named_steps(after.spec.get("steps"))
+    if old_steps is None or new_steps is None:
+        by_step: list[FieldDiff] = []
+        old_spec, new_spec = before.spec, after.spec
+    else:  # steps compared by name (reconciler.plan.step_diff)
+        by_step = step_diffs(
+            old_steps, new_steps,
+            lambda old, new, prefix: diff_values(old, new, prefix=prefix), format_path,
+        )
+        old_spec = {k: v for k, v in before.spec.items() if k != "steps"}
+        new_spec = {k: v for k, v in after.spec.items() if k != "steps"}
+    spec = sorted(
+        [*diff_values(old_spec, new_spec, set_lists=set_lists), *by_step],
+        key=lambda diff: _top_field(diff.path),  # stable: steps stay in their order
+    )
     return (
-        *diff_values(before.spec, after.spec, set_lists=set_lists),
+        *spec,
         *diff_values(before.labels, after.labels, prefix=("metadata", "labels")),
         *diff_values(before.annotations, after.annotations, prefix=("metadata", "annotations")),
     )
@@ -97,6 +114,10 @@ def _dig(mapping: dict[str, JSON], keys: list[str]) -> dict[str, JSON] | None:
             return None
         found = found.get(key)
     return found if isinstance(found, dict) else None
+
+
+def _top_field(path: str) -> str:
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
 
 
 def format_path(steps: Sequence[str | int]) -> str:

@@ -4,20 +4,21 @@ Assignments: who gains or loses which item, and who enters or leaves the
 assignment's reach. A learner *gains* an item through an assignment only if, before
 the plan, no active assignment gave it to them (overlapping assignments never enrol
 anyone twice), and *loses* it only if, after the plan, no active assignment still
-gives it; when two changed assignments give the same learner the same item, the
-first (by address) gets the credit. ``learners_added``/``learners_removed`` count
-people, each once per plan (credited to the first changed assignment that gives or
-takes something from them), so summing them over a plan counts distinct people;
-the samples show some of the people who gain (or lose) an item through the change.
+gives it. Each change's impact is its own: when two changed assignments give the
+same learner the same item, both say so (either change alone would); the plan's
+totals (:class:`Assessment`) count distinct people. ``learners_added`` /
+``learners_removed`` count the people who gain (lose) at least one item through
+the change; the samples show some of them.
 Audiences: who joins or leaves the audience, and what that does through every active
 assignment targeting it (directly or through audiences that include or exclude it):
-items gained and lost, with the same deduplication and per-plan credit (an assignment
-changed in the same plan keeps the credit), so ``learners_added``/``learners_removed``
-count people gaining or losing items. The live status counts learners in progress per
-assignment, not per person, so an audience change that takes items from people through
-an assignment with learners in progress says it *may* include them. Plans: enrolled and in-progress
-learners from the live status, and whether the change makes a new version
-(``in_progress: keep``) or moves learners in progress (``migrate``).
+items gained and lost through the assignments the plan leaves unchanged (a changed
+assignment says what it gives and takes itself), so ``learners_added`` /
+``learners_removed`` count people gaining or losing items through the audience.
+The live status counts learners in progress per assignment, not per person, so an
+audience change that takes items from people through an assignment with learners in
+progress says it *may* include them. Plans: enrolled and in-progress learners from
+the live status, and whether the change makes a new version (``in_progress: keep``)
+or moves learners in progress (``migrate``).
 """
 
 from __future__ import annotations
@@ -47,29 +48,39 @@ class _Reach:
     feeds: Mapping[str, frozenset[str]]  # audience -> audiences including or excluding it
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """Each change's own impact, and the distinct people the whole plan gives an
+    item to (``added``) or takes one from (``removed``)."""
+
+    impacts: Mapping[Address, Impact]
+    added: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+
+
 def assess(
     changes: Sequence[Change],
     desired: DesiredState,
     live: Mapping[Address, LiveResource],
     directory: Callable[[], Directory],
-) -> dict[Address, Impact]:
+) -> Assessment:
     """The impact of each change that writes something (no-ops have none).
 
     ``directory`` is only called when an assignment or audience changes: a plan
     that touches neither never pays for reading it."""
     writing = [change for change in changes if change.is_change]
     impacts: dict[Address, Impact] = {}
+    gains, losses = _People(), _People()
     if any(c.address.kind in ("Assignment", "Audience") for c in writing):
         users = directory()
         before = _reach_before(live, users)
         after = _reach_after(changes, desired, live, users)
-        gains, losses = _Credit(), _Credit()  # shared: each person is counted once per plan
         impacts.update(_assignment_impacts(writing, before, after, live, gains, losses))
         impacts.update(_audience_impacts(writing, before, after, live, gains, losses))
     for change in writing:
         if change.address.kind in ("CertificationPlan", "LearningObject"):
             impacts[change.address] = _status_impact(change, live.get(change.address))
-    return impacts
+    return Assessment(impacts, frozenset(gains.seen), frozenset(losses.seen))
 
 
 def _reach_before(live: Mapping[Address, LiveResource], directory: Directory) -> _Reach:
@@ -171,8 +182,8 @@ def _assignment_impacts(
     before: _Reach,
     after: _Reach,
     live: Mapping[Address, LiveResource],
-    gains: _Credit,
-    losses: _Credit,
+    gains: _People,
+    losses: _People,
 ) -> dict[Address, Impact]:
     impacts: dict[Address, Impact] = {}
     for change in sorted(writing, key=lambda c: c.address):
@@ -181,13 +192,13 @@ def _assignment_impacts(
         name = change.address.name
         reached_before = before.members.get(name, _NO_ONE)
         reached_after = after.members.get(name, _NO_ONE)
-        gained, lost = _gained_and_lost(name, before, after, gains, losses)
-        gainers, losers = _everyone(gained), _everyone(lost)
+        gained, lost = _gained_and_lost(name, before, after)
+        gainers, losers = gains.add(_everyone(gained)), losses.add(_everyone(lost))
         resource = live.get(change.address)
         status = resource.status if resource else {}
         impacts[change.address] = Impact(
-            learners_added=len(gains.people(gainers)),
-            learners_removed=len(losses.people(losers)),
+            learners_added=len(gainers),
+            learners_removed=len(losers),
             in_progress=_count(status, "in_progress"),
             enrolled=_count(status, "enrolled"),
             sample_added=_sample(gainers),
@@ -202,44 +213,32 @@ def _assignment_impacts(
 
 
 def _gained_and_lost(
-    assignment: str, before: _Reach, after: _Reach, gains: _Credit, losses: _Credit
+    assignment: str, before: _Reach, after: _Reach
 ) -> tuple[dict[Item, frozenset[str]], dict[Item, frozenset[str]]]:
     """Per item, who gains it through ``assignment`` (no active assignment gave it
-    before) and who loses it (no active assignment gives it after), minus those an
-    earlier change already claimed."""
+    before) and who loses it (no active assignment gives it after)."""
     reached_before = before.members.get(assignment, _NO_ONE)
     reached_after = after.members.get(assignment, _NO_ONE)
     gained = {
-        item: gains.claim(item, reached_after - before.by_item.get(item, _NO_ONE))
+        item: reached_after - before.by_item.get(item, _NO_ONE)
         for item in after.items.get(assignment, ())
     }
     lost = {
-        item: losses.claim(item, reached_before - after.by_item.get(item, _NO_ONE))
+        item: reached_before - after.by_item.get(item, _NO_ONE)
         for item in before.items.get(assignment, ())
     }
     return gained, lost
 
 
-class _Credit:
-    """Who already got the credit for a gain (or a loss), per item and per person:
-    each is told once, by the first changed assignment (by address)."""
+class _People:
+    """Everyone some change of the plan gives an item to (or takes one from)."""
 
     def __init__(self) -> None:
-        self._by_item: dict[Item, set[str]] = {}
-        self._people: set[str] = set()
+        self.seen: set[str] = set()
 
-    def claim(self, item: Item, learners: frozenset[str]) -> frozenset[str]:
-        """``learners`` minus those an earlier assignment already gave (or took) ``item``."""
-        claimed = self._by_item.setdefault(item, set())
-        fresh = learners - claimed
-        claimed.update(fresh)
-        return fresh
-
-    def people(self, learners: frozenset[str]) -> frozenset[str]:
-        """``learners`` minus those an earlier assignment already counted."""
-        fresh = learners - self._people
-        self._people.update(fresh)
-        return fresh
+    def add(self, learners: frozenset[str]) -> frozenset[str]:
+        self.seen.update(learners)
+        return learners
 
 
 def _everyone(per_item: Mapping[Item, frozenset[str]]) -> frozenset[str]:
@@ -255,10 +254,11 @@ def _audience_impacts(
     before: _Reach,
     after: _Reach,
     live: Mapping[Address, LiveResource],
-    gains: _Credit,
-    losses: _Credit,
+    gains: _People,
+    losses: _People,
 ) -> dict[Address, Impact]:
     impacts: dict[Address, Impact] = {}
+    changed = {change.address for change in writing}
     for change in sorted(writing, key=lambda c: c.address):
         if change.address.kind != "Audience":
             continue
@@ -269,7 +269,9 @@ def _audience_impacts(
         lost: dict[Item, frozenset[str]] = {}
         in_progress_at_risk = False
         for assignment in _assignments_fed_by(name, before, after):
-            got, took = _gained_and_lost(assignment, before, after, gains, losses)
+            if Address("Assignment", assignment) in changed:
+                continue  # a changed assignment says what it gives and takes itself
+            got, took = _gained_and_lost(assignment, before, after)
             for item, ids in got.items():
                 gained[item] = gained.get(item, _NO_ONE) | ids
             for item, ids in took.items():
@@ -278,8 +280,8 @@ def _audience_impacts(
             if _everyone(took) and resource is not None:
                 in_progress_at_risk |= _count(resource.status, "in_progress") > 0
         impacts[change.address] = Impact(
-            learners_added=len(gains.people(_everyone(gained))),
-            learners_removed=len(losses.people(_everyone(lost))),
+            learners_added=len(gains.add(_everyone(gained))),
+            learners_removed=len(losses.add(_everyone(lost))),
             sample_added=_sample(new - old),
             sample_removed=_sample(old - new),
             newly_reached=len(new - old),
@@ -293,7 +295,7 @@ def _audience_impacts(
 
 def _assignments_fed_by(audience: str, before: _Reach, after: _Reach) -> list[str]:
     """Active assignments (before or after the plan) whose audience is ``audience`` or
-    includes or excludes it, however indirectly; by name, so credit is deterministic."""
+    includes or excludes it, however indirectly; by name, so the order is deterministic."""
     reached = {audience}
     pending = [audience]
     while pending:

@@ -62,13 +62,13 @@ class Impact:
     """What a change does to learners.
 
     ``learners_added``/``learners_removed`` count people who gain or lose an item
-    (assignments; audiences count their own members), deduplicated across
-    assignments: each person counts once per plan, so the sum over a plan's
-    assignment changes is distinct people. ``enrolled``/``in_progress`` come from the
-    live status and count enrollments (learner x item); ``learners`` is the distinct
-    people enrolled. ``newly_reached``/``no_longer_reached``: people entering or
-    leaving the assignment's (or audience's) reach. ``items_gained``/``items_lost``:
-    (item name, learners) for each item some learners gain or lose.
+    through this change (its own impact: another change of the plan reaching the
+    same people does not make it smaller; the plan's totals count distinct people).
+    ``enrolled``/``in_progress`` come from the live status and count enrollments
+    (learner x item); ``learners`` is the distinct people enrolled.
+    ``newly_reached``/``no_longer_reached``: people entering or leaving the
+    assignment's (or audience's) reach. ``items_gained``/``items_lost``: (item name,
+    learners) for each item some learners gain or lose.
     ``new_version``: a plan with ``in_progress: keep`` gets a new version (learners
     in it stay on theirs); ``migrated``: learners in progress are moved to the new one.
     ``may_include_in_progress``: an audience change takes items from people through an
@@ -218,6 +218,13 @@ class Plan:
     # What learnops performs on the plan's day for a platform without a scheduler
     # (``learnops release``, every sync cycle): one line each; apply does not do them.
     releases_due: tuple[str, ...] = ()
+    # Distinct people the whole plan gives an item to, or takes one from.
+    learners_added: int = 0
+    learners_removed: int = 0
+    # Digests of what the plan was made against (reconciler.plan.basis): the live
+    # resources, and the directory when the plan read it.
+    basis: str | None = None
+    directory_basis: str | None = None
 
     @property
     def ok(self) -> bool:

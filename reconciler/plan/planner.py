@@ -30,6 +30,7 @@ from reconciler.model import (
     Location,
 )
 from reconciler.plan.advice import reach_warnings
+from reconciler.plan.basis import directory_basis, resources_basis
 from reconciler.plan.diff import diff_essence
 from reconciler.plan.directory_change import (
     after_deactivations,
@@ -114,6 +115,13 @@ def build_plan(
     state_version = provider.state_version() if isinstance(provider, ChangeCounter) else None
     live = provider.read_resources(KINDS)
     snapshot = state.snapshot(live)
+    read: list[list[User]] = []  # the directory, once read
+
+    def read_users() -> list[User]:
+        if not read:
+            read.append(list(provider.read_users()))
+        return read[0]
+
     warnings = tuple(
         Problem(d.code, d.message, _where(options.source_dir, d.location))
         for d in compiled.warnings
@@ -122,7 +130,7 @@ def build_plan(
         compiled.state,
         compiled.graph.generations(),
         live,
-        provider.read_users,
+        read_users,
         target_provider=provider.name,
         state_version=state_version,
         snapshot=snapshot,
@@ -138,6 +146,8 @@ def build_plan(
         target_name=target or "provider",
         platform=provider.identity,
         state_backend=state.backend,
+        basis=resources_basis(live),
+        directory_basis=directory_basis(read[0]) if read else None,
     )
 
 
@@ -203,8 +213,8 @@ def plan_state(
         directory = planned_users
     else:
         directory = cache(lambda: Directory(platform_users()))
-    impacts = assess(tuple(changes.values()), desired, live, directory)
-    for address, impact in impacts.items():
+    assessment = assess(tuple(changes.values()), desired, live, directory)
+    for address, impact in assessment.impacts.items():
         change = replace(changes[address], impact=impact)
         if impact.migrated and impact.in_progress > 0:
             change = replace(change, disruptive=True)
@@ -251,6 +261,8 @@ def plan_state(
         directory=directory_plan,
         state_lineage=snapshot.lineage if snapshot is not None else None,
         state_serial=snapshot.serial if snapshot is not None else None,
+        learners_added=len(assessment.added),
+        learners_removed=len(assessment.removed),
     )
 
 

@@ -44,6 +44,7 @@ def plan_to_json(plan: Plan) -> dict[str, JSON]:
         ),
         "target": _target_to_json(plan),
         "summary": dict(plan.summary()),
+        "learners": {"added": plan.learners_added, "removed": plan.learners_removed},
         "changes": [_change_to_json(change) for change in plan.changes],
         "order": [[str(address) for address in generation] for generation in plan.order],
         "warnings": [_problem_to_json(problem) for problem in plan.warnings],
@@ -90,6 +91,10 @@ def plan_from_json(document: JSON) -> Plan:
         platform=data["target"].get("platform"),
         directory=_directory_from_json(data["directory"]) if "directory" in data else None,
         releases_due=tuple(str(line) for line in data.get("releases_due", ())),
+        basis=data["target"].get("basis", {}).get("resources"),
+        directory_basis=data["target"].get("basis", {}).get("directory"),
+        learners_added=data.get("learners", {}).get("added", 0),
+        learners_removed=data.get("learners", {}).get("removed", 0),
     )
 
 
@@ -259,6 +264,10 @@ def _target_to_json(plan: Plan) -> dict[str, JSON]:
             "backend": plan.state_backend, "lineage": plan.state_lineage,
             "serial": plan.state_serial,
         })
+    if plan.basis is not None:
+        target["basis"] = _without_none(
+            {"resources": plan.basis, "directory": plan.directory_basis}
+        )
     return target
 
 

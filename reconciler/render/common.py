@@ -18,6 +18,7 @@ from reconciler.plan.model import (
     Plan,
     Refusal,
 )
+from reconciler.plan.step_diff import step_phrase
 
 NAMED_ITEMS: Final = 3  # more items gained or lost at once are counted, not named
 
@@ -93,7 +94,7 @@ def field_diffs(diff: FieldDiff) -> list[FieldDiff]:
     """``diff`` with a change between two mappings (or two lists) split into one diff
     per changed key (or element), so ``metadata.annotations: {} -> {...}`` reads as
     one added annotation a line."""
-    if diff.op != "change":
+    if diff.op != "change" or step_phrase(diff) is not None:
         return [diff]
     return _split(diff.path, diff.old, diff.new)
 
@@ -221,13 +222,11 @@ def summary_line(plan: Plan) -> str:
 
 def total_impact(plan: Plan) -> tuple[int, int, int, bool]:
     """Distinct learners who gain and who lose an item through assignment and audience
-    changes (the planner counts each person in one change only), enrollments in
-    progress in any changed resource, and whether those losing items may include
-    learners in progress the status cannot name."""
+    changes (the plan's totals, not a sum of changes), enrollments in progress in any
+    changed resource, and whether those losing items may include learners in progress
+    the status cannot name."""
     changes = [c for c in plan.changes if c.is_change]
-    reaching = [c for c in changes if c.address.kind in ("Assignment", "Audience")]
-    added = sum(c.impact.learners_added for c in reaching)
-    removed = sum(c.impact.learners_removed for c in reaching)
+    added, removed = plan.learners_added, plan.learners_removed
     in_progress = sum(c.impact.in_progress for c in changes)
     maybe = any(c.impact.may_include_in_progress for c in changes)
     return added, removed, in_progress, maybe

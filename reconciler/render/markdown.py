@@ -17,6 +17,7 @@ import yaml
 from reconciler.insight.gantt import gantt
 from reconciler.model import JSON
 from reconciler.plan.model import ACTIONS, Change, FieldDiff, Plan, Problem
+from reconciler.plan.step_diff import step_phrase
 from reconciler.render.common import (
     diff_mark,
     field_diffs,
@@ -188,6 +189,9 @@ def _bullet(change: Change) -> str:
 
 
 def _diff_row(diff: FieldDiff) -> str:
+    phrase = step_phrase(diff)
+    if phrase is not None:  # a step, by name: "step z added", "step b: items +x -y"
+        return f"| {diff_mark(diff.op)} | {_cell(phrase)} | | |"
     old = "" if diff.op == "add" else f"`{_cell(value_text(diff.old))}`"
     new = "" if diff.op == "remove" else f"`{_cell(value_text(diff.new))}`"
     return f"| {diff_mark(diff.op)} | `{_cell(diff.path)}` | {old} | {new} |"

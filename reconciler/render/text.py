@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Final, assert_never
 
 from reconciler.plan.model import Change, FieldDiff, Plan
+from reconciler.plan.step_diff import step_phrase
 from reconciler.render.common import (
     colour_of,
+    diff_mark,
     field_diffs,
     impact_parts,
     refusal_text,
@@ -76,6 +78,9 @@ def _headline(change: Change) -> str:
 
 
 def _diff_lines(diff: FieldDiff) -> list[str]:
+    phrase = step_phrase(diff)
+    if phrase is not None:  # a step, by name: "step z added", "step b: items +x -y"
+        return [f"{diff_mark(diff.op)} {phrase}"]
     match diff.op:
         case "add":
             return [f"+ {diff.path}: {value_text(diff.new)}"]

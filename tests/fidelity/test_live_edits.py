@@ -3,6 +3,7 @@ change, and removing an assignment whose audience is inline; end to end through 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -142,3 +143,25 @@ def test_a_delete_something_still_uses_is_a_plan_time_error(tmp_path: Path) -> N
     assert project.apply("--allow-delete").code == 1
     with project.platform() as engine:
         assert engine.get_resource("Assignment", "give")["status"]["active"] is True
+
+
+def test_step_edits_read_by_step_name(program: Project) -> None:
+    program.put("CertificationPlan", "p", {"title": "P", "steps": steps("a", "b", "c")})
+    assert program.apply().code == 0
+    edited = steps("a", "z", "c", "b")
+    edited[3]["items"] = ["o-d"]
+    program.put("CertificationPlan", "p", {"title": "P", "steps": edited})
+
+    text = program.plan().out
+    assert "+ step z added" in text
+    assert "~ step b moved after c" in text
+    assert "~ step b: items +o-d -o-b" in text
+    assert "steps[1]" not in text and ".name" not in text
+    markdown = program.cli("plan", str(program.root), "--output", "markdown").out
+    assert "| + | step z added | | |" in markdown
+    assert "| ~ | step b: items +o-d -o-b | | |" in markdown
+    document = json.loads(program.cli("plan", str(program.root), "--output", "json").out)
+    (change,) = [c for c in document["changes"] if c["address"] == "CertificationPlan/p"]
+    assert {(d["op"], d["path"]) for d in change["diff"]} == {
+        ("add", "steps.z"), ("change", "steps.b.position"), ("change", "steps.b.items"),
+    }

@@ -49,7 +49,9 @@ def test_learners_already_given_the_item_by_another_assignment_are_not_added() -
     assert impact.learners_added == 2 and impact.sample_added == ("E4", "E5")
 
 
-def test_two_new_overlapping_assignments_count_each_learner_once() -> None:
+def test_overlapping_new_assignments_each_say_their_own_and_the_plan_counts_people() -> None:
+    """Issue 10, item 7: another change reaching the same people does not make a
+    change's impact smaller; the plan's total counts each person once."""
     plan = make_plan(
         [desired("Audience", "nurses", NURSES), desired("Audience", "everyone", EVERYONE),
          desired(A, "a-first", assignment("nurses", ("plan", "hipaa"))),
@@ -58,8 +60,8 @@ def test_two_new_overlapping_assignments_count_each_learner_once() -> None:
     )
     by = plan.by_address()
     first, second = by[Address(A, "a-first")].impact, by[Address(A, "b-second")].impact
-    assert first.learners_added + second.learners_added == 5
-    assert (first.learners_added, second.learners_added) == (3, 2)
+    assert (first.learners_added, second.learners_added) == (3, 5)
+    assert plan.learners_added == 5
 
 
 def test_removing_an_assignment_removes_only_learners_no_one_else_still_reaches() -> None:
@@ -256,6 +258,7 @@ def test_people_gaining_items_from_two_assignments_are_counted_once_in_the_plan(
     by = plan.by_address()
     first, second = by[Address(A, "a-plan")].impact, by[Address(A, "b-video")].impact
     assert first.items_gained == (("hipaa", 3),) and second.items_gained == (("video", 5),)
-    # 5 people gain something: the three nurses are counted by the first assignment only.
-    assert (first.learners_added, second.learners_added) == (3, 2)
+    # Each change says its own; the plan counts the 5 people who gain something once.
+    assert (first.learners_added, second.learners_added) == (3, 5)
+    assert plan.learners_added == 5
     assert second.sample_added == ("E1", "E2", "E3", "E4", "E5")  # who gain it through b

@@ -161,10 +161,12 @@ def test_a_reordered_set_is_no_change_but_reordered_step_items_are() -> None:
     )
     by = plan.by_address()
     assert by[Address("Audience", "a")].action == "no-op"
-    # cert_plan puts its first item in step one and the rest in step two.
-    assert [d.path for d in by[Address("CertificationPlan", "p")].diff] == [
-        "steps[0].items[0]", "steps[1].items[0]",
-    ]
+    # cert_plan puts its first item in step one and the rest in step two; steps are
+    # diffed by name, their items as one list each.
+    assert by[Address("CertificationPlan", "p")].diff == (
+        FieldDiff("change", "steps.first.items", old=["a"], new=["b"]),
+        FieldDiff("change", "steps.second.items", old=["b"], new=["a"]),
+    )
 
 
 def test_active_false_in_code_is_an_inactivate_carrying_the_spec_to_write() -> None:

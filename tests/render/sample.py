@@ -70,6 +70,7 @@ def rich_plan(*, errors: bool = False) -> Plan:
         ),
         warnings=(Problem("LO099", "a warning", None),),
         errors=problems,
+        learners_added=37, learners_removed=8,  # the planner's distinct-people totals
     )
 
 

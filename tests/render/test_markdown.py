@@ -50,7 +50,8 @@ def test_an_audience_change_alone_makes_a_learner_impact_headline() -> None:
         impact=Impact(learners_removed=7, newly_reached=6, no_longer_reached=7,
                       items_lost=(("hipaa-2027", 7),), may_include_in_progress=True),
     )
-    plan = replace(rich_plan(), changes=(narrowed,), order=((narrowed.address,),))
+    plan = replace(rich_plan(), changes=(narrowed,), order=((narrowed.address,),),
+                   learners_added=0, learners_removed=7)
     text = render_markdown(plan)
     assert "**Learner impact:** 0 learners gain and 7 lose at least one item" in text
     assert "those losing items may include learners in progress" in text

@@ -344,7 +344,8 @@ class Platform:
                                                 score, actor, self._today())
             journal.record_audit(conn, actor=actor, action="complete", kind="LearningObject",
                                  name=object_name, before=None, after=result)
-            journal.raise_state_version(conn)
+            # Learner activity is not configuration: the state version stays (DESIGN
+            # §7), so a plan saved before a completion still applies.
             return result
 
     def enrollments_report_csv(self, as_of: date) -> str:
