@@ -39,7 +39,7 @@ def test_a_directory_change_makes_a_saved_plan_stale(tmp_path: Path) -> None:
         engine.import_users_csv(USERS_HEADER + user_row("E2", role="Physician"), actor="hris")
     applied = project.cli("apply", str(saved))
     assert applied.code == 1
-    assert "stale: the directory changed" in applied.err
+    assert "the plan is stale" in applied.err
 
 
 def test_a_resource_written_by_someone_else_makes_a_saved_plan_stale(tmp_path: Path) -> None:
@@ -51,4 +51,4 @@ def test_a_resource_written_by_someone_else_makes_a_saved_plan_stale(tmp_path: P
                             if_match=live["metadata"]["version"], actor="lms-admin")
     applied = project.cli("apply", str(saved))
     assert applied.code == 1
-    assert "stale: resources it planned against changed" in applied.err
+    assert "the plan is stale" in applied.err
