@@ -188,9 +188,11 @@ def test_an_include_the_plan_adds_is_followed_to_the_assignments_it_feeds() -> N
          live(A, "hipaa", assignment("wards", ("plan", "hipaa")))],
         users=staff(),
     )
-    impact = impact_of(plan, "Audience", "nurses")  # nurses < wards: credited first
-    assert impact.items_gained == (("hipaa", 4),)
-    assert impact_of(plan, "Audience", "wards").items_gained == ()
+    # Each change's impact is its own (issue 10, item 7): both audiences feed the
+    # assignment and say what it gains; the plan counts the four people once.
+    assert impact_of(plan, "Audience", "nurses").items_gained == (("hipaa", 4),)
+    assert impact_of(plan, "Audience", "wards").items_gained == (("hipaa", 4),)
+    assert plan.learners_added == 4
 
 
 def test_one_item_gained_through_two_assignments_of_an_audience_counts_both() -> None:
