@@ -3,6 +3,12 @@ edit; then ``plan`` and ``apply`` through the CLI and a comparison of what the p
 said with what the platform then holds. Used by tests/fidelity/test_harness.py
 (hypothesis, bounded) and benchmarks/fidelity.py (``--scenarios N``).
 
+Directory edits (a new hire, a role change, a leaver) change the users file the
+sandbox provider names, which is the project's directory: a planned change like any
+other. ``rest=True`` runs the same scenario through the ``rest`` provider against a
+real sandbox server on 127.0.0.1 (resource edits only: the directory of a rest target
+is the platform's own users).
+
 Per scenario it checks: the plan of the edit exits 0 or 2 (the edits never ask for
 something that needs a flag beyond --allow-disruptive); a plan that exits 2 applies;
 the next plan is empty; the plan's distinct people gaining and losing an item are the
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 import tempfile
 from dataclasses import dataclass, field
@@ -23,16 +30,23 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from reconciler_sandbox.engine import Platform
+from reconciler_sandbox.server import running_server
+
 from fidelity.project import Project, user_row
-from reconciler.errors import ReconcilerError
+from reconciler.errors import NotFoundError, ReconcilerError
 
 USERS = [f"E{n}" for n in range(1, 7)]
+NEW_HIRE = "E7"
+EVERYONE = [*USERS, NEW_HIRE]
+TOKEN_ENV = "LEARNOPS_FIDELITY_TOKEN"
 OBJECTS = [f"o{n}" for n in range(1, 6)]
 EDITS = (
     "add-step", "remove-step", "reorder-steps", "rename-step", "change-offset",
     "migrate", "widen-audience", "narrow-audience", "remove-assignment", "inactivate",
     "swap-plan", "plan-and-audience",
 )
+DIRECTORY_EDITS = ("new-hire", "role-change", "leaver")
 
 
 @dataclass
@@ -40,6 +54,13 @@ class Program:
     """The specs of one scenario, as plain dicts (kind -> name -> spec)."""
 
     specs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    people: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> role, language
+
+    def users_csv(self) -> str:
+        return "".join(
+            user_row(u, role=p["role"], language=p["language"], status=p.get("status", ""))
+            for u, p in self.people.items()
+        )
 
     def put(self, kind: str, name: str, spec: dict[str, Any]) -> None:
         self.specs.setdefault(kind, {})[name] = spec
@@ -74,12 +95,11 @@ def _plan(rng: random.Random) -> dict[str, Any]:
             "in_progress": rng.choice(["keep", "keep", "migrate"])}
 
 
-def generate(rng: random.Random) -> tuple[str, Program]:
-    """Users CSV text and a program: objects, audiences, plans, assignments."""
-    roles = {u: rng.choice(["Nurse", "Physician"]) for u in USERS}
-    users = "".join(user_row(u, role=roles[u], language=rng.choice(["en", "es"]))
-                    for u in USERS)
+def generate(rng: random.Random) -> Program:
+    """A directory and a program: objects, audiences, plans, assignments."""
     program = Program()
+    program.people = {u: {"role": rng.choice(["Nurse", "Physician"]),
+                          "language": rng.choice(["en", "es"])} for u in USERS}
     for name in OBJECTS:
         program.put("LearningObject", name, {"title": name, "type": "course"})
     program.put("Audience", "nurses", {"where": {"job_role": ["Nurse"]}})
@@ -94,12 +114,14 @@ def generate(rng: random.Random) -> tuple[str, Program]:
         audience: Any = (rng.choice(["nurses", "listed", "spanish"]) if rng.random() < 0.7
                          else {"users": rng.sample(USERS, rng.randint(1, 3))})
         program.put("Assignment", f"a{index + 1}", {"items": items, "audience": audience})
-    return users, program
+    return program
 
 
-def edit(rng: random.Random, program: Program) -> str:
-    """One random edit of ``program``, in place; returns its name."""
-    kind = rng.choice(EDITS)
+def edit(rng: random.Random, program: Program, directory: bool = True) -> str:
+    """One random edit of ``program``, in place; returns its name. ``directory``: the
+    edit may be a directory change."""
+    kind = rng.choice(EDITS + DIRECTORY_EDITS if directory else EDITS)
+    person = program.people[rng.choice(USERS)]
     plan = program.specs["CertificationPlan"][rng.choice(["p1", "p2"])]
     steps = plan["steps"]
     assignments = program.specs["Assignment"]
@@ -137,6 +159,13 @@ def edit(rng: random.Random, program: Program) -> str:
         case "swap-plan":
             target = assignments[rng.choice(sorted(assignments))]
             target["items"][0] = {"plan": "p2" if target["items"][0]["plan"] == "p1" else "p1"}
+        case "new-hire":
+            program.people[NEW_HIRE] = {"role": rng.choice(["Nurse", "Physician"]),
+                                        "language": rng.choice(["en", "es"])}
+        case "role-change":
+            person["role"] = "Physician" if person["role"] == "Nurse" else "Nurse"
+        case "leaver":
+            person["status"] = "inactive"
         case "plan-and-audience":
             steps.append(_step(rng, 1, "more", []))
             program.specs["Audience"]["listed"]["users"] = USERS[:5]
@@ -146,6 +175,7 @@ def edit(rng: random.Random, program: Program) -> str:
 
 
 def _write(project: Project, program: Program) -> None:
+    project.write_users(program.users_csv())
     for path in project.root.glob("*.yaml"):
         if path.name != "learnops.yaml":
             path.unlink()
@@ -158,8 +188,11 @@ def holdings(project: Project) -> dict[str, dict[str, dict[str, Any]]]:
     """Per learner, what they have access to: item -> {version, completed}."""
     held: dict[str, dict[str, dict[str, Any]]] = {}
     with project.platform() as engine:
-        for learner in USERS:
-            view = engine.learner_view(learner, date.today())
+        for learner in EVERYONE:
+            try:
+                view = engine.learner_view(learner, date.today())
+            except NotFoundError:
+                view = {"enrollments": []}  # not hired yet
             held[learner] = {
                 json.dumps(e["item"], sort_keys=True): {
                     "version": e.get("version"), "completed": e["status"] == "completed"}
@@ -178,16 +211,40 @@ def _progress(rng: random.Random, project: Project) -> None:
                                              actor=learner)
 
 
-def run_scenario(seed: int, workdir: Path) -> Outcome:
+def run_scenario(seed: int, workdir: Path, *, rest: bool = False) -> Outcome:
+    """One scenario in ``workdir``; ``rest``: through the rest provider and a server."""
     rng = random.Random(seed)
-    users, program = generate(rng)
-    project = Project(workdir / f"s{seed}", users)
+    program = generate(rng)
+    project = Project(workdir / f"s{seed}", program.users_csv())
+    if not rest:
+        return _scenario(seed, rng, project, program, rest)
+    with _served(project) as url:
+        project.add_target("lms", f"{{type: rest, url: '{url}', token_env: {TOKEN_ENV}}}")
+        return _scenario(seed, rng, project, program, rest)
+
+
+@contextlib.contextmanager
+def _served(project: Project) -> Any:
+    """The project's sandbox database behind a real server on 127.0.0.1."""
+    (project.root / ".learnops").mkdir(exist_ok=True)
+    platform = Platform(project.root / ".learnops" / "sandbox.db")
+    try:
+        platform.import_users_csv(project.read_users(), actor="hris")
+        os.environ[TOKEN_ENV] = platform.create_token("fidelity", ["admin"])
+        with running_server(platform) as url:
+            yield url
+    finally:
+        platform.close()
+
+
+def _scenario(seed: int, rng: random.Random, project: Project, program: Program,
+              rest: bool) -> Outcome:
     _write(project, program)
     first = project.apply("--allow-disruptive")
     if first.code != 0:
         return Outcome(seed, "setup", (f"the initial apply failed: {first.err.strip()}",))
     _progress(rng, project)
-    kind = edit(rng, program)
+    kind = edit(rng, program, directory=not rest)
     _write(project, program)
     return Outcome(seed, kind, tuple(_compare(project)))
 
@@ -207,15 +264,20 @@ def _compare(project: Project) -> list[str]:
     again = project.plan(*flags)
     if again.code != 0:
         found.append(f"the next plan is not empty (exit {again.code}): {again.out[-300:]}")
-    gainers = {u for u in USERS if set(after[u]) - set(before[u])}
-    losers = {u for u in USERS if set(before[u]) - set(after[u])}
+    gainers = {u for u in EVERYONE if set(after[u]) - set(before[u])}
+    losers = {u for u in EVERYONE if set(before[u]) - set(after[u])}
     totals = document.get("learners", {"added": 0, "removed": 0})
-    if totals["added"] != len(gainers):
-        found.append(f"plan: {totals['added']} learner(s) gain an item; platform: "
-                     f"{sorted(gainers)}")
-    if totals["removed"] != len(losers):
-        found.append(f"plan: {totals['removed']} learner(s) lose an item; platform: "
-                     f"{sorted(losers)}")
+    people = [entry["impact"] for entry in (document.get("directory") or {}).get("impact", [])]
+    if people:  # a directory change (the only edit): who it says gain and lose
+        said_gain = {u for impact in people for u in impact.get("sample_added", [])}
+        said_lose = {u for impact in people for u in impact.get("sample_removed", [])}
+        if (said_gain, said_lose) != (gainers, losers):
+            found.append(f"directory change: plan says {sorted(said_gain)} gain and "
+                         f"{sorted(said_lose)} lose; platform: {sorted(gainers)} gained, "
+                         f"{sorted(losers)} lost")
+    elif (totals["added"], totals["removed"]) != (len(gainers), len(losers)):
+        found.append(f"plan: {totals['added']} learner(s) gain and {totals['removed']} lose "
+                     f"an item; platform: {sorted(gainers)} gained, {sorted(losers)} lost")
     for change in document["changes"]:
         impact = change["impact"]
         if change["address"].startswith("Assignment/"):
@@ -234,7 +296,7 @@ def _versions(change: dict[str, Any], before: dict[str, Any], after: dict[str, A
     versions = [h[item]["version"] for h in after.values() if item in h]
     newest = max(versions, default=None)
     found: list[str] = []
-    for learner in USERS:
+    for learner in EVERYONE:
         was, now = before[learner].get(item), after[learner].get(item)
         if now is None:
             continue
@@ -251,6 +313,6 @@ def _versions(change: dict[str, Any], before: dict[str, Any], after: dict[str, A
     return found
 
 
-def run_many(seeds: range) -> list[Outcome]:
+def run_many(seeds: range, *, rest: bool = False) -> list[Outcome]:
     with tempfile.TemporaryDirectory(prefix="fidelity-") as folder:
-        return [run_scenario(seed, Path(folder)) for seed in seeds]
+        return [run_scenario(seed, Path(folder), rest=rest) for seed in seeds]

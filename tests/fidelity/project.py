@@ -30,9 +30,9 @@ class Run:
 
 
 def user_row(employee_id: str, role: str = "Nurse", language: str = "en",
-             groups: str = "", department: str = "Nursing") -> str:
+             groups: str = "", department: str = "Nursing", status: str = "") -> str:
     return (f"{employee_id},F{employee_id},L{employee_id},{employee_id.lower()}@x.example,"
-            f"{role},{department},Miami,{language},2020-01-01,{groups},\n")
+            f"{role},{department},Miami,{language},2020-01-01,{groups},{status}\n")
 
 
 class Project:
@@ -40,14 +40,29 @@ class Project:
 
     def __init__(self, root: Path, users: str, extra_config: str = "") -> None:
         self.root = root
+        self.target: str | None = None  # --target for plan and apply (None: the provider)
         root.mkdir(parents=True, exist_ok=True)
-        (root / "users.csv").write_text(USERS_HEADER + users, encoding="utf-8")
+        self.write_users(users)
         (root / "learnops.yaml").write_text(
             "project: fidelity\n"
             "provider: {type: sandbox, path: .learnops/sandbox.db, users: users.csv}\n"
             + extra_config,
             encoding="utf-8",
         )
+
+    def write_users(self, rows: str) -> None:
+        """The directory (the users file the sandbox provider names): rows after the header."""
+        (self.root / "users.csv").write_text(USERS_HEADER + rows, encoding="utf-8")
+
+    def read_users(self) -> str:
+        return (self.root / "users.csv").read_text(encoding="utf-8")
+
+    def add_target(self, name: str, flow: str) -> None:
+        """A ``targets:`` entry (``flow``: its YAML flow mapping), used from now on."""
+        config = self.root / "learnops.yaml"
+        config.write_text(config.read_text(encoding="utf-8")
+                          + f"targets:\n  {name}: {flow}\n", encoding="utf-8")
+        self.target = name
 
     def put(self, kind: str, name: str, spec: Mapping[str, Any]) -> None:
         document = {"apiVersion": "learnops/v1", "kind": kind,
@@ -64,11 +79,15 @@ class Project:
             code = main(list(argv))
         return Run(code, out.getvalue(), err.getvalue())
 
+    def _targeted(self) -> tuple[str, ...]:
+        return ("--target", self.target) if self.target else ()
+
     def plan(self, *flags: str) -> Run:
-        return self.cli("plan", str(self.root), "--detailed-exitcode", *flags)
+        return self.cli("plan", str(self.root), "--detailed-exitcode", *self._targeted(),
+                        *flags)
 
     def apply(self, *flags: str) -> Run:
-        return self.cli("apply", str(self.root), "--auto-approve", *flags)
+        return self.cli("apply", str(self.root), "--auto-approve", *self._targeted(), *flags)
 
     @contextmanager
     def platform(self) -> Iterator[Platform]:
