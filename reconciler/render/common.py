@@ -200,6 +200,16 @@ def _count(count: int, noun: str) -> str:
     return f"{count} {noun}{_s(count)}"
 
 
+def change_location(plan: Plan, change: Change) -> str | None:
+    """Where a change is defined, from the same base as the plan's problems and
+    ``validate``'s messages: the spec directory as given (``specs/objects/x.yaml:3:1``),
+    so every place in one plan reads from the repository root."""
+    if change.location is None:
+        return None
+    base = plan.source_dir.rstrip("/")
+    return f"{base}/{change.location}" if base and base != "." else str(change.location)
+
+
 def summary_line(plan: Plan) -> str:
     counts = plan.summary()
     if not plan.has_changes:

@@ -1,24 +1,30 @@
-"""The plan as a pull-request comment: summary table, learner impact, problems, and
-each change in a collapsible section.
+"""The plan as a pull-request comment, in the order a reviewer reads it: the summary
+(only the actions that happen), learner impact, errors, warnings folded into one
+``<details>`` with a count per code, then the changes grouped by kind, each in a
+collapsible section. Every place reads from the same base (the spec directory as
+given, e.g. ``specs/objects/x.yaml:3:1``), as in the text plan and ``validate``.
 
 GitHub refuses comments over 65,536 characters, so a large plan is summarised:
 first the sections lose their bodies (one line per change), then only as many
-lines as fit are kept and the rest counted. The result always fits ``limit``.
+lines as fit are kept and the rest counted, with a line saying where the full
+plan is. The result always fits ``limit``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Final, Literal
 
 import yaml
 
 from reconciler.insight.gantt import gantt
-from reconciler.model import JSON
+from reconciler.model import JSON, KINDS
 from reconciler.plan.model import ACTIONS, Change, FieldDiff, Plan, Problem
 from reconciler.plan.step_diff import step_phrase
 from reconciler.render.common import (
+    change_location,
     diff_mark,
     field_diffs,
     impact_parts,
@@ -45,17 +51,19 @@ FULL_PLAN: Final = (
 def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | None = None) -> str:
     """``schedule_start``: draw each changed certification plan's schedule (before and
     after) for a learner enrolling that day; ``None`` leaves the charts out."""
-    head = _head(plan)
-    changes = [change for change in plan.changes if change.is_change]
-    head += _directory(plan) + _releases(plan)
-    full = head + "".join(_section(change, schedule_start) for change in changes)
+    head = _head(plan) + _directory(plan) + _releases(plan)
+    groups = _by_kind([change for change in plan.changes if change.is_change])
+    full = head + "".join(
+        _group_heading(kind, changes) + "".join(_section(plan, c, schedule_start) for c in changes)
+        for kind, changes in groups
+    )
     if len(full) <= limit:
         return full
-    compact = [_bullet(change) for change in changes]
     note = f"\n_This plan is large: changes are listed without their field diffs; {FULL_PLAN}._\n\n"
-    body = "".join(compact)
-    if len(head) + len(note) + len(body) <= limit:
-        return head + note + body
+    compact = [line for kind, changes in groups
+               for line in (_group_heading(kind, changes), *map(_bullet, changes))]
+    if len(head) + len(note) + sum(map(len, compact)) <= limit:
+        return head + note + "".join(compact)
     kept: list[str] = []
     size = len(head) + len(note)
     reserve = 40 + len(FULL_PLAN)  # the closing "... and N more" line
@@ -64,21 +72,37 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | No
             break
         kept.append(line)
         size += len(line)
-    more = f"\n… and {len(compact) - len(kept)} more changes: {FULL_PLAN}.\n"
+    left = sum(1 for line in compact[len(kept):] if line.startswith("- "))
+    more = f"\n… and {left} more changes: {FULL_PLAN}.\n"
     return (head + note + "".join(kept) + more)[:limit]
+
+
+def _by_kind(changes: Sequence[Change]) -> list[tuple[str, list[Change]]]:
+    """Changes grouped by kind (objects, audiences, plans, assignments), each group in
+    apply order: a reviewer reads what changes, not the order it is written in."""
+    order = {kind: index for index, kind in enumerate(KINDS)}
+    groups: dict[str, list[Change]] = {}
+    for change in changes:
+        groups.setdefault(change.address.kind, []).append(change)
+    return sorted(groups.items(), key=lambda group: order.get(group[0], len(order)))
+
+
+def _group_heading(kind: str, changes: Sequence[Change]) -> str:
+    counts = Counter(change.action for change in changes)
+    actions = ", ".join(f"{counts[a]} {a}" for a in ACTIONS if counts[a])
+    return f"#### {kind} ({actions})\n\n"
 
 
 def _head(plan: Plan) -> str:
     counts = plan.summary()
+    happening = [action for action in ACTIONS if counts[action] and action != "no-op"]
     lines = [
         f"### learnops plan: `{plan.source_dir or '.'}` → {plan.target_provider} "
         f"({state_mark(plan)})",
         "",
-        summary_line(plan),
-        "",
-        "| action | resources |",
-        "| --- | ---: |",
-        *(f"| {action} | {counts[action]} |" for action in ACTIONS),
+        summary_line(plan) if not happening else "**Plan:** " + ", ".join(
+            f"{counts[action]} to {action}" for action in happening
+        ) + f" · {counts['no-op']} unchanged.",
         "",
     ]
     added, removed, in_progress, maybe = total_impact(plan)
@@ -94,8 +118,21 @@ def _head(plan: Plan) -> str:
             + ".",
             "",
         ]
-    lines += _problems("Errors", plan.errors) + _problems("Warnings", plan.warnings)
+    lines += _problems("Errors", plan.errors) + _folded_warnings(plan.warnings)
     return "\n".join(lines) + "\n"
+
+
+def _folded_warnings(warnings: tuple[Problem, ...]) -> list[str]:
+    """Warnings inform, they do not block: one line with a count per code, the list
+    folded under it."""
+    if not warnings:
+        return []
+    by_code = Counter(problem.code for problem in warnings)
+    counts = ", ".join(f"{code} × {count}" for code, count in sorted(by_code.items()))
+    lines = ["<details>", f"<summary><b>Warnings</b> ({len(warnings)}: {counts})</summary>",
+             ""]
+    lines += _problem_lines(warnings, "warning")
+    return [*lines, "", "</details>", ""]
 
 
 def _releases(plan: Plan) -> str:
@@ -127,11 +164,15 @@ def _problems(title: str, problems: tuple[Problem, ...]) -> list[str]:
     if not problems:
         return []
     severity: Literal["error", "warning"] = "error" if title == "Errors" else "warning"
-    lines = [f"**{title}** ({len(problems)}):", ""]
-    lines += [f"- `{_cell(p.format(severity))}`" for p in problems[:MAX_PROBLEMS]]
+    return [f"**{title}** ({len(problems)}):", "", *_problem_lines(problems, severity), ""]
+
+
+def _problem_lines(problems: tuple[Problem, ...], severity: Literal["error", "warning"]
+                   ) -> list[str]:
+    lines = [f"- `{_cell(p.format(severity))}`" for p in problems[:MAX_PROBLEMS]]
     if len(problems) > MAX_PROBLEMS:
-        lines.append(f"- … and {len(problems) - MAX_PROBLEMS} more")
-    return [*lines, ""]
+        lines.append(f"- … and {len(problems) - MAX_PROBLEMS} more: {FULL_PLAN}")
+    return lines
 
 
 def _title(change: Change) -> str:
@@ -145,10 +186,11 @@ def _title(change: Change) -> str:
     )
 
 
-def _section(change: Change, schedule_start: date | None) -> str:
+def _section(plan: Plan, change: Change, schedule_start: date | None) -> str:
     lines = ["<details>", f"<summary>{_title(change)}</summary>", ""]
-    if change.location is not None:
-        lines += [f"Defined at `{change.location}`.", ""]
+    location = change_location(plan, change)
+    if location is not None:
+        lines += [f"Defined at `{location}`.", ""]
     if change.diff:
         lines += ["| | field | before | after |", "| --- | --- | --- | --- |"]
         lines += [_diff_row(part) for diff in change.diff for part in field_diffs(diff)]

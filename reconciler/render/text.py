@@ -12,6 +12,7 @@ from typing import Final, assert_never
 from reconciler.plan.model import Change, FieldDiff, Plan
 from reconciler.plan.step_diff import step_phrase
 from reconciler.render.common import (
+    change_location,
     colour_of,
     diff_mark,
     field_diffs,
@@ -39,7 +40,7 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
     for change in plan.changes:
         if not change.is_change:
             continue
-        lines.append(paint(_headline(change), colour_of(change)))
+        lines.append(paint(_headline(plan, change), colour_of(change)))
         for diff in change.diff:
             lines.extend(f"    {line}" for part in field_diffs(diff) for line in _diff_lines(part))
         parts = impact_parts(change)
@@ -72,8 +73,9 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _headline(change: Change) -> str:
-    where = f"  [{change.location}]" if change.location else ""
+def _headline(plan: Plan, change: Change) -> str:
+    location = change_location(plan, change)
+    where = f"  [{location}]" if location else ""
     return f"{symbol(change)} {change.action} {change.address} ({change.reason}){where}"
 
 

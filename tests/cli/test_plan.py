@@ -149,7 +149,7 @@ def test_markdown_output_is_a_pr_comment(specs: Path, capsys: Capture) -> None:
     assert main(["plan", str(specs), "--output", "markdown"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("### learnops plan:")
-    assert "| create |" in out and "<details>" in out and len(out) < 65_000
+    assert "**Plan:** " in out and "<details>" in out and len(out) < 65_000
 
 
 def test_a_spec_error_is_reported_with_its_location_and_exits_1(

@@ -1,4 +1,5 @@
-"""The PR comment: summary table, impact, collapsible changes, always under the cap."""
+"""The PR comment: summary, impact, folded warnings, changes grouped by kind in
+collapsible sections, one location base, always under the cap."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from reconciler.model import Address
-from reconciler.plan.model import Change, FieldDiff, Impact, Plan
+from reconciler.plan.model import Change, FieldDiff, Impact, Plan, Problem
 from reconciler.render.markdown import LIMIT, render_markdown
 
 from .sample import rich_plan
@@ -14,13 +15,15 @@ from .sample import rich_plan
 
 def test_summary_table_impact_and_one_details_section_per_change() -> None:
     text = render_markdown(rich_plan())
-    assert "| create | 1 |" in text and "| no-op | 1 |" in text
+    # only what happens: no row of zeros
+    assert "**Plan:** 1 to create, 2 to update, 1 to inactivate, 1 to adopt · 1 unchanged." in text
+    assert "| create |" not in text and "0 to delete" not in text
     assert (
         "**Learner impact:** 37 learners gain and 8 lose at least one item through "
         "assignment and audience changes (each person counted once); "
         "16 enrollments in progress in changed resources" in text
     )
-    assert text.count("<details>") == 5 and text.count("</details>") == 5
+    assert text.count("<details>") == 6 and text.count("</details>") == 6  # + the warnings
     assert (
         "<summary><code>~ update</code> <b>Assignment/hipaa-2027-clinical</b> — spec changed"
         in text
@@ -75,7 +78,7 @@ def test_a_large_plan_drops_field_diffs_but_lists_every_change() -> None:
     assert len(text) <= LIMIT
     assert "listed without their field diffs" in text
     assert all(f"assignment-{i:05d}" in text for i in range(80))
-    assert "<details>" not in text
+    assert "<summary><code>" not in text  # no change sections, one line each
 
 
 def test_a_huge_plan_is_cut_to_the_cap_and_counts_what_it_left_out() -> None:
@@ -139,3 +142,40 @@ def test_a_changed_mapping_is_one_row_per_key_and_values_are_whole() -> None:
     text = render_markdown(replace(base, changes=(change,), order=((change.address,),)))
     assert '| + | `metadata.annotations["learnops.io/prevent-destroy"]` |  | `"true"` |' in text
     assert f'`"{long_title}"`' in text and "…" not in text
+
+
+def test_warnings_are_folded_with_a_count_per_code_before_the_changes() -> None:
+    warnings = tuple(Problem("LO711" if n % 6 else "LO710", f"warning number {n}",
+                             f"specs/audiences.yaml:{n + 1}:1") for n in range(60))
+    text = render_markdown(replace(rich_plan(), warnings=warnings))
+    assert "<summary><b>Warnings</b> (60: LO710 × 10, LO711 × 50)</summary>" in text
+    folded = text.split("<summary><b>Warnings</b>", 1)[1].split("</details>", 1)[0]
+    assert folded.count("\n- `specs/audiences.yaml:") == 50
+    assert ("- … and 10 more: the full plan (JSON) is the CI run's `learnops-plan` artifact"
+            in folded)
+    # the first change comes right after the one folded block, not after 60 bullets
+    assert text.index("</details>") < text.index("#### LearningObject")
+
+
+def test_changes_are_grouped_by_kind_and_read_from_one_location_base() -> None:
+    plan = rich_plan()
+    assignment = next(c for c in plan.changes if c.address.kind == "Assignment")
+    # apply order may interleave kinds (an assignment before an object)
+    text = render_markdown(replace(plan, changes=(assignment, *plan.changes)))
+    headings = [line for line in text.splitlines() if line.startswith("#### ")]
+    assert headings == ["#### LearningObject (1 create)", "#### Audience (1 adopt)",
+                        "#### CertificationPlan (1 update)",
+                        "#### Assignment (2 update, 1 inactivate)"]
+    assignments = text.split("#### Assignment", 1)[1]
+    assert assignments.count("<b>Assignment/hipaa-2027-clinical</b>") == 2
+    places = [line.split("`")[1] for line in text.splitlines() if line.startswith("Defined at")]
+    assert places and all(place.startswith("specs/") for place in places)
+
+
+def test_a_plan_of_ten_thousand_changes_fits_a_comment_and_says_where_the_rest_is() -> None:
+    plan = huge_plan(10_000)
+    warnings = tuple(Problem("LO711", f"w{n}", f"specs/a.yaml:{n}:1") for n in range(500))
+    text = render_markdown(replace(plan, warnings=warnings))
+    assert len(text) < 65_536
+    assert text.rstrip().endswith("locally: `learnops plan --output json`.")
+    assert "more changes: the full plan (JSON)" in text

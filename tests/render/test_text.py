@@ -13,10 +13,10 @@ def test_each_changed_resource_gets_one_symbol_line_and_no_ops_none() -> None:
     text = render_text(rich_plan())
     heads = [line for line in text.splitlines() if line[:2] in ("+ ", "~ ", "- ", "! ")]
     assert heads == [
-        "+ create LearningObject/hipaa-basics (new in code)  [objects.yaml:1:1]",
+        "+ create LearningObject/hipaa-basics (new in code)  [specs/objects.yaml:1:1]",
         "~ adopt Audience/clinical (adopt requested)",
-        "~ update CertificationPlan/hipaa-annual (drift)  [plans.yaml:1:1]",
-        "~ update Assignment/hipaa-2027-clinical (spec changed)  [assignments.yaml:4:1]",
+        "~ update CertificationPlan/hipaa-annual (drift)  [specs/plans.yaml:1:1]",
+        "~ update Assignment/hipaa-2027-clinical (spec changed)  [specs/assignments.yaml:4:1]",
         "- inactivate Assignment/old-campaign (removed from code)",
     ]
     assert "privacy-101" not in text
@@ -25,7 +25,7 @@ def test_each_changed_resource_gets_one_symbol_line_and_no_ops_none() -> None:
 def test_field_diffs_and_impact_sit_under_their_change() -> None:
     lines = render_text(rich_plan()).splitlines()
     start = lines.index(
-        "~ update Assignment/hipaa-2027-clinical (spec changed)  [assignments.yaml:4:1]"
+        "~ update Assignment/hipaa-2027-clinical (spec changed)  [specs/assignments.yaml:4:1]"
     )
     assert lines[start + 1 : start + 5] == [
         '    ~ due: "30d" -> "45d"',
