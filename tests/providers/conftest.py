@@ -1,6 +1,7 @@
-"""Both built-in providers over the same kind of platform: a fresh sandbox database
-seeded with a small directory. ``sandbox`` talks to it in-process; ``rest`` through a
-real sandbox server on a random port, with a bearer token from the environment."""
+"""The built-in providers over fresh platforms seeded with a small directory.
+``sandbox`` talks to a sandbox database in-process; ``rest`` to a real sandbox server
+on a random port, with a bearer token from the environment; ``kolibri`` to the
+session's live Kolibri, in a classroom of its own, the directory as its users file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kolibri.live import ADMIN_PASSWORD, ADMIN_USERNAME, CHANNEL_NAME, FACILITY
+from reconciler_kolibri.provider import KolibriProvider
 from reconciler_rest.provider import RestProvider
 from reconciler_sandbox.engine import Platform
 from reconciler_sandbox.provider import SandboxProvider
@@ -25,6 +28,8 @@ USERS_CSV = (
 )
 PAGE_SIZE = 2  # small pages, so a handful of resources already spans several
 TOKEN_ENV = "LEARNOPS_CONTRACT_TOKEN"
+KOLIBRI_USER_ENV = "LEARNOPS_CONTRACT_KOLIBRI_USER"
+KOLIBRI_PASSWORD_ENV = "LEARNOPS_CONTRACT_KOLIBRI_PASSWORD"
 
 
 def write_users_csv(root: Path) -> Path:
@@ -34,11 +39,23 @@ def write_users_csv(root: Path) -> Path:
     return csv
 
 
-@pytest.fixture(params=["sandbox", "rest"])
+@pytest.fixture(params=["sandbox", "rest", "kolibri"])
 def provider(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Provider]:
     write_users_csv(tmp_path)
+    if request.param == "kolibri":  # the session's live Kolibri, a classroom of its own
+        live = request.getfixturevalue("kolibri")
+        monkeypatch.setenv(KOLIBRI_USER_ENV, ADMIN_USERNAME)
+        monkeypatch.setenv(KOLIBRI_PASSWORD_ENV, ADMIN_PASSWORD)
+        kolibri = KolibriProvider(ProviderConfig("kolibri", {
+            "url": live.url, "facility": FACILITY, "classroom": request.getfixturevalue(
+                "classroom"), "channel": CHANNEL_NAME, "username_env": KOLIBRI_USER_ENV,
+            "password_env": KOLIBRI_PASSWORD_ENV, "users": "directory/users.csv",
+            "manage_users": True}), tmp_path)
+        yield kolibri
+        kolibri.close()
+        return
     if request.param == "sandbox":
         config = ProviderConfig(
             "sandbox",

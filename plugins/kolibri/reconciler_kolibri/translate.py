@@ -74,7 +74,6 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str]) -> list[LiveResourc
     found: list[LiveResource] = []
     names = catalog(snapshot.nodes)
     usernames = {a.id: a.username for a in snapshot.accounts.values()}
-    group_names = {g.id: g.name for g in snapshot.groups.values()}
     for kind in kinds:
         match kind:
             case "LearningObject":
@@ -84,7 +83,7 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str]) -> list[LiveResourc
                              for name, group in sorted(snapshot.groups.items())
                              if NAME.match(name))
             case "Assignment":
-                found.extend(_assignment(lesson, names, group_names)
+                found.extend(_assignment(lesson, names, snapshot.groups)
                              for title, lesson in sorted(snapshot.lessons.items())
                              if NAME.match(title))
             case "CertificationPlan":
@@ -173,14 +172,16 @@ def lesson_essence(lesson: Lesson) -> dict[str, JSON]:
 
 
 def _assignment(lesson: Lesson, names: Mapping[str, Node],
-                group_names: Mapping[str, str]) -> LiveResource:
-    audiences = sorted(group_names[g] for g in lesson.group_ids if g in group_names)
+                groups: Mapping[str, Group]) -> LiveResource:
+    assigned = [g for g in groups.values() if g.id in lesson.group_ids]
+    audiences = sorted(g.name for g in assigned)
+    reached = set(lesson.learner_ids).union(*(g.user_ids for g in assigned))
     spec = assignment_spec(lesson.description, _object_names(lesson, names),
                            audiences[0] if audiences else "", lesson.active)
     return LiveResource(
         address=Address("Assignment", lesson.title), spec=spec, platform_id=lesson.id,
         status={"kolibri_id": lesson.id, "active": lesson.active,
-                "enrolled": len(lesson.learner_ids),
+                "enrolled": len(reached),  # learners the lesson reaches
                 "fingerprint": fingerprint(lesson_essence(lesson))},
     )
 
