@@ -62,6 +62,13 @@ DATA = ["tests", "specs", "schema", "examples", "docs", "README.md"]
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|SET|VALUES|AND|ON)\b",
                  re.IGNORECASE)
 QUOTED = re.compile(r"'[^']*'")
+ROW_KEY = re.compile(r'\brow\["[^"]*"\]')
+
+
+def _lower(match: re.Match[str]) -> str:
+    return match.group(0).lower()
+
+
 CAUGHT = {"killed", "timeout", "caught by type check", "segfault"}
 MISSED = {"survived", "no tests"}
 
@@ -72,6 +79,7 @@ class Survivor:
     line: int
     old: list[str]
     new: list[str]
+    sqlite: bool = False  # the module reads rows with sqlite3 (sqlite3.Row keys)
 
     def change(self) -> str:
         old, new = " ".join(self.old), " ".join(self.new)
@@ -84,6 +92,8 @@ class Survivor:
         if old != new and old.lower() == new.lower() and SQL.search(old) \
                 and QUOTED.findall(old) == QUOTED.findall(new):
             return "the case of SQL keywords and names (SQLite ignores it)"
+        if self.sqlite and old != new and ROW_KEY.sub(_lower, old) == ROW_KEY.sub(_lower, new):
+            return "the case of a column name read from a sqlite3.Row (looked up ignoring case)"
         return None
 
 
@@ -253,7 +263,7 @@ def describe_survivor(work: Path, target: str, name: str) -> Survivor:
             new.append(line[1:].strip())
         elif not old:
             expected += 1
-    return Survivor(name, expected, old, new)
+    return Survivor(name, expected, old, new, sqlite="import sqlite3" in source)
 
 
 def nearest(lines: list[str], text: str, guess: int, first: int, last: int) -> int:

@@ -120,3 +120,9 @@ def test_an_enrollment_reads_back_from_its_row() -> None:
     loaded = Enrollment.from_row(row)
     assert loaded == Enrollment(3, "E2", "plan", "hipaa", 2, 4, JAN, "inactive",
                                 "left the audience", day(1), None)
+
+
+def test_a_step_done_late_is_no_longer_overdue() -> None:
+    done = {"privacy": [day(20)], "phi": [day(20)]}
+    by = {s.name: s for s in plan_progress(enrollment(), HIPAA, done, day(25)).steps}
+    assert by["basics"].completed_on == day(20) and by["basics"].overdue is False
