@@ -143,6 +143,9 @@ def test_the_daemon_follows_pushes_and_stops_cleanly_on_sigterm(
         _wait_for(lambda: (_status(url)["last_applied"] or {}).get("revision") == changed)
         assert resource(repo.db, "Assignment", "hipaa-nurses")["spec"]["due"] == "45d"
 
+        # /status shows the revision before its cycle has ended; a SIGTERM inside a cycle
+        # is a stop mid-cycle (143). Between cycles (both have been measured) it is clean.
+        _wait_for(lambda: _cycles(url) >= 2)
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0
     finally:
@@ -166,6 +169,13 @@ def push_45_days(repo: SpecRepo, url: str) -> tuple[str, int]:
 def _status(url: str) -> dict[str, object]:
     document: dict[str, object] = requests.get(f"{url}/status", timeout=10).json()
     return document
+
+
+def _cycles(url: str) -> float:
+    """Sync cycles that have ended, from the daemon's /metrics."""
+    text = requests.get(f"{url}/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("learnops_sync_duration_seconds_count"))
 
 
 def _wait_for(condition: object, timeout: float = 60.0) -> None:
