@@ -19,6 +19,7 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Final
 
 from reconciler.directory import DirectorySnapshot
+from reconciler.directory.attributes import directory_attributes
 from reconciler.model import (
     ADOPT_ANNOTATION,
     KINDS,
@@ -29,7 +30,7 @@ from reconciler.model import (
     DesiredState,
     Location,
 )
-from reconciler.plan.advice import reach_warnings
+from reconciler.plan.advice import UNKNOWN_ATTRIBUTE, reach_warnings
 from reconciler.plan.basis import directory_basis, resources_basis
 from reconciler.plan.diff import diff_essence
 from reconciler.plan.directory_change import (
@@ -231,7 +232,11 @@ def plan_state(
 
     if any(c.is_change and c.address.kind in ("Assignment", "Audience") for c in changes.values()):
         where = {r.address: _where(options.source_dir, r.location) for r in desired.resources}
-        warnings += tuple(reach_warnings(tuple(changes.values()), desired, directory(), where))
+        reach = reach_warnings(tuple(changes.values()), desired, directory(), where)
+        if directory_attributes(desired.project) is not None:
+            # validate read the same users file and named each unknown key at its line
+            reach = [problem for problem in reach if problem.code != UNKNOWN_ATTRIBUTE]
+        warnings += tuple(reach)
 
     directory_plan = None
     if source is not None:

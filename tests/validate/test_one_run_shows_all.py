@@ -96,3 +96,11 @@ def test_a_schema_fault_is_not_reported_twice(tmp_path: Path, capsys: Capture) -
     err = "".join(capsys.readouterr())
     assert "error[LO405]" in err  # the name pattern
     assert "LO501" not in err  # not also "unknown LearningObject 'Not_A_Name'"
+
+
+def test_plan_says_it_once_too(specs: Path, capsys: Capture) -> None:
+    audiences = specs / "audiences.yaml"
+    audiences.write_text(audiences.read_text().replace("    language: es", "    langauge: es"))
+    main(["plan", str(specs)])
+    out = "".join(capsys.readouterr())
+    assert out.count("LO604") == 1 and "LO711" not in out  # validate's, at the key's line
