@@ -9,6 +9,7 @@ apply's lock goes with its connection.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -172,7 +173,11 @@ class PostgresState(SqlState):
                         (self.workspace, lock.lock_id))
         conn = self._lock_conns.pop(lock.lock_id, None)
         if conn is not None:
-            conn.close()  # the session ends: its advisory lock goes with it
+            # Unlock before closing: the server ends a closed session a moment later, and
+            # an apply that asks meanwhile would find the lock still held.
+            with contextlib.suppress(self._psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key(),))
+            conn.close()
 
     def force_unlock(self, lock_id: str) -> None:
         with self.transaction() as cur:
