@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-size", type=int, default=1000,
                         help="SCIM count per page (default 1000)")
     parser.add_argument("--groups", type=int, default=20, help="groups served (default 20)")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds the server may take for one page (default 600: "
+                             "scim2-server's in-memory pages cost more as it holds more)")
     args = parser.parse_args(argv)
     users = generate_users(args.users)
     started = time.perf_counter()
@@ -124,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["BENCH_SCIM_TOKEN"] = TOKEN
     try:
         source = ScimDirectory.configured({"url": url, "token_env": "BENCH_SCIM_TOKEN",
-                                           "page_size": args.page_size})
+                                           "page_size": args.page_size,
+                                           "timeout": args.timeout})
         started = time.perf_counter()
         people = source.read().users
         scim_seconds = time.perf_counter() - started

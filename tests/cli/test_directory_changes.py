@@ -231,3 +231,43 @@ def test_a_missing_directory_file_is_a_located_error(applied: Path, capsys: Capt
     err = capsys.readouterr().err
     assert "learnops.yaml: directory: users file nowhere.csv does not exist" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_rest_target_takes_the_directory_change_over_http(
+    applied: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+    from reconciler_sandbox.server import running_server
+
+    engine = Platform(applied / ".learnops" / "sandbox.db")
+    monkeypatch.setenv("LEARNOPS_ADMIN_TOKEN", engine.create_token("hr-feed", ["admin"]))
+    engine.close()
+    edit_users(applied, hire=NEW_HIRE, leaver="E1003")
+    with running_server(applied / ".learnops" / "sandbox.db") as url:
+        project_file = applied / "learnops.yaml"
+        project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+        project["directory"] = {"type": "csv", "path": "directory/users.csv"}
+        project.setdefault("targets", {})["served"] = {
+            "type": "rest", "url": url, "token_env": "LEARNOPS_ADMIN_TOKEN"}
+        project_file.write_text(yaml.safe_dump(project), encoding="utf-8")
+        code, plan = plan_json(applied, capsys, "--target", "served")
+        assert code == 2
+        assert plan["directory"]["summary"] == {"added": 1, "changed": 0, "deactivated": 1}
+        assert main(["apply", str(applied), "--target", "served", "--auto-approve"]) == 0
+        capsys.readouterr()
+        code, plan = plan_json(applied, capsys, "--target", "served")
+        assert code == 0
+    assert "hipaa-annual" in items(applied, "E9001")
+    assert items(applied, "E1003") == set()
+
+
+def test_the_pull_request_comment_shows_the_directory_change(
+    applied: Path, capsys: Capture
+) -> None:
+    edit_users(applied, hire=NEW_HIRE, promote="E1002")
+    assert main(["plan", str(applied), "--output", "markdown"]) == 0
+    comment = capsys.readouterr().out
+    assert "**Directory** — directory from csv directory/users.csv: 1 added, 1 changed" in comment
+    assert "- `+ E9001 added: " in comment
+    assert "- Assignment/hipaa-2027-nurses-es: 1 learner newly reached" in comment
