@@ -14,9 +14,11 @@ from reconciler.directory.source import (
     DirectorySource,
     open_directory,
     read_snapshot,
+    snapshot,
     snapshot_digest,
 )
 
 __all__ = [
-    "DirectorySnapshot", "DirectorySource", "open_directory", "read_snapshot", "snapshot_digest",
+    "DirectorySnapshot", "DirectorySource", "open_directory", "read_snapshot", "snapshot",
+    "snapshot_digest",
 ]

@@ -24,11 +24,25 @@ def read(url: str, **options: Any) -> dict[str, User]:
     return {user.employee_id: user for user in source.read().users}
 
 
-def test_users_are_read_over_more_than_one_page(scim: Scim) -> None:
+def test_users_are_read_over_more_than_one_page(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
     for n in range(23):
         scim.user(f"user{n}", external_id=f"E{n:03}", title="Nurse")
+    asked: list[object] = []
+    get = requests.Session.get
+
+    def counting(self: requests.Session, url: str, **kwargs: Any) -> requests.Response:
+        asked.append(kwargs.get("params"))
+        return get(self, url, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "get", counting)
     people = read(scim.url, page_size=10)
     assert sorted(people) == [f"E{n:03}" for n in range(23)]
+    starts = [p["startIndex"] for p in asked if isinstance(p, dict) and "filter" not in p]
+    assert starts[:3] == [1, 11, 21]  # three pages of Users (then the Groups)
     assert people["E007"].attributes == {"job_role": "Nurse"}
 
 

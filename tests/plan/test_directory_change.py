@@ -54,3 +54,42 @@ def test_resource_changes_are_planned_without_the_leavers() -> None:
     changes = user_changes([nurse("E1"), nurse("E9")], platform)
     middle = {user.employee_id: user.active for user in after_deactivations(platform, changes)}
     assert middle == {"E1": True, "E2": False}  # the new hire E9 is not there yet
+
+
+def test_the_planner_takes_a_directory_snapshot_and_plans_its_impact() -> None:
+    # The path a generic harness takes: plan_state with a snapshot, no CLI, no files.
+    from reconciler.directory import snapshot
+    from reconciler.plan.planner import PlanOptions, plan_state
+    from tests.plan.builders import (
+        Users,
+        assignment,
+        audience,
+        desired,
+        kind_generations,
+        live,
+        lo,
+        state,
+    )
+
+    nurses = audience(where={"job_role": ["Nurse"]})
+    give = assignment("nurses", ("object", "hygiene"))
+    wanted = [desired("LearningObject", "hygiene", lo("hygiene")),
+              desired("Audience", "nurses", nurses),
+              desired("Assignment", "hygiene-nurses", give)]
+    on_platform = [live("LearningObject", "hygiene", lo("hygiene")),
+                   live("Audience", "nurses", nurses),
+                   live("Assignment", "hygiene-nurses", give, status={"in_progress": 1})]
+    platform = [nurse("E1"), nurse("E2")]
+    source = snapshot("csv users.csv", [nurse("E1"), nurse("E3"), nurse("E2", job_role="Clerk")])
+    plan = plan_state(state(*wanted), kind_generations(wanted), on_platform, Users(platform),
+                      target_provider="sandbox", state_version=1,
+                      options=PlanOptions(source_dir="specs"), source=source)
+    assert plan.has_changes and not any(c.is_change for c in plan.changes)
+    assert plan.directory is not None and plan.directory.digest == source.digest
+    assert [(c.employee_id, c.kind) for c in plan.directory.changes] == [
+        ("E2", "changed"), ("E3", "added")]
+    ((name, impact),) = plan.directory.impact
+    assert name == "hygiene-nurses"
+    assert (impact.learners_added, impact.learners_removed) == (1, 1)
+    assert impact.sample_added == ("E3",) and impact.sample_removed == ("E2",)
+    assert impact.items_gained == (("hygiene", 1),) and impact.may_include_in_progress
