@@ -269,3 +269,48 @@ def test_locations_are_prefixed_with_the_spec_directory_as_named(
                       options=PlanOptions(source_dir=source_dir))
     assert plan.errors[0].where == shown
     assert Address("LearningObject", "x") not in plan.by_address()
+
+
+def test_a_delete_something_staying_still_uses_is_refused_naming_it() -> None:
+    # The assignment leaves the code too, but is only inactivated: it stays, and still
+    # names the object, so deleting the object would fail at apply time every time.
+    plan = make_plan(
+        [],
+        [live("LearningObject", "privacy", lo("privacy")),
+         live("Assignment", "a", assignment("all", ("object", "privacy")))],
+        allow_delete=True,
+    )
+    by = plan.by_address()
+    assert by[Address("Assignment", "a")].action == "inactivate"
+    refused = by[Address("LearningObject", "privacy")]
+    assert (refused.action, refused.refusal) == ("delete", "still-used")
+    [error] = plan.errors
+    assert error.where == "LearningObject/privacy"
+    assert error.message.startswith(
+        "LearningObject/privacy cannot be deleted: Assignment/a still uses it and stays on "
+        "the platform (an assignment removed from code is inactivated, not deleted)")
+    assert not plan.ok
+
+    both = make_plan(
+        [],
+        [live("LearningObject", "privacy", lo("privacy")),
+         live("Assignment", "a", assignment("all", ("object", "privacy"), on_remove="delete"))],
+        allow_delete=True,
+    )
+    assert both.ok and {c.action for c in both.changes} == {"delete"}
+
+
+def test_the_inline_audience_of_an_inactivated_assignment_stays_with_it() -> None:
+    inline = audience(groups=["nursing"])
+    plan = make_plan(
+        [],
+        [live("Audience", "a-audience", inline, labels={"team": "ic"}),
+         live("Assignment", "a", assignment("a-audience", ("object", "privacy")))],
+    )
+    by = plan.by_address()
+    assert by[Address("Assignment", "a")].action == "inactivate"
+    kept = by[Address("Audience", "a-audience")]
+    assert (kept.action, kept.reason) == ("no-op", "kept for its assignment")
+    assert kept.labels == {"team": "ic"} and kept.before == inline
+    assert kept.spec_hash is not None
+    assert plan.ok  # no --allow-delete needed for an audience that is not deleted
