@@ -50,7 +50,10 @@ CORE = {
 # The test folder that owns a source folder (the first prefix that matches wins).
 TESTS_FOR = [
     ("reconciler/plan/", ["tests/plan"]),
-    ("reconciler/apply/", ["tests/apply"]),
+    # The chaos tests kill and restart a served platform process on a timer: flaky on
+    # a loaded machine (and a subprocess never runs a mutant); the rest of tests/apply
+    # runs the executor in-process.
+    ("reconciler/apply/", ["tests/apply", "--ignore=tests/apply/test_chaos.py"]),
     ("reconciler/rules/", ["tests/rules"]),
     ("plugins/sandbox/reconciler_sandbox/", ["tests/sandbox"]),
     ("plugins/rest/reconciler_rest/", ["tests/rest"]),
