@@ -265,11 +265,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_kolibri(cache: Path, workdir: Path, port: int, zip_port: int) -> Iterator[LiveKolibri]:
-    """Install (cached), provision (cached), copy, start; stopped when the block ends."""
+def running_kolibri(cache: Path, workdir: Path, port: int, zip_port: int, *,
+                    templates: Path | None = None) -> Iterator[LiveKolibri]:
+    """Install (cached), provision (cached in ``templates``, default ``cache``), copy,
+    start; stopped when the block ends."""
     costs: dict[str, float] = {}
     venv = installed(cache, costs)
-    source = template(cache, venv, costs)
+    source = template(templates or cache, venv, costs)
     home = workdir / "kolibri-home"
     started = time.perf_counter()
     _copy_home(source, home)

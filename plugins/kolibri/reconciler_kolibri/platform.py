@@ -94,6 +94,9 @@ class KolibriPlatform:
         self.client = client
         self.classroom_name = classroom
         self.channel = channel
+        # Read once per run: learnops never writes content, and a classroom keeps its id.
+        self._nodes: tuple[Node, ...] | None = None
+        self._classroom_id: str | None = None
 
     # -- reads -------------------------------------------------------------------------
 
@@ -122,12 +125,19 @@ class KolibriPlatform:
         return Snapshot(classroom_id, accounts, members, groups, lessons, self.nodes())
 
     def classroom_id(self) -> str | None:
-        facility = self.client.facility_id
-        found = [c for c in self.client.listed("/api/auth/classroom/", {"parent": facility})
-                 if c.get("name") == self.classroom_name]
-        return str(found[0]["id"]) if found else None
+        if self._classroom_id is None:
+            facility = self.client.facility_id
+            found = [c for c in self.client.listed("/api/auth/classroom/", {"parent": facility})
+                     if c.get("name") == self.classroom_name]
+            self._classroom_id = str(found[0]["id"]) if found else None
+        return self._classroom_id
 
     def nodes(self) -> tuple[Node, ...]:
+        if self._nodes is None:
+            self._nodes = self._read_nodes()
+        return self._nodes
+
+    def _read_nodes(self) -> tuple[Node, ...]:
         channel_ids = self._channel_ids()
         params: dict[str, str | int] = {}
         if channel_ids is not None:
@@ -167,7 +177,8 @@ class KolibriPlatform:
             return existing
         made = self.client.send("POST", "/api/auth/classroom/",
                                 {"name": self.classroom_name, "parent": self.client.facility_id})
-        return str(made["id"])
+        self._classroom_id = str(made["id"])
+        return self._classroom_id
 
     def create_account(self, username: str, full_name: str) -> Account:
         made = self.client.send("POST", "/api/auth/facilityuser/", {
