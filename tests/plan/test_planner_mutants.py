@@ -84,6 +84,7 @@ def test_a_plan_keeps_compile_warnings_and_adds_its_own_each_located(
         ("LO601", "specs/unused.yaml:3:18"),
         ("LO710", "specs/assignments/compliance.yaml:4:1"),
     ]
+    assert warnings[0]["message"].startswith("Audience 'nobody' is unused")
     changes = plan["changes"]
     assert isinstance(changes, list)
     # Every resource is planned (the catalog's two existing objects are only checked),
@@ -314,3 +315,84 @@ def test_the_inline_audience_of_an_inactivated_assignment_stays_with_it() -> Non
     assert kept.labels == {"team": "ic"} and kept.before == inline
     assert kept.spec_hash is not None
     assert plan.ok  # no --allow-delete needed for an audience that is not deleted
+
+
+LOCAL_STATE = "state: local\ndirectory: {type: csv, path: directory/users.csv}\n"
+EXTRA = """\
+apiVersion: learnops/v1
+kind: LearningObject
+metadata: {name: extra-reading}
+spec: {title: Extra reading, type: document}
+"""
+
+
+@pytest.fixture
+def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+             capsys: pytest.CaptureFixture[str]) -> Path:
+    """specs/ with a local state store and a users CSV as the directory, applied."""
+    target = tmp_path / "specs"
+    shutil.copytree(SPECS, target, ignore=shutil.ignore_patterns(".learnops"))
+    with (target / "learnops.yaml").open("a", encoding="utf-8") as config:
+        config.write(LOCAL_STATE)
+    (target / "extra.yaml").write_text(EXTRA, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["apply", "specs", "--auto-approve"]) == 0
+    capsys.readouterr()
+    return target
+
+
+def test_a_plan_on_a_local_state_records_its_lineage_and_serial(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = json_plan(capsys)
+    state = plan["target"]["state"]  # type: ignore[index]
+    assert state["backend"] == "local" and state["serial"] == 1
+    assert len(state["lineage"]) == 32
+    assert plan["summary"]["no-op"] == len(plan["changes"])  # type: ignore[arg-type,index]
+
+
+def test_a_spec_edited_on_the_platform_is_drift_against_the_state_record(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reconciler_sandbox.engine import Platform
+
+    platform = Platform(recorded / ".learnops" / "sandbox.db")
+    try:
+        live = platform.get_resource("LearningObject", "extra-reading")
+        platform.put_resource(
+            "LearningObject", "extra-reading",
+            {"metadata": live["metadata"], "spec": {**live["spec"], "title": "Edited"}},
+            if_match=live["metadata"]["version"], actor="colleague")
+    finally:
+        platform.close()
+    plan = json_plan(capsys)
+    [drifted] = [c for c in plan["changes"] if c["action"] != "no-op"]  # type: ignore[union-attr]
+    assert (drifted["address"], drifted["reason"]) == ("LearningObject/extra-reading", "drift")
+
+
+def test_a_directory_change_is_planned_for_a_platform_that_takes_it(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    users = recorded / "directory" / "users.csv"
+    lines = users.read_text(encoding="utf-8").splitlines()
+    moved = [line.replace(",nursing,", ",it,", 1) if line.startswith("E1001,") else line
+             for line in lines]
+    users.write_text("\n".join(moved) + "\n", encoding="utf-8")
+    plan = json_plan(capsys)
+    directory = plan["directory"]
+    assert plan["errors"] == []
+    assert directory["source"] == "csv directory/users.csv"  # type: ignore[index]
+    assert directory["summary"] == {"added": 0, "changed": 1, "deactivated": 0}  # type: ignore[index]
+    assert plan["target"]["basis"]["directory"].startswith("sha256:")  # type: ignore[index]
+
+
+def test_a_removed_object_is_deleted_only_with_allow_delete(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (recorded / "extra.yaml").unlink()
+    assert main(["plan", "specs", "--output", "json"]) == 1
+    refused = json.loads(capsys.readouterr().out)
+    assert [e["code"] for e in refused["errors"]] == ["LO704"]
+    allowed = json_plan(capsys, "--allow-delete")
+    assert allowed["summary"]["delete"] == 1  # type: ignore[index]
