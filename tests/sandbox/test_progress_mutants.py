@@ -126,3 +126,11 @@ def test_a_step_done_late_is_no_longer_overdue() -> None:
     done = {"privacy": [day(20)], "phi": [day(20)]}
     by = {s.name: s for s in plan_progress(enrollment(), HIPAA, done, day(25)).steps}
     assert by["basics"].completed_on == day(20) and by["basics"].overdue is False
+
+
+def test_a_renewed_object_needs_doing_again() -> None:
+    renewal = enrollment(cycle=2, enrolled_on=day(10), kind="object", item="privacy")
+    progress = object_progress(renewal, {"privacy": [day(-30)]}, day(20))
+    assert progress.completed_on is None
+    assert object_progress(renewal, {"privacy": [day(-30), day(12)]}, day(20)).completed_on \
+        == day(12)
