@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from reconciler.directory import DirectorySnapshot
 from reconciler.directory.attributes import directory_attributes
+from reconciler.load import load_dir
 from reconciler.model import (
     ADOPT_ANNOTATION,
     KINDS,
@@ -56,6 +57,8 @@ from reconciler.providers import (
     PartialHolder,
     Provider,
 )
+from reconciler.providers.capabilities import REFERENCE
+from reconciler.providers.honoured import unsupported
 from reconciler.rules.assignment import is_active
 from reconciler.rules.audience import Directory
 from reconciler.rules.directory import User
@@ -141,8 +144,10 @@ def build_plan(
         held=(partial(provider.held, compiled.state) if isinstance(provider, PartialHolder)
               else None),
     )
+    unhonoured = _unhonoured(compiled, provider, options.source_dir)
     return replace(
         plan,
+        errors=plan.errors + unhonoured,
         source_root=str(compiled.state.project.root),
         target_name=target or "provider",
         platform=provider.identity,
@@ -150,6 +155,16 @@ def build_plan(
         basis=resources_basis(live),
         directory_basis=directory_basis(read[0]) if read else None,
     )
+
+
+def _unhonoured(compiled: Compiled, provider: Provider, source_dir: str) -> tuple[Problem, ...]:
+    """What the specs ask of a platform its capabilities lack (LO901, as validate
+    --target reports it): a plan that would silently drop it cannot be applied."""
+    if provider.capabilities == REFERENCE:
+        return ()  # the reference platform honours every feature; no second read
+    found = unsupported(load_dir(compiled.state.project.root).documents,
+                        provider.capabilities, f"{provider.name}")
+    return tuple(Problem(d.code, d.message, _where(source_dir, d.location)) for d in found)
 
 
 def plan_state(

@@ -5,6 +5,8 @@ releases ``learnops release`` and a sync cycle perform on their dates."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -199,3 +201,35 @@ def test_a_sync_cycle_applies_and_releases_a_dated_step_on_its_date(
     finally:
         syncer.close()
     assert ASSIGNMENT  # the program the cycle applied
+
+
+def test_a_spec_feature_kolibri_lacks_is_a_located_plan_error_and_nothing_is_applied(
+    capsys: pytest.CaptureFixture[str], program: Path, provider: KolibriProvider,
+) -> None:
+    (program / "assignments.yaml").write_text(ASSIGNMENT + "  due: 30d\n")
+    code, out = run(capsys, "plan", str(program))
+    assert code == 1
+    assert (f"{program}/assignments.yaml:8:3: error[LO901]: spec.due: kolibri has no due "
+            "dates") in out
+    code, out = run(capsys, "apply", str(program), "--auto-approve")
+    assert code == 1
+    assert provider.platform.snapshot().lessons == {}
+
+
+def test_the_example_repository_applies_and_then_plans_no_changes(
+    capsys: pytest.CaptureFixture[str], target: dict[str, JSON], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    example = tmp_path / "example"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "kolibri" / "specs",
+                    example)
+    config = (example / "learnops.yaml").read_text()
+    (example / "learnops.yaml").write_text(
+        config.replace("http://127.0.0.1:8080", str(target["url"]))
+        .replace("classroom: learnops ", f"classroom: {target['classroom']} "))
+    monkeypatch.setenv("KOLIBRI_USER", str(os.environ[str(target["username_env"])]))
+    monkeypatch.setenv("KOLIBRI_PASSWORD", str(os.environ[str(target["password_env"])]))
+    assert run(capsys, "validate", str(example), "--target", "provider")[0] == 0
+    apply(capsys, example)
+    code, out = run(capsys, "plan", str(example), "--detailed-exitcode")
+    assert code == 0, out
