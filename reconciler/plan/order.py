@@ -15,7 +15,7 @@ their live specs here. Edges run dependency -> dependent, as in the graph stage.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import networkx as nx
 
@@ -59,6 +59,28 @@ def write_order(
         order.append(stray)
     order.extend(removal_order([a for a in removed_specs if _writes(changes[a])], removed_specs))
     return tuple(order)
+
+
+def write_dependents(
+    plan_order: Sequence[Sequence[Address]], descendants: Callable[[Address], Iterable[Address]]
+) -> Callable[[Address], tuple[Address, ...]]:
+    """What a failed write must stop in the same apply: what depends on it
+    (``descendants``, the graph's), and for a plan, every audience and assignment
+    write after it. Written anyway, they would enrol the people they newly reach into
+    the version the failed write was to replace; skipped, a re-run writes them after
+    the plan, as the planner predicted."""
+    later = tuple(
+        address for generation in plan_order for address in generation
+        if address.kind in ("Audience", "Assignment")
+    )
+
+    def dependents(address: Address) -> tuple[Address, ...]:
+        found = tuple(descendants(address))
+        if address.kind == "CertificationPlan":
+            found += tuple(a for a in later if a not in found)
+        return found
+
+    return dependents
 
 
 def removal_order(

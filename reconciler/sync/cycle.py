@@ -42,6 +42,7 @@ from reconciler.errors import GitError, PlanRefusedError, ReconcilerError, SpecE
 from reconciler.model import Address, ProjectConfig
 from reconciler.plan.export import read_project
 from reconciler.plan.model import Plan
+from reconciler.plan.order import write_dependents
 from reconciler.plan.planner import build_plan
 from reconciler.state.target import Target, open_target
 from reconciler.sync.gates import GateOptions, Selection, gated_plan, select
@@ -309,7 +310,8 @@ class Syncer:
                 raise PlanRefusedError(f"the plan has errors, nothing was applied: "
                                        f"{first.message}", where=first.where)
             return execute(gated_plan(plan, selection), provider.provider,
-                           descendants=descendants, parallelism=self.options.parallelism,
+                           descendants=write_dependents(plan.order, descendants),
+                           parallelism=self.options.parallelism,
                            stop=stop, state=provider.state, lease=lock)
 
     def _hold_good(

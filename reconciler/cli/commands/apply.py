@@ -43,6 +43,7 @@ from reconciler.directory import read_snapshot
 from reconciler.errors import LockHeldError, PlanRefusedError, UsageError
 from reconciler.model import Address
 from reconciler.plan.model import Plan
+from reconciler.plan.order import write_dependents
 from reconciler.plan.planner import build_plan
 from reconciler.providers import Lock
 from reconciler.render.text import render_text
@@ -197,7 +198,8 @@ def _execute(
 
     with _progress(args, len(pending_changes(plan))) as on_event:
         return execute(
-            plan, target.provider, descendants=descendants, parallelism=args.parallelism,
+            plan, target.provider, descendants=write_dependents(plan.order, descendants),
+            parallelism=args.parallelism,
             on_event=on_event, stop=stop, state=target.state, lease=lock, timeout=args.timeout,
         )
 
