@@ -3,9 +3,11 @@
     python3 benchmarks/bench_audience.py [--users 100000] [--audiences 1000] [--repeat 3]
                                          [--naive-sample 40]
 
-Goal (issue 6): 1,000 audiences against 100,000 users in under 2 s, and at least 20x
-faster than the naive evaluator in the same run. The naive evaluator runs on a sample
-of the audiences (every k-th one) over all users and is extrapolated to the full set.
+Goal (issues 6 and 17): 1,000 audiences against 100,000 users in under 2 s of CPU
+(``time.process_time``: what a loaded machine's other programs take is not counted),
+and at least 20x faster than the naive evaluator in the same run. The naive evaluator
+runs on a sample of the audiences (every k-th one) over all users and is extrapolated
+to the full set.
 """
 
 from __future__ import annotations
@@ -53,11 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         index_seconds = time.perf_counter() - wall
         resolved = resolve_all(audiences, directory)
         runs.append((time.perf_counter() - wall, time.process_time() - cpu, index_seconds))
-    indexed_total, indexed_cpu, index_seconds = min(runs)
+    indexed_total, indexed_cpu, index_seconds = min(runs, key=lambda run: run[1])
     sizes = sorted(len(members) for members in resolved.values())
-    print(f"indexed (best of {args.repeat}): {indexed_total:.3f} s wall, {indexed_cpu:.3f} s CPU "
+    print(f"indexed (least CPU of {args.repeat}): {indexed_total:.3f} s wall, "
+          f"{indexed_cpu:.3f} s CPU "
           f"(building the directory: {index_seconds:.3f} s); "
-          f"all runs: {', '.join(f'{run[0]:.2f}' for run in runs)} s")
+          f"all runs (CPU): {', '.join(f'{run[1]:.2f}' for run in runs)} s")
     print(f"  members per audience: median {sizes[len(sizes) // 2]:,}, "
           f"p90 {sizes[len(sizes) * 9 // 10]:,}, max {sizes[-1]:,}, "
           f"empty {sum(1 for s in sizes if s == 0)}, total {sum(sizes):,}")
@@ -78,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
 
     speedup = naive_total / indexed_total
     print(f"speedup: {speedup:.0f}x (indexed incl. building the directory)")
-    meets = indexed_total < GOAL_SECONDS and speedup >= GOAL_SPEEDUP
-    print(f"goal < {GOAL_SECONDS:.0f} s and >= {GOAL_SPEEDUP:.0f}x: "
+    meets = indexed_cpu < GOAL_SECONDS and speedup >= GOAL_SPEEDUP
+    print(f"goal < {GOAL_SECONDS:.0f} s CPU and >= {GOAL_SPEEDUP:.0f}x: "
           f"{'met' if meets else 'NOT met'}")
     return 0 if meets else 1
 

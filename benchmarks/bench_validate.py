@@ -48,7 +48,7 @@ GOAL_RATIO = 2.0
 def parse_floor(root: Path) -> int:
     """Every spec file read and parsed by libyaml into Python values; the document count."""
     count = 0
-    for relative in spec_files(root):
+    for relative in spec_files(root)[0]:
         text = (root / relative).read_text(encoding="utf-8")
         count += sum(1 for _ in yaml.load_all(text, Loader=yaml.CSafeLoader))
     return count
@@ -114,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as scratch:
         root = write_specs(args.dir or Path(scratch) / "specs", args.resources, args.files,
                            args.users)
-        files = len(spec_files(root))
-        size = sum((root / f).stat().st_size for f in spec_files(root)) / 2**20
+        names = spec_files(root)[0]
+        files = len(names)
+        size = sum((root / f).stat().st_size for f in names) / 2**20
         print(f"workload: {args.resources:,} resources in {files} files ({size:.1f} MiB), "
               f"best of {args.repeat}")
         documents = parse_floor(root)
