@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from reconciler import heap
 from reconciler.compiler import compile_dir
 from reconciler.errors import SpecError
 from reconciler.heap import cycle_collection_paused
@@ -57,3 +59,14 @@ def test_survivors_skip_the_young_scan_and_cycles_are_still_freed(collector_on: 
     # collector scans none of them (they would be young, and scanned, otherwise).
     assert any(found is kept for found in gc.get_objects(generation=2))
     assert gc.collect() >= 2  # the node and its __dict__
+
+
+def test_a_full_collection_follows_once_enough_has_been_moved(
+    collector_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(heap, "FULL_COLLECTION_AFTER", 500)
+    with cycle_collection_paused():
+        node = weakref.ref(_Node())  # garbage already, kept alive by its own cycle
+        kept = [[n] for n in range(1000)]
+    assert node() is None  # moved past the bound: the cycle did not wait in the old generation
+    assert len(kept) == 1000
