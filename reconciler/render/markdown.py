@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
+from itertools import chain
 from typing import Final, Literal
 
 import yaml
@@ -53,11 +54,8 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | No
     after) for a learner enrolling that day; ``None`` leaves the charts out."""
     head = _head(plan) + _directory(plan) + _releases(plan)
     groups = _by_kind([change for change in plan.changes if change.is_change])
-    full = head + "".join(
-        _group_heading(kind, changes) + "".join(_section(plan, c, schedule_start) for c in changes)
-        for kind, changes in groups
-    )
-    if len(full) <= limit:
+    full = _full(plan, head, groups, limit, schedule_start)
+    if full is not None:
         return full
     note = f"\n_This plan is large: changes are listed without their field diffs; {FULL_PLAN}._\n\n"
     compact = [line for kind, changes in groups
@@ -75,6 +73,23 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | No
     left = sum(1 for line in compact[len(kept):] if line.startswith("- "))
     more = f"\n… and {left} more changes: {FULL_PLAN}.\n"
     return (head + note + "".join(kept) + more)[:limit]
+
+
+def _full(
+    plan: Plan, head: str, groups: list[tuple[str, list[Change]]], limit: int,
+    schedule_start: date | None,
+) -> str | None:
+    """Every change with its field diffs, or None as soon as that passes ``limit``:
+    a plan of 10,000 changes is not rendered in full only to be summarised."""
+    pieces, size = [head], len(head)
+    for kind, changes in groups:
+        for piece in chain([_group_heading(kind, changes)],
+                           (_section(plan, change, schedule_start) for change in changes)):
+            size += len(piece)
+            if size > limit:
+                return None
+            pieces.append(piece)
+    return "".join(pieces)
 
 
 def _by_kind(changes: Sequence[Change]) -> list[tuple[str, list[Change]]]:
