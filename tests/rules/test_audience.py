@@ -274,7 +274,10 @@ def directories(draw: st.DrawFn) -> list[User]:
 
 def date_ranges() -> st.SearchStrategy[Any]:
     day = st.sampled_from(DATES[:-1])  # bounds equal to users' dates test strictness
-    return st.fixed_dictionaries({}, optional={"after": day, "before": day}).filter(bool)
+    # after, before or both; drawn directly (a filter of empty ranges wasted a draw in
+    # ten and aborted one example in twenty)
+    return (st.fixed_dictionaries({"after": day}, optional={"before": day})
+            | st.fixed_dictionaries({"before": day}))
 
 
 def conditions(attribute: str) -> st.SearchStrategy[Any]:
@@ -319,7 +322,7 @@ def audience_graphs(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
 # 150 examples (was 300: 23 s, past the timeout on a loaded machine); CI derandomizes.
 @settings(max_examples=150, deadline=None)
 @given(directories(), audience_graphs())
-def test_indexed_resolution_equals_the_naive_evaluator(
+def test_indexed_resolution_equals_the_naive_evaluator_and_explain_agrees(
     users: list[User], audiences: dict[str, dict[str, Any]]
 ) -> None:
     directory = Directory(users)
@@ -330,21 +333,17 @@ def test_indexed_resolution_equals_the_naive_evaluator(
         assert resolved[name] == expected, name
         assert resolve_audience(name, audiences, directory) == expected
         assert naive_members(name, audiences, users) == expected
-
-
-@settings(max_examples=100, deadline=None)
-@given(directories(), audience_graphs())
-def test_explain_agrees_with_membership(
-    users: list[User], audiences: dict[str, dict[str, Any]]
-) -> None:
-    name = list(audiences)[-1]
-    expected = reference_members(name, audiences, users)
+    # explain agrees with membership, on the same examples (drawing them is most of
+    # the cost: a test of its own drew 100 more)
+    last = list(audiences)[-1]
     for user in users:
-        reasons = explain_membership(name, audiences, user)
-        assert all(r.holds for r in reasons) == (user.employee_id in expected)
+        reasons = explain_membership(last, audiences, user)
+        assert all(r.holds for r in reasons) == (user.employee_id in resolved[last]), user
 
 
-@settings(max_examples=300, deadline=None)
+# 150 examples (was 300: 35 s under load, drawing directories); every example of the
+# test above also meets conditions, up to two per audience.
+@settings(max_examples=150, deadline=None)
 @given(directories(), st.one_of(
     st.sampled_from([*ATTRIBUTE_VALUES, "shift"]).flatmap(
         lambda name: st.tuples(st.just(name), conditions(name))),
