@@ -113,3 +113,14 @@ def test_an_object_named_like_a_plan_is_enrolled_without_a_plan_version(
     put(hospital, "Assignment", "a1", assignment("nurses", {"object": "hipaa"}))
     row = rows(hospital, clock.day)[("E1001", "hipaa")]
     assert (row["item_kind"], row["plan_version"]) == ("object", "")
+
+
+def test_an_import_weeks_later_leaves_the_others_due_dates_alone(
+    hospital: Platform, clock: Clock
+) -> None:
+    put(hospital, "Assignment", "a1", assignment("nurses", {"object": "video"}, due="30d"))
+    clock.day = date(2027, 1, 20)
+    moved = "E1002,Ben,Okafor,ben@x.org,Nurse,Nursing,Austin,en,2021-03-01,it,"
+    hospital.import_users_csv(f"{HEADER}\n{moved}\n", actor="hr")
+    [video] = enrolled(hospital, "E1001", clock.day)
+    assert (video["enrolled_on"], video["due_on"]) == ("2027-01-04", "2027-02-03")
