@@ -512,8 +512,8 @@ def test_a_refused_directory_write_fails_with_the_platforms_reason(
 ) -> None:
     provider = RecordsOrder(sandbox, users_error=PermanentError("422 bad employee id"))
     result = execute(people_plan(), provider, descendants=NO_DEPENDENTS, retry=FAST)
-    assert [(str(f.address), f.error, f.code) for f in result.failed] == [
-        ("Directory/leavers", "422 bad employee id", "LO102")]
+    assert [(str(f.address), f.action, f.error, f.code) for f in result.failed] == [
+        ("Directory/leavers", "update", "422 bad employee id", "LO102")]
     assert provider.log == ["users E1", HANDWASHING]  # the resource still goes
 
 
@@ -545,8 +545,8 @@ def test_a_platform_without_a_directory_cannot_take_directory_changes(
 
     result = execute(people_plan(), NoDirectory(sandbox), descendants=NO_DEPENDENTS)  # type: ignore[arg-type]
     [failed, *_] = result.failed
-    assert (str(failed.address), failed.error, failed.code) == (
-        "Directory/leavers", "plain cannot take directory changes", "LO102")
+    assert (str(failed.address), failed.action, failed.error, failed.code) == (
+        "Directory/leavers", "update", "plain cannot take directory changes", "LO102")
 
 
 def test_a_stopped_apply_writes_no_directory_change(sandbox: SandboxProvider) -> None:
@@ -556,7 +556,8 @@ def test_a_stopped_apply_writes_no_directory_change(sandbox: SandboxProvider) ->
     result = execute(people_plan(), provider, descendants=NO_DEPENDENTS, stop=stop)
     assert provider.log == []
     first = result.skipped[0]
-    assert (str(first.address), first.cause) == ("Directory/leavers", "interrupted")
+    assert (str(first.address), first.action, first.cause) == (
+        "Directory/leavers", "update", "interrupted")
 
 
 def test_a_stop_while_a_directory_write_waits_skips_it(sandbox: SandboxProvider) -> None:
