@@ -573,3 +573,13 @@ def test_a_stop_while_a_directory_write_waits_skips_it(sandbox: SandboxProvider)
     first = result.skipped[0]
     assert (str(first.address), first.action, first.cause) == (
         "Directory/leavers", "update", "lease lost")
+
+
+def test_a_no_op_listed_in_a_generation_does_not_hold_back_the_rest(
+    sandbox: SandboxProvider,
+) -> None:
+    the_plan = plan([change("Audience/everyone", "no-op", AUDIENCE, version=1),
+                     create(HANDWASHING, OBJECT)],
+                    [["Audience/everyone", HANDWASHING]])
+    result = execute(the_plan, sandbox, descendants=NO_DEPENDENTS)
+    assert [str(a.address) for a in result.applied] == [HANDWASHING]
