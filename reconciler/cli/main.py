@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "apply": "apply",
     "force-unlock": "force_unlock",
+    "state": "state",
     "audience": "audience",
     "explain": "explain",
     "preview": "preview",

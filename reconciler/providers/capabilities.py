@@ -38,6 +38,9 @@ class Capabilities:
     creates_objects: bool = False  # learnops may create learning objects (else: existing only)
     due_dates: bool = False  # assignments and steps fall due (and overdue) on the platform
     min_score: bool = False  # completion by a minimum score (completion: {type: min_score})
+    # The platform's ids are its own (numbers, UUIDs), not learnops' names: a record can
+    # move to another address (``learnops state mv``) and keep pointing at its resource.
+    own_ids: bool = False
 
     @property
     def default_state(self) -> str:
