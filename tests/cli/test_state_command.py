@@ -81,7 +81,7 @@ def test_state_edits_fail_in_one_clear_line(tmp_path: Path, capsys: Capture) -> 
          "names its resources by their address"),
     ]
     for argv, message in cases:
-        code, out, err = run(capsys, *argv)
+        code, _, err = run(capsys, *argv)
         assert code != 0, argv
         assert message in err, (argv, err)
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
