@@ -15,6 +15,7 @@ from reconciler.errors import SpecError
 from reconciler.graph import ProgramGraph
 from reconciler.heap import cycle_collection_paused
 from reconciler.load import load_dir
+from reconciler.load.document import Document
 from reconciler.model import DesiredState
 from reconciler.resolve import resolve
 from reconciler.validate import validate_specs
@@ -29,6 +30,9 @@ class Compiled:
     graph: ProgramGraph
     warnings: tuple[Diagnostic, ...]
     files: tuple[str, ...] = ()
+    # The documents as read (with their positions): what the specs say, before
+    # defaults, for checks that point at a key (a target's capabilities).
+    documents: tuple[Document, ...] = ()
 
 
 def compile_dir(spec_dir: Path) -> Compiled:
@@ -59,5 +63,6 @@ def _compile(spec_dir: Path) -> Compiled:
         raise SpecError(
             cycle.message, (*cycle.diagnostics, *validated.warnings), spec_dir=str(spec_dir)
         ) from None
-    return Compiled(state=state, graph=graph, warnings=validated.warnings, files=validated.files)
+    return Compiled(state=state, graph=graph, warnings=validated.warnings, files=validated.files,
+                    documents=tuple(loaded.documents))
 

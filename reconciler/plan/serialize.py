@@ -80,6 +80,7 @@ def plan_from_json(document: JSON) -> Plan:
         state_backend=data["target"].get("state", {}).get("backend"),
         state_lineage=data["target"].get("state", {}).get("lineage"),
         state_serial=data["target"].get("state", {}).get("serial"),
+        preconditions=data["target"].get("preconditions", True),
         changes=tuple(_change_from_json(item) for item in data["changes"]),
         order=tuple(
             tuple(Address.parse(text) for text in generation) for generation in data["order"]
@@ -259,6 +260,8 @@ def _target_to_json(plan: Plan) -> dict[str, JSON]:
         "provider": plan.target_provider, "name": plan.target_name, "platform": plan.platform,
     })
     target["state_version"] = plan.state_version  # null: the platform counts no changes
+    if not plan.preconditions:
+        target["preconditions"] = False  # every write unconditional
     if plan.state_serial is not None:
         target["state"] = _without_none({
             "backend": plan.state_backend, "lineage": plan.state_lineage,

@@ -254,3 +254,14 @@ def state_mark(plan: Plan) -> str:
     if plan.state_version is not None:
         mark += f", platform version {plan.state_version}"
     return mark
+
+
+def unconditional_note(plan: Plan) -> str | None:
+    """What a reviewer must know when the platform takes no preconditions."""
+    if plan.preconditions or not plan.has_changes:
+        return None
+    return (
+        f"Every write is unconditional: {plan.target_provider} takes no preconditions, so "
+        "each resource is read back just before it is written, and the write is refused "
+        "if it moved since this plan."
+    )

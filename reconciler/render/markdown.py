@@ -34,6 +34,7 @@ from reconciler.render.common import (
     summary_line,
     symbol,
     total_impact,
+    unconditional_note,
     value_text,
 )
 from reconciler.render.directory import directory_headline, people_lines, reach_lines
@@ -118,6 +119,7 @@ def _head(plan: Plan) -> str:
         summary_line(plan) if not happening else "**Plan:** " + ", ".join(
             f"{counts[action]} to {action}" for action in happening
         ) + f" · {counts['no-op']} unchanged.",
+        *(["", f"> {note}"] if (note := unconditional_note(plan)) else []),
         "",
     ]
     added, removed, in_progress, maybe = total_impact(plan)

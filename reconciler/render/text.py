@@ -21,6 +21,7 @@ from reconciler.render.common import (
     state_mark,
     summary_line,
     symbol,
+    unconditional_note,
     value_text,
 )
 from reconciler.render.directory import directory_headline, people_lines, reach_lines
@@ -37,6 +38,9 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
         f"({state_mark(plan)})",
         "",
     ]
+    note = unconditional_note(plan)
+    if note is not None:
+        lines.extend([note, ""])
     for change in plan.changes:
         if not change.is_change:
             continue
