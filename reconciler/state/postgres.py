@@ -87,7 +87,11 @@ class PostgresState(SqlState):
             raise ConfigError(
                 f"postgres state: cannot connect to {self._where}: {_first_line(problem)}"
             ) from None
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        # Two runners creating the schema at once would race in the catalog (IF NOT
+        # EXISTS is no guard there): one waits for the other.
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_KEY,))
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         conn.execute(f'SET search_path TO "{self.schema}"')
         return conn
 

@@ -145,10 +145,17 @@ class SqlState(ABC):
         row = cur.fetchone()
         if row is not None:
             return str(row[0]), int(row[1])
-        lineage = uuid.uuid4().hex  # fixed at creation: a copied state keeps it
-        cur.execute("INSERT INTO workspaces (workspace, lineage, serial) VALUES (?, ?, 0)",
-                    (self.workspace, lineage))
-        return lineage, 0
+        # Fixed at creation (a copied state keeps it); two runners creating the same
+        # workspace at once agree on whichever row landed first.
+        cur.execute(
+            "INSERT INTO workspaces (workspace, lineage, serial) VALUES (?, ?, 0) "
+            "ON CONFLICT (workspace) DO NOTHING",
+            (self.workspace, uuid.uuid4().hex),
+        )
+        cur.execute("SELECT lineage, serial FROM workspaces WHERE workspace = ?",
+                    (self.workspace,))
+        row = cur.fetchone()
+        return str(row[0]), int(row[1])
 
     # -- writing (every change holds the lease) ---------------------------------------
 
