@@ -82,7 +82,7 @@ class Lms:
                 requests.get(self.url + "/state", timeout=1,
                              headers={"Authorization": f"Bearer {self.env[TOKEN_ENV]}"})
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up, or still starting
                 assert self.process.poll() is None, "sandbox serve did not start"
                 assert time.monotonic() < deadline, "sandbox serve did not start in 20s"
                 time.sleep(0.05)
