@@ -357,8 +357,8 @@ class Platform:
                       limit: int | None = None) -> list[dict[str, Any]]:
         """Notifications sent so far (the scheduler sends them), in date order: all,
         or those to one recipient (an employee id, or an admin's address)."""
-        if limit is not None and not 1 <= limit <= MAX_PAGE:
-            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", pointer="/limit")
+        if limit is not None and not 1 <= limit <= _MAX_READ:  # a page and one more
+            raise InvalidRequest(f"limit must be between 1 and {_MAX_READ}", pointer="/limit")
         with self._db.read() as conn:
             return notifications.listing(conn, recipient=employee_id, kind=kind, since=since,
                                          after=after, limit=limit)

@@ -41,6 +41,10 @@ _ERROR = {
                     },
                 },
                 "holder": {"type": "string", "description": "who holds the lock (409)"},
+                "lease_id": {"type": "string",
+                             "description": "the lease's public name (409; force-unlock)"},
+                "since": {"type": "string", "description": "held since (409)"},
+                "expires_at": {"type": "string", "description": "held until (409)"},
             },
         }
     },
@@ -106,6 +110,7 @@ def document(app: FastAPI) -> dict[str, Any]:
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     for operations in openapi.get("paths", {}).values():
         for operation in operations.values():
+            _require_if_match(operation)
             responses = operation.setdefault("responses", {})
             # Bodies are checked by JSON Schema and answered in the Error shape, and a bad
             # query value is a 400: FastAPI's own 422 shape never leaves this API.
@@ -116,6 +121,18 @@ def document(app: FastAPI) -> dict[str, Any]:
         schemas.pop(unused, None)
     app.openapi_schema = openapi
     return openapi
+
+
+def _require_if_match(operation: dict[str, Any]) -> None:
+    """If-Match is optional in Python (a missing one is our 428, not FastAPI's 422) but
+    required in the document where it always is: a delete and an inactivation."""
+    if not str(operation.get("operationId", "")).startswith(
+            ("delete_resource", "inactivate_resource")):
+        return
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
+            parameter["required"] = True
+            parameter["schema"] = {"type": "string"}  # not FastAPI's anyOf with null
 
 
 def _component(file_name: str) -> str:

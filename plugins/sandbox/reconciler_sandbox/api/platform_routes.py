@@ -64,7 +64,9 @@ def _state_and_directory(api: APIRouter) -> None:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"text/csv": {"schema": {"type": "string"}}},
+                # Which CSV is valid (a header naming employee_id, rows with its cells)
+                # no schema can say: a 422 names the line.
+                "content": {"text/csv": {"schema": {"type": "string", "minLength": 1}}},
                 "description": "The HRIS export: employee_id,...,groups,status (header first).",
             }
         },
@@ -173,7 +175,8 @@ _COMPLETION_SCHEMA: dict[str, Any] = {
     "required": ["object"],
     "additionalProperties": False,
     "properties": {
-        "object": {"type": "string", "description": "The learning object completed."},
+        "object": {"type": "string", "minLength": 1,
+                   "description": "The learning object completed."},
         "completed_on": {"type": "string", "format": "date",
                          "description": "Default: the platform's today."},
         "score": {"type": ["integer", "null"]},

@@ -165,9 +165,14 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
                 'a PUT needs If-Match: "<version>" (update) or If-None-Match: * (create)',
             )
         if if_match is not None and if_none_match is not None:
-            raise ApiProblem(400, "bad_precondition", "send If-Match or If-None-Match, not both")
+            # RFC 9110 13.2.2: If-Match holds only for an existing resource, and then
+            # If-None-Match: * cannot: together they never hold.
+            raise ApiProblem(412, "precondition_failed",
+                             "If-Match and If-None-Match cannot both hold: send one")
         if if_none_match is not None and if_none_match.strip() != "*":
-            raise ApiProblem(400, "bad_precondition", "a PUT takes only If-None-Match: *")
+            raise ApiProblem(428, "precondition_required",
+                             'a PUT takes If-Match: "<version>" or If-None-Match: *, '
+                             f"not If-None-Match: {if_none_match[:40]!r}")
         write = resource_write(body)
         resource, created = platform_of(request).put_resource(
             kind,
@@ -201,13 +206,23 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
     item = f"{base}/{{name}}"
     snake = collection.replace("-", "_")
     Responses = dict[int | str, dict[str, Any]]
+    tagged = {"headers": {"ETag": {"description": 'The version, e.g. "7".',
+                                   "schema": {"type": "string"}}}}
+    one = {"200": {**one["200"], **tagged, "description": "The resource"}}
+    write_errors = {**_problems(400, 401, 403, 404, 409, 412, 422, 428, 429)}
     routes: list[tuple[str, Callable[..., Any], str, dict[str, Any], Responses]] = [
-        (base, list_resources, "GET", {}, _page_doc(resource_ref)),
-        (f"{item}:inactivate", inactivate_resource, "POST", {}, one),
-        (item, get_resource, "GET", {}, {**one, "304": {"description": "Not modified"}}),
-        (item, put_resource, "PUT", _body_doc(kind), {**one, "201": one["200"]}),
-        (item, delete_resource, "DELETE", {}, {"204": {"description": "Deleted"}}),
+        (base, list_resources, "GET", {}, {**_page_doc(resource_ref),
+                                          **_problems(400, 401, 403, 429)}),
+        (item, get_resource, "GET", {}, {**one, "304": {"description": "Not modified"},
+                                         **_problems(401, 403, 404, 429)}),
+        (item, put_resource, "PUT", _body_doc(kind),
+         {**one, "201": {**one["200"], "description": "Created"}, **write_errors}),
+        (item, delete_resource, "DELETE", {},
+         {"204": {"description": "Deleted"}, **write_errors}),
     ]
+    if kind == "Assignment":  # the one kind with an inactive state (the others answer 404)
+        routes.insert(1, (f"{item}:inactivate", inactivate_resource, "POST", {},
+                          {**one, **write_errors}))
     for path, endpoint, method, extra, responses in routes:
         api.add_api_route(
             path,
@@ -220,6 +235,21 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
             responses=responses or None,
             response_model=None,
         )
+
+
+_REASONS: Final = {
+    400: "Malformed request (JSON, headers, page token)", 401: "No or unknown token",
+    403: "The token lacks the scope", 404: "No such resource", 409: "In use, or locked",
+    412: "If-Match matches no current version, or If-None-Match: * and it exists",
+    422: "Invalid body (see pointer)", 428: "A write without If-Match / If-None-Match",
+    429: "Rate limited (Retry-After)",
+}
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {str(status): {"description": _REASONS[status], "content": error}
+            for status in statuses}
 
 
 def _page_doc(item: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
