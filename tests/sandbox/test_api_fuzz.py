@@ -20,6 +20,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 EXAMPLES = 3  # per operation and mode
 
 
+def _semantic(label: str) -> bool:
+    """Operations whose bodies have rules JSON Schema cannot state (a CSV's header and
+    cells; a step's after_step naming an earlier step, references between resources):
+    schema-valid data is often rightly refused, so only negative data runs for them."""
+    return label.endswith("/users:import") or label.startswith("PUT /api/v1/")
+
+
 @pytest.fixture(scope="module")
 def served(
     tmp_path_factory: pytest.TempPathFactory,
@@ -33,6 +40,10 @@ def served(
         # a PUT with neither If-Match nor If-None-Match, which no schema can require).
         schema.config.checks.positive_data_acceptance.expected_statuses = [
             "2xx", "3xx", "401", "403", "404", "409", "412", "428", "429"]
+        # ... and a request sending both is refused with 412 (RFC 9110), a rejection too.
+        schema.config.checks.negative_data_rejection.expected_statuses = [
+            "400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428",
+            "429"]
         yield schema, token
     platform.close()
 
@@ -56,8 +67,8 @@ def test_the_api_does_what_its_document_says(
                 cases += 1
                 case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
 
-            if operation.label.endswith("/users:import") and mode is GenerationMode.POSITIVE:
-                continue  # which CSV text is valid no schema can say; negative data still runs
+            if mode is GenerationMode.POSITIVE and _semantic(operation.label):
+                continue
             try:
                 check()
             except (Exception, BaseExceptionGroup) as failure:  # all tried, all reported

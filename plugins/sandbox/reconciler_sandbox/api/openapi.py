@@ -68,8 +68,8 @@ _METADATA = {
 
 _WRITE_METADATA = {
     "type": "object",
+    # The name comes from the path (one sent here must equal it, which no schema can say).
     "properties": {
-        "name": {"type": "string", "description": "Must equal the name in the path."},
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
         "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
         "managed_by": {"type": ["string", "null"], "description": "e.g. learnops"},
@@ -111,6 +111,7 @@ def document(app: FastAPI) -> dict[str, Any]:
     for operations in openapi.get("paths", {}).values():
         for operation in operations.values():
             _require_if_match(operation)
+            _name_pattern(operation)
             responses = operation.setdefault("responses", {})
             # Bodies are checked by JSON Schema and answered in the Error shape, and a bad
             # query value is a 400: FastAPI's own 422 shape never leaves this API.
@@ -133,6 +134,14 @@ def _require_if_match(operation: dict[str, Any]) -> None:
         if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
             parameter["required"] = True
             parameter["schema"] = {"type": "string"}  # not FastAPI's anyOf with null
+
+
+def _name_pattern(operation: dict[str, Any]) -> None:
+    """A resource name in a path follows the name rule (a 422 otherwise)."""
+    pattern = load_schema("defs.schema.json")["$defs"]["name"]["pattern"]
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "path" and parameter.get("name") == "name":
+            parameter["schema"] = {"type": "string", "pattern": pattern}
 
 
 def _component(file_name: str) -> str:

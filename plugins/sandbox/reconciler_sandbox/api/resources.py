@@ -81,11 +81,13 @@ def _body_doc(kind: str) -> dict[str, Any]:
                     "schema": {
                         "type": "object",
                         "required": ["spec"],
+                        "additionalProperties": False,  # as the server: unknown keys are 422
                         "properties": {
                             "apiVersion": {"const": "learnops/v1"},
                             "kind": {"const": kind},
                             "metadata": {"$ref": "#/components/schemas/WriteMetadata"},
                             "spec": {"$ref": f"#/components/schemas/{kind}Spec"},
+                            "status": {"type": "object", "description": "Ignored on writes."},
                         },
                     }
                 }
