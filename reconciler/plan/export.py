@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -38,7 +38,6 @@ from reconciler.model import (
 )
 from reconciler.plan.normalize import normalize_spec
 from reconciler.providers import LiveResource
-from reconciler.providers.registry import open_provider
 from reconciler.schemas import (
     KIND_SCHEMAS,
     PROJECT_SCHEMA,
@@ -47,6 +46,7 @@ from reconciler.schemas import (
     modeline,
     write_schemas,
 )
+from reconciler.state.target import open_target
 from reconciler.validate.references import spec_references
 from reconciler.validate.schema import check_project
 
@@ -322,9 +322,14 @@ def export_platform(
     """The facade of ``learnops export``: read the platform ``spec_dir``'s project
     names for ``target`` and write its resources of ``kinds`` under ``outdir``."""
     project = read_project(spec_dir)
-    provider = open_provider(project, target)
+    opened = open_target(project, target)
     try:
-        resources = provider.read_resources(tuple(kinds))
+        resources = opened.provider.read_resources(tuple(kinds))
+        records = opened.state.snapshot().records
     finally:
-        provider.close()
-    return write_export(outdir, resources, kinds, project, target)
+        opened.close()
+    # Whether learnops manages a resource is the state store's word, as it is for plan
+    # (the platform's own metadata counts only where the state is kept there).
+    owned = [replace(r, managed_by=MANAGED_BY if r.address in records else None)
+             for r in resources]
+    return write_export(outdir, owned, kinds, project, target)

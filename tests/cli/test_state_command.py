@@ -7,8 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from reconciler.cli.main import main
+from reconciler.model import ADOPT_ANNOTATION
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 Capture = pytest.CaptureFixture[str]
@@ -93,3 +95,24 @@ def test_platform_state_is_listed_but_not_edited(tmp_path: Path, capsys: Capture
     assert OBJECT in out.splitlines()
     code, _, err = run(capsys, "state", "rm", OBJECT, str(project))
     assert code != 0 and "cannot be edited" in err and "adopt" in err
+
+
+def test_export_takes_ownership_from_the_state_as_plan_does(
+    tmp_path: Path, capsys: Capture
+) -> None:
+    project = applied(tmp_path)
+    assert run(capsys, "state", "rm", OBJECT, str(project))[0] == 0
+    # plan now calls fire-safety someone else's (LO701): export must say it needs adopting
+    out_dir = tmp_path / "exported"
+    code, _, err = run(capsys, "export", str(project), str(out_dir), "--kinds", "learning-objects")
+    assert code == 0, err
+    documents = {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all(
+        (out_dir / "learning-objects.yaml").read_text(encoding="utf-8"))}
+    adopt = ADOPT_ANNOTATION
+    assert documents["fire-safety"]["metadata"]["annotations"][adopt] == "true"
+    _, listed, _ = run(capsys, "state", "list", str(project))
+    managed = {line.removeprefix("LearningObject/") for line in listed.splitlines()
+               if line.startswith("LearningObject/")}
+    assert managed and "fire-safety" not in managed
+    for name in managed:  # what the state holds is exported as learnops' own
+        assert adopt not in (documents[name]["metadata"].get("annotations") or {})
