@@ -360,30 +360,25 @@ class _Run:
                 PermanentError.code,
             ))
         self.emit(ChangeStarted(address, "update"))
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
+
+        def once(attempt: int, started: float) -> Outcome:
             try:
-                self.attempts.add()
                 writer.write_users([change.user for change in people])
-                self.breaker.answered()
-                return self._done(AppliedChange(address, "update"))
-            except TemporaryError as problem:
-                self._heard(problem)
-                delay = self._retry_delay(attempt, started, problem)
-                if delay is None:
-                    return self._done(FailedChange(
-                        address, "update", f"{problem} (gave up after {attempt} attempts; "
-                        "re-run apply)", problem.code,
-                    ))
-                self.emit(ChangeRetrying(address, "update", attempt, delay, str(problem)))
-                if self.stop.sleep(delay):
-                    return self._done(
-                        SkippedChange(address, "update", self.stop.reason or "apply stopped")
-                    )
+            except TemporaryError:
+                raise
             except ProviderError as problem:
-                return self._done(FailedChange(address, "update", str(problem), problem.code))
+                return FailedChange(address, "update", str(problem), problem.code)
+            self.breaker.answered()
+            return AppliedChange(address, "update")
+
+        def gave_up(problem: TemporaryError, attempt: int) -> Outcome:
+            return FailedChange(address, "update", f"{problem} (gave up after {attempt} "
+                                "attempts; re-run apply)", problem.code)
+
+        def stopped(problem: TemporaryError, attempt: int) -> Outcome:
+            return SkippedChange(address, "update", self.stop.reason or "apply stopped")
+
+        return self._done(self._retrying(address, "update", once, gave_up, stopped))
 
     def _run_generation(self, pool: ThreadPoolExecutor, changes: Sequence[Change]) -> list[Outcome]:
         futures: list[Future[Outcome]] = [pool.submit(self._apply_one, c) for c in changes]
@@ -428,25 +423,11 @@ class _Run:
                 "unconditional write; nothing was written): plan again")
 
     def _write(self, change: Change, request: WriteRequest) -> Outcome:
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
+        def once(attempt: int, started: float) -> Outcome:
             try:
-                self.attempts.add()
                 self._keep(request, self.provider.write(request))
-                self.breaker.answered()
-                return AppliedChange(change.address, change.action)
-            except TemporaryError as problem:
-                self._heard(problem)
-                delay = self._retry_delay(attempt, started, problem)
-                if delay is None:
-                    return self._outcome_unknown(change, request, problem, attempt)
-                self.emit(
-                    ChangeRetrying(change.address, change.action, attempt, delay, str(problem))
-                )
-                if self.stop.sleep(delay):
-                    return self._abandoned(change, problem, attempt)
+            except TemporaryError:
+                raise
             except (PreconditionFailed, NotFoundError) as problem:
                 self.breaker.answered()
                 # A retry that finds its precondition gone may be looking at its own
@@ -457,6 +438,41 @@ class _Run:
             except ProviderError as problem:
                 self.breaker.answered()
                 return self._failed(change, problem, "")
+            self.breaker.answered()
+            return AppliedChange(change.address, change.action)
+
+        def gave_up(problem: TemporaryError, attempt: int) -> Outcome:
+            return self._outcome_unknown(change, request, problem, attempt)
+
+        def stopped(problem: TemporaryError, attempt: int) -> Outcome:
+            return self._abandoned(change, problem, attempt)
+
+        return self._retrying(change.address, change.action, once, gave_up, stopped)
+
+    def _retrying(
+        self, address: Address, action: str,
+        once: Callable[[int, float], Outcome],
+        gave_up: Callable[[TemporaryError, int], Outcome],
+        stopped: Callable[[TemporaryError, int], Outcome],
+    ) -> Outcome:
+        """Calls ``once(attempt, started)`` until it answers. A temporary error is retried
+        with backoff while the deadline and the stop signal allow; ``gave_up`` and
+        ``stopped`` say what that means for this write."""
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            self.attempts.add()
+            try:
+                return once(attempt, started)
+            except TemporaryError as problem:
+                self._heard(problem)
+                delay = self._retry_delay(attempt, started, problem)
+                if delay is None:
+                    return gave_up(problem, attempt)
+                self.emit(ChangeRetrying(address, action, attempt, delay, str(problem)))
+                if self.stop.sleep(delay):
+                    return stopped(problem, attempt)
 
     def _heard(self, problem: TemporaryError) -> None:
         """Feeds the circuit breaker: no answer at all, or an answer (429, 503)."""
