@@ -12,10 +12,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
 
 from reconciler.errors import ConfigError
 from reconciler.model import JSON, ProviderConfig
+from reconciler.providers.options import http_url, refuse_unknown
 
 _OPTIONS: Final = frozenset({
     "url", "facility", "classroom", "username_env", "password_env", "channel", "users",
@@ -39,17 +39,8 @@ class KolibriSettings:
     @classmethod
     def from_config(cls, config: ProviderConfig, project_root: Path) -> KolibriSettings:
         options = config.options
-        unknown = sorted(set(options) - _OPTIONS)
-        if unknown:
-            raise ConfigError(
-                f"kolibri provider: unknown option(s) {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(_OPTIONS))})"
-            )
-        url = options.get("url")
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not (
-            urlsplit(url).netloc
-        ):
-            raise ConfigError("kolibri provider: 'url' must be the http(s) URL of the server")
+        refuse_unknown("kolibri", options, _OPTIONS)
+        url = http_url("kolibri", options, "the http(s) URL of the server")
         users = options.get("users")
         if users is not None and not isinstance(users, str):
             raise ConfigError("kolibri provider: 'users' must be the path of a users CSV")

@@ -11,10 +11,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import urlsplit
 
 from reconciler.errors import ConfigError
 from reconciler.model import JSON, ProviderConfig
+from reconciler.providers.options import http_url, refuse_unknown
 
 _OPTIONS: Final = frozenset({"url", "token_env", "timeout", "retries", "page_size", "pool_size"})
 
@@ -32,17 +32,8 @@ class RestSettings:
     @classmethod
     def from_config(cls, config: ProviderConfig) -> RestSettings:
         options = config.options
-        unknown = sorted(set(options) - _OPTIONS)
-        if unknown:
-            raise ConfigError(
-                f"rest provider: unknown option(s) {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(_OPTIONS))})"
-            )
-        url = options.get("url")
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not (
-            urlsplit(url).netloc
-        ):
-            raise ConfigError("rest provider: 'url' must be an http(s) URL of the API root")
+        refuse_unknown("rest", options, _OPTIONS)
+        url = http_url("rest", options, "an http(s) URL of the API root")
         token_env = options.get("token_env")
         if not isinstance(token_env, str) or not token_env:
             raise ConfigError(

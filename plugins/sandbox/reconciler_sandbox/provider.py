@@ -20,6 +20,7 @@ from reconciler.errors import ConfigError, TemporaryError
 from reconciler.model import JSON, KINDS, MANAGED_BY, ProviderConfig
 from reconciler.providers import Capabilities, LiveResource, Lock, WriteRequest, wire
 from reconciler.providers.capabilities import REFERENCE
+from reconciler.providers.options import refuse_unknown
 from reconciler.rules.directory import User, parse_users_csv
 from reconciler_sandbox.catalog import parse_catalog_csv, seed_catalog
 from reconciler_sandbox.clock import wall_clock
@@ -39,12 +40,7 @@ class SandboxProvider:
 
     def __init__(self, config: ProviderConfig, project_root: Path) -> None:
         options = config.options
-        unknown = sorted(set(options) - _OPTIONS)
-        if unknown:
-            raise ConfigError(
-                f"sandbox provider: unknown option(s) {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(_OPTIONS))})"
-            )
+        refuse_unknown("sandbox", options, _OPTIONS)
         self.path = project_root / _text_option(options, "path", DEFAULT_PATH)
         self.page_size = _int_option(options, "page_size", 500)
         users_csv = _file_option(options, "users", project_root)
