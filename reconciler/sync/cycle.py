@@ -105,7 +105,8 @@ class _Stopped(Exception):
 
 
 class Syncer:
-    """Runs cycles one at a time (the loop serialises them) and keeps the status."""
+    """Runs cycles one at a time (the loop serialises them) and keeps the status.
+    ``today`` gives the date in a time zone (the project's): the caller's clock."""
 
     def __init__(
         self,
@@ -114,7 +115,7 @@ class Syncer:
         *,
         opener: TargetOpener = open_target,
         holder: str | None = None,
-        today: Callable[[], date] = date.today,
+        today: Callable[[str], date],
     ) -> None:
         self.copy = copy
         self._today = today
@@ -251,7 +252,8 @@ class Syncer:
         if self.options.auto_apply and (result is None or result.ok):
             # A platform without a scheduler gets its due releases from every cycle.
             _between(stop)
-            report = releases(provider.provider, compiled.state, self._today(), dry_run=False)
+            report = releases(provider.provider, compiled.state,
+                              self._today(compiled.state.project.timezone), dry_run=False)
             released = tuple(report.lines()) if report is not None else ()
         return self._settle(started, commit, plan, selection, result, released)
 

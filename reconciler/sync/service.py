@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 
@@ -39,12 +40,14 @@ def default_workdir(remote: Remote) -> Path:
 
 
 class SyncService:
-    """``with SyncService(config, listeners=...) as service: service.loop.run_forever()``."""
+    """``with SyncService(config, today=clock, listeners=...) as service:
+    service.loop.run_forever()``."""
 
-    def __init__(self, config: ServiceConfig, *, listeners: Sequence[Listener] = ()) -> None:
+    def __init__(self, config: ServiceConfig, *, today: Callable[[str], date],
+                 listeners: Sequence[Listener] = ()) -> None:
         remote = Remote.of(config.repo, config.branch)
         self.copy = WorkingCopy(remote, config.workdir or default_workdir(remote))
-        self.syncer = Syncer(self.copy, config.options)
+        self.syncer = Syncer(self.copy, config.options, today=today)
         self.metrics = SyncMetrics()
         self.notifier = Notifier(config.notify_url) if config.notify_url else None
         every: list[Listener] = [self.metrics]

@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from reconciler_kolibri.provider import KolibriProvider
 
 from reconciler.apply.executor import StopSignal
+from reconciler.cli import clock
 from reconciler.cli.main import main
 from reconciler.model import JSON
 from reconciler.plan.facade import plan_directory
@@ -171,6 +172,20 @@ def test_release_performs_what_is_due_on_its_day_once_and_plan_lists_it(
     assert changes(plan_json(capsys, program)) == {}  # releases are progress, not drift
 
 
+def test_release_without_a_date_uses_today_in_the_projects_time_zone(
+    capsys: pytest.CaptureFixture[str], program: Path, provider: KolibriProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 11:00 UTC on 3 January is already 4 January on Kiritimati (UTC+14).
+    project = program / "learnops.yaml"
+    project.write_text(project.read_text() + "timezone: Pacific/Kiritimati\n")
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 1, 3, 11, tzinfo=UTC))
+    apply(capsys, program)
+    code, out = run(capsys, "release", str(program), "--dry-run")
+    assert code == 0, out
+    assert out.rstrip().endswith("on 2027-01-04."), out
+
+
 def test_a_sync_cycle_applies_and_releases_a_dated_step_on_its_date(
     program: Path, provider: KolibriProvider, tmp_path: Path,
 ) -> None:
@@ -184,7 +199,7 @@ def test_a_sync_cycle_applies_and_releases_a_dated_step_on_its_date(
     git("commit", "--quiet", "-m", "program")
     today = [date(2027, 5, 31)]
     syncer = Syncer(WorkingCopy(Remote.of(str(program), "main"), tmp_path / "copy"),
-                    SyncOptions(path=".", auto_apply=True), today=lambda: today[0])
+                    SyncOptions(path=".", auto_apply=True), today=lambda zone: today[0])
     try:
         first = syncer.cycle(StopSignal())
         assert first.failure is None, first.failure

@@ -14,6 +14,7 @@ from typing import Any
 from reconciler_sandbox.engine import Platform
 
 from reconciler.apply.executor import StopSignal
+from reconciler.cli import clock
 from reconciler.model import KINDS
 from reconciler.sync.cycle import Syncer, SyncOptions
 from reconciler.sync.git import Remote, WorkingCopy
@@ -118,7 +119,8 @@ class SpecRepo:
 
 def make_syncer(repo: SpecRepo, workdir: Path, **options: Any) -> Syncer:
     copy = WorkingCopy(Remote.of(str(repo.root), "main"), workdir)
-    return Syncer(copy, SyncOptions(path="specs", target="live", **options))
+    return Syncer(copy, SyncOptions(path="specs", target="live", **options),
+                  today=clock.today)
 
 
 def cycle(syncer: Syncer) -> CycleReport:

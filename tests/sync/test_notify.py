@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.cli import clock
 from reconciler.sync.cycle import Syncer, SyncOptions
 from reconciler.sync.git import Remote, WorkingCopy
 from reconciler.sync.loop import SyncLoop
@@ -99,7 +100,7 @@ def test_a_failure_before_any_revision_names_no_placeholder(
 ) -> None:
     nowhere = tmp_path / "nowhere"
     syncer = Syncer(WorkingCopy(Remote.of(str(nowhere), "main"), tmp_path / "copy"),
-                    SyncOptions())
+                    SyncOptions(), today=clock.today)
     SyncLoop(syncer, interval=3600, listeners=[Notifier(chat.url)]).run_once()
     assert chat.texts() == [
         f"learnops sync failed at {nowhere}@main: {nowhere}: git ls-remote failed: "

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         allow_delete=args.allow_delete,
         allow_disruptive=args.allow_disruptive,
         source_dir=args.dir,
-        today=date.today(),
+        today=clock.today(project_zone(Path(args.dir))),
     )
     start = args.schedule_start or clock.today(project_zone(Path(args.dir)))
     sys.stdout.write(render(plan, args.output, start))

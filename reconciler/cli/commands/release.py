@@ -5,12 +5,13 @@ the same every cycle. Running it twice on a day does nothing the second time."""
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from reconciler.apply.release import release_directory
+from reconciler.cli import clock
 from reconciler.cli.arguments import add_dir, add_target, day
+from reconciler.cli.project_file import project_zone
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +27,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    today = args.date or date.today()
+    today = args.date or clock.today(project_zone(Path(args.dir)))
     outcome = release_directory(Path(args.dir), today=today, target=args.target,
                                 dry_run=args.dry_run)
     report = outcome.report

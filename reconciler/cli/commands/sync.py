@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from reconciler.cli import console
+from reconciler.cli import clock, console
 from reconciler.cli.arguments import add_target, positive, seconds
 from reconciler.cli.signals import signal_gate
 from reconciler.errors import UsageError
@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     log = args.output == "text"
-    with SyncService(config, listeners=[log_cycle] if log else []) as service:
+    with SyncService(config, today=clock.today,
+                     listeners=[log_cycle] if log else []) as service:
         if service.server is not None and log:
             print(f"Serving /status, /metrics and /webhook on {service.server.url}", flush=True)
         # SIGTERM/SIGINT stop the loop between steps; an apply in progress starts no
