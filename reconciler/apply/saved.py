@@ -24,7 +24,7 @@ from reconciler.plan.basis import directory_basis, resources_basis
 from reconciler.plan.directory_change import user_changes
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.serialize import plan_from_json
-from reconciler.providers import Provider
+from reconciler.providers import Provider, read_in_terms_of
 from reconciler.state.target import Target
 
 DEFAULT_TARGET = "provider"
@@ -103,6 +103,7 @@ def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> No
             "nothing was written: plan again for this target",
             where=where,
         )
+    read_in_terms_of(provider, saved.compiled.state)  # reads as the plan's were
 
 
 def check_platform_unmoved(saved: SavedPlan, target: Target) -> None:

@@ -55,6 +55,7 @@ from reconciler.providers import (
     LiveResource,
     PartialHolder,
     Provider,
+    read_in_terms_of,
 )
 from reconciler.providers.honoured import unsupported
 from reconciler.rules.assignment import is_active
@@ -115,6 +116,7 @@ def build_plan(
     # The versions are read first: a write racing the reads below raises one, and a
     # saved plan made from a moved platform or state is then refused as stale.
     state_version = provider.state_version() if isinstance(provider, ChangeCounter) else None
+    read_in_terms_of(provider, compiled.state)
     live = provider.read_resources(KINDS)
     snapshot = state.snapshot(live)
     read: list[list[User]] = []  # the directory, once read

@@ -7,7 +7,7 @@ every write carries its precondition. What a platform can do is declared as
 :class:`Capabilities` (frozen data, read by validate and plan); what only some
 platforms have is an optional protocol, probed with ``isinstance``:
 :class:`ChangeCounter`, :class:`MetadataHolder`, :class:`PlatformLocker`,
-:class:`PartialHolder`, :class:`Releaser`.
+:class:`PartialHolder`, :class:`TermsReader`, :class:`Releaser`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ __all__ = [
     "Provider",
     "ProviderFactory",
     "Releaser",
+    "TermsReader",
     "WriteAction",
     "WriteRequest",
 ]
@@ -166,6 +167,22 @@ class PartialHolder(Protocol):
         """``resource`` as the platform would show it after writing it, given the rest of
         ``desired`` (an audience's includes resolve over it)."""
         ...
+
+
+@runtime_checkable
+class TermsReader(Protocol):
+    """A platform whose resources read back in more than one set of terms (Kolibri names a
+    content node by its content id or by its title, and keeps an assignment's plans
+    nowhere but in the spec): told the desired state before it is read, it reads back in
+    that state's terms, so the plan compares, and reports to learners, like with like."""
+
+    def read_in_terms_of(self, desired: DesiredState) -> None: ...
+
+
+def read_in_terms_of(provider: object, desired: DesiredState) -> None:
+    """Tell ``provider`` the desired state it is read against, where it asks for one."""
+    if isinstance(provider, TermsReader):
+        provider.read_in_terms_of(desired)
 
 
 @runtime_checkable

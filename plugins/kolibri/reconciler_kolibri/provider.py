@@ -27,15 +27,17 @@ from reconciler_kolibri.client import KolibriClient
 from reconciler_kolibri.platform import KolibriPlatform, Snapshot
 from reconciler_kolibri.release import due_releases
 from reconciler_kolibri.settings import KolibriSettings
+from reconciler_kolibri.terms import Terms, terms_of
 from reconciler_kolibri.translate import (
     assignment_body,
     assignment_spec,
     audience_spec,
-    canonical,
+    canonical_names,
     catalog,
     live_resources,
     plan_lessons,
     plan_spec,
+    read_back,
     step_body,
     step_title,
 )
@@ -57,6 +59,8 @@ class KolibriProvider:
                                         self.settings.channel)
         self._directory: list[User] | None = None
         self._read: Snapshot | None = None  # the last read, for planning against it
+        self._desired: DesiredState | None = None  # whose terms reads are in
+        self._terms: Terms | None = None
 
     def __repr__(self) -> str:
         return f"KolibriProvider(url={self.settings.url!r}, facility={self.settings.facility!r})"
@@ -67,9 +71,19 @@ class KolibriProvider:
 
     # -- reads ---------------------------------------------------------------------------
 
+    def read_in_terms_of(self, desired: DesiredState) -> None:
+        """Read back, and hold, in ``desired``'s terms (:mod:`reconciler_kolibri.terms`)."""
+        self._desired, self._terms = desired, None
+
+    def terms(self) -> Terms:
+        if self._terms is None:
+            self._terms = (Terms() if self._desired is None
+                           else terms_of(self._desired, catalog(self.platform.nodes())))
+        return self._terms
+
     def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
         self._read = self.platform.snapshot()
-        return live_resources(self._read, kinds)
+        return live_resources(self._read, kinds, self.terms())
 
     def held(self, desired: DesiredState, resource: DesiredResource) -> DesiredResource:
         """What Kolibri will show of ``resource`` once written (the planner compares the
@@ -77,6 +91,8 @@ class KolibriProvider:
         without due dates, notifications or labels."""
         snapshot = self._read if self._read is not None else self.platform.snapshot()
         names = catalog(snapshot.nodes)
+        terms, by_node = self.terms(), canonical_names(names)
+        naming = terms.naming(resource.address, by_node)
         spec = resource.spec
         match resource.kind:
             case "Audience":
@@ -91,15 +107,19 @@ class KolibriProvider:
                 started = spec.get("start", "immediately") == "immediately" or (
                     lesson is not None and lesson.active)
                 objects = [i.name for i in assignment_items(spec) if i.kind == "object"]
+                plans = {p.name for p in desired.of_kind("CertificationPlan")
+                         if p.spec.get("steps")}  # each has lessons once applied
                 title = spec.get("title")
                 held = assignment_spec(title if isinstance(title, str) else "",
-                                       canonical(objects, names), str(spec.get("audience")),
-                                       is_active(spec) and started)
+                                       [p for p in terms.plans.get(resource.name, ())
+                                        if p in plans],
+                                       read_back(objects, names, naming),
+                                       str(spec.get("audience")), is_active(spec) and started)
             case "CertificationPlan":
                 steps = [s for s in spec.get("steps") or [] if isinstance(s, dict)]
                 held = plan_spec(str(spec.get("title", resource.name)), [
-                    (str(step["name"]), canonical([str(i) for i in step.get("items") or []],
-                                                  names))
+                    (str(step["name"]), read_back([str(i) for i in step.get("items") or []],
+                                                  names, naming))
                     for step in steps])
             case _:
                 return resource

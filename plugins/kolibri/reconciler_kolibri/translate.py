@@ -26,6 +26,7 @@ from reconciler.model import JSON, Address, content_hash
 from reconciler.providers import LiveResource
 from reconciler.rules.assignment import assignment_items, is_active
 from reconciler_kolibri.platform import Group, Lesson, Node, Snapshot
+from reconciler_kolibri.terms import NO_TERMS, Terms
 
 NAME: Final = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 STEP_SEPARATOR: Final = ": "
@@ -70,9 +71,13 @@ def fingerprint(value: JSON) -> str:
 # -- reading: Kolibri -> learnops --------------------------------------------------------
 
 
-def live_resources(snapshot: Snapshot, kinds: Sequence[str]) -> list[LiveResource]:
+def live_resources(snapshot: Snapshot, kinds: Sequence[str],
+                   terms: Terms = NO_TERMS) -> list[LiveResource]:
+    """Kolibri's objects as learnops resources, in ``terms`` (:mod:`reconciler_kolibri.terms`)."""
     found: list[LiveResource] = []
     names = catalog(snapshot.nodes)
+    by_node = canonical_names(names)
+    applied = plan_lessons(snapshot)
     usernames = {a.id: a.username for a in snapshot.accounts.values()}
     for kind in kinds:
         match kind:
@@ -83,12 +88,17 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str]) -> list[LiveResourc
                              for name, group in sorted(snapshot.groups.items())
                              if NAME.match(name))
             case "Assignment":
-                found.extend(_assignment(lesson, names, snapshot.groups)
-                             for title, lesson in sorted(snapshot.lessons.items())
-                             if NAME.match(title))
+                found.extend(
+                    _assignment(lesson, terms.naming(Address("Assignment", title), by_node),
+                                [p for p in terms.plans.get(title, ()) if p in applied],
+                                snapshot.groups)
+                    for title, lesson in sorted(snapshot.lessons.items())
+                    if NAME.match(title))
             case "CertificationPlan":
-                found.extend(_plan(plan, steps, names, usernames)
-                             for plan, steps in sorted(plan_lessons(snapshot).items()))
+                found.extend(
+                    _plan(plan, steps, terms.naming(Address("CertificationPlan", plan), by_node),
+                          usernames)
+                    for plan, steps in sorted(applied.items()))
     return found
 
 
@@ -121,11 +131,14 @@ def audience_spec(members: Iterable[str]) -> dict[str, JSON]:
     return {"users": sorted(members), "groups": [], "include": [], "where": {}, "exclude": []}
 
 
-def assignment_spec(title: str, objects: Iterable[str], audience: str,
+def assignment_spec(title: str, plans: Iterable[str], objects: Iterable[str], audience: str,
                     active: bool) -> dict[str, JSON]:
-    """What Kolibri holds of an assignment (its plans live in the plans' step lessons)."""
-    return {"title": title[:MAX_DESCRIPTION], "items": [{"object": o} for o in objects],
-            "audience": audience, "active": active}
+    """What Kolibri holds of an assignment: its lesson, and the plans whose step lessons
+    ``learnops release`` hands its learners (plans first, then the lesson's objects)."""
+    items: list[JSON] = [{"plan": p} for p in plans]
+    items.extend({"object": o} for o in objects)
+    return {"title": title[:MAX_DESCRIPTION], "items": items, "audience": audience,
+            "active": active}
 
 
 def plan_spec(title: str, steps: Iterable[tuple[str, list[str]]]) -> dict[str, JSON]:
@@ -142,10 +155,11 @@ def canonical_names(names: Mapping[str, Node]) -> dict[str, str]:
     return by_node
 
 
-def canonical(items: Iterable[str], names: Mapping[str, Node]) -> list[str]:
-    """Object names as Kolibri reads them back (unknown ones as written)."""
-    by_node = canonical_names(names)
-    return [by_node[names[i].id] if i in names else i for i in items]
+def read_back(items: Iterable[str], names: Mapping[str, Node],
+              naming: Mapping[str, str]) -> list[str]:
+    """Object names as Kolibri reads them back with ``naming`` (node id -> name);
+    unknown ones as written."""
+    return [naming.get(names[i].id, i) if i in names else i for i in items]
 
 
 def _audience(group: Group, usernames: Mapping[str, str]) -> LiveResource:
@@ -159,9 +173,8 @@ def _audience(group: Group, usernames: Mapping[str, str]) -> LiveResource:
     )
 
 
-def _object_names(lesson: Lesson, names: Mapping[str, Node]) -> list[str]:
-    by_node = canonical_names(names)
-    return [by_node.get(node_id, node_id) for node_id in lesson.node_ids]
+def _object_names(lesson: Lesson, naming: Mapping[str, str]) -> list[str]:
+    return [naming.get(node_id, node_id) for node_id in lesson.node_ids]
 
 
 def lesson_essence(lesson: Lesson) -> dict[str, JSON]:
@@ -171,12 +184,12 @@ def lesson_essence(lesson: Lesson) -> dict[str, JSON]:
             "groups": sorted(lesson.group_ids)}
 
 
-def _assignment(lesson: Lesson, names: Mapping[str, Node],
+def _assignment(lesson: Lesson, naming: Mapping[str, str], plans: Sequence[str],
                 groups: Mapping[str, Group]) -> LiveResource:
     assigned = [g for g in groups.values() if g.id in lesson.group_ids]
     audiences = sorted(g.name for g in assigned)
     reached = set(lesson.learner_ids).union(*(g.user_ids for g in assigned))
-    spec = assignment_spec(lesson.description, _object_names(lesson, names),
+    spec = assignment_spec(lesson.description, plans, _object_names(lesson, naming),
                            audiences[0] if audiences else "", lesson.active)
     return LiveResource(
         address=Address("Assignment", lesson.title), spec=spec, platform_id=lesson.id,
@@ -186,10 +199,10 @@ def _assignment(lesson: Lesson, names: Mapping[str, Node],
     )
 
 
-def _plan(plan: str, steps: list[tuple[str, Lesson]], names: Mapping[str, Node],
+def _plan(plan: str, steps: list[tuple[str, Lesson]], naming: Mapping[str, str],
           usernames: Mapping[str, str]) -> LiveResource:
     title = steps[0][1].description.rpartition(STEP_TITLE_SEPARATOR)[0] if steps else ""
-    spec = plan_spec(title, [(step, _object_names(lesson, names)) for step, lesson in steps])
+    spec = plan_spec(title, [(step, _object_names(lesson, naming)) for step, lesson in steps])
     # Releases add learners to step lessons: that is progress, not a change to the plan.
     essence = [{k: v for k, v in lesson_essence(lesson).items() if k != "groups"}
                for _, lesson in steps]

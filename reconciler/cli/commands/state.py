@@ -24,7 +24,7 @@ from reconciler.apply.state_edits import (
 )
 from reconciler.cli.arguments import add_dir, add_target, seconds
 from reconciler.compiler import compile_dir
-from reconciler.providers import Lock
+from reconciler.providers import Lock, read_in_terms_of
 from reconciler.state import Record
 from reconciler.state.target import Target, open_target
 
@@ -71,8 +71,9 @@ def _common(parser: argparse.ArgumentParser, handler: Callable[..., int], *,
 
 
 def _run(args: argparse.Namespace, handler: Callable[[argparse.Namespace, Target], int]) -> int:
-    project = compile_dir(Path(args.dir)).state.project
-    target = open_target(project, args.target)
+    desired = compile_dir(Path(args.dir)).state
+    target = open_target(desired.project, args.target)
+    read_in_terms_of(target.provider, desired)  # an import records what plan will read
     try:
         return handler(args, target)
     finally:
