@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -45,4 +46,32 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
         tx.execute("UPDATE platform_state SET version = 99")
         raise ZeroDivisionError
     assert store.connection().execute("SELECT version FROM platform_state").fetchone()[0] == 0
+    store.close()
+
+
+def test_a_writer_that_cannot_get_its_turn_fails_as_sqlite_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Writers of one process take turns before asking SQLite; a turn not had within
+    the busy timeout is the same 'database is locked' a busy file gives."""
+    store = Database(tmp_path / "p.db")
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 50)
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.write() as tx:
+            tx.execute("UPDATE platform_state SET version = 1")
+            holding.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(10)
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"), store.write():
+        pass
+    done.set()
+    holder.join(10)
+    with store.write() as tx:  # the turn is free again
+        tx.execute("UPDATE platform_state SET version = version + 1")
+    assert store.connection().execute("SELECT version FROM platform_state").fetchone()[0] == 2
     store.close()

@@ -4,6 +4,12 @@ Several processes may open the same file (a ``serve`` and a CLI ``complete``,
 say): WAL lets readers run beside the one writer, ``busy_timeout`` makes a
 second writer wait instead of failing, and every write transaction starts with
 ``BEGIN IMMEDIATE`` so two writers never both read-then-write the same rows.
+
+Within one process the writers take turns on a lock before they ask SQLite: its
+busy handler does not queue waiters, it sleeps them (1, 2, 5, 10 ... 100 ms) and
+retries, so ten threads writing at once spent most of their time asleep while the
+file was free. The lock hands the turn on at once; ``busy_timeout`` remains for
+writers in other processes, and a turn not had within it fails as SQLite would.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        # Reentrant: a nested write on one thread fails in SQLite (one transaction
+        # per connection), not as a deadlock here.
+        self._writer = threading.RLock()
         self._migrate()
 
     def connection(self) -> sqlite3.Connection:
@@ -57,36 +66,49 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed when the block ends, rolled back on error."""
-        conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._turn():
+            conn = self.connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     @contextmanager
     def scratch(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that is always rolled back: work out what writes would
         mean (a look ahead in time) without keeping them. IMMEDIATE, as in ``write``,
         so upgrading to a writer never fails halfway."""
-        conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._turn(), self._between("BEGIN IMMEDIATE", "ROLLBACK") as conn:
             yield conn
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's turn to write (see the module docstring)."""
+        if not self._writer.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            yield
         finally:
-            conn.execute("ROLLBACK")
+            self._writer.release()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for a multi-query read."""
+        with self._between("BEGIN", "COMMIT") as conn:
+            yield conn
+
+    @contextmanager
+    def _between(self, begin: str, end: str) -> Iterator[sqlite3.Connection]:
+        """This thread's connection inside ``begin`` ... ``end``, whatever happens."""
         conn = self.connection()
-        conn.execute("BEGIN")
+        conn.execute(begin)
         try:
             yield conn
         finally:
-            conn.execute("COMMIT")
+            conn.execute(end)
 
     def _migrate(self) -> None:
         """Bring the file to the newest schema; each step runs once, in order, atomically."""

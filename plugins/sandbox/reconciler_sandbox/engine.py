@@ -433,11 +433,13 @@ class Platform:
         with self._db.write() as conn:
             return tokens.create(conn, name, scopes)
 
-    def token_scopes(self, secret: str) -> frozenset[str] | None:
-        return tokens.scopes_of(self._db.connection(), secret)
+    def token_holder(self, secret: str) -> tuple[str, frozenset[str]] | None:
+        """The token's name and scopes, or None for no such token."""
+        return tokens.holder_of(self._db.connection(), secret)
 
-    def token_name(self, secret: str) -> str | None:
-        return tokens.name_of(self._db.connection(), secret)
+    def token_scopes(self, secret: str) -> frozenset[str] | None:
+        holder = self.token_holder(secret)
+        return None if holder is None else holder[1]
 
 
 def _mark(sent: object, kept: str | None) -> str | None:

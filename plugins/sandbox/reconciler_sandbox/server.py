@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from types import FrameType
+from typing import Any, Final
 
 import uvicorn
 
@@ -26,6 +27,10 @@ from reconciler_sandbox.ticker import Ticker
 SERVE_ACTOR = "sandbox-serve"
 DEFAULT_TICK_INTERVAL = 60.0
 log = logging.getLogger(__name__)
+# httptools parses HTTP in C: h11, uvicorn's pure-Python fallback, took about a third
+# of the server's time per write request (benchmarks/bench_sandbox.py). The loop is
+# uvloop where it is installed (a dependency but on Windows), else asyncio's.
+FAST_STACK: Final[dict[str, Any]] = {"http": "httptools", "loop": "auto"}
 
 
 def _scheduling(platform: Platform, interval: float) -> AbstractContextManager[object]:
@@ -74,6 +79,7 @@ def serve(
                 create_app(platform, options=options),
                 log_level="info",
                 timeout_graceful_shutdown=10,
+                **FAST_STACK,
                 lifespan="off",
             )
             if announce is not None:
@@ -172,6 +178,7 @@ def running_server(
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=5,
+            **FAST_STACK,
             lifespan="off",
         )
         server = uvicorn.Server(config)

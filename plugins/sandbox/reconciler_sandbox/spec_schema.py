@@ -4,7 +4,9 @@ HTTP API (hence the ``rest`` provider) refuse exactly the same bodies.
 
 A body is rebuilt as the document a spec file would hold (``apiVersion``, ``kind``,
 ``metadata``, ``spec``, and whatever else the caller sent), so a problem's JSON
-pointer points into the body exactly as sent. Validators are compiled once per kind.
+pointer points into the body exactly as sent. Validators are compiled once per kind:
+the compiler's fast predicate gives the verdict (a valid body, nearly every write,
+costs microseconds), and jsonschema runs only to explain a body that fails it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from reconciler.errors import InvalidRequest, SchemaViolation
 from reconciler.model import API_VERSION, JSON
 from reconciler.schemas import inlined_schema
+from reconciler.validate.predicates import Predicate, Unsupported, compile_predicate
 
 SCHEMA_FILES: Final[Mapping[str, str]] = {
     "LearningObject": "learning-object.schema.json",
@@ -40,6 +43,16 @@ def validator(kind: str) -> Draft202012Validator:
     """The kind's schema with every ``$ref`` inlined (:func:`inlined_schema`): the same
     verdicts and messages, without resolving references on each write."""
     return Draft202012Validator(inlined_schema(SCHEMA_FILES[kind]))
+
+
+@cache
+def _verdict(kind: str) -> Predicate:
+    """Whether a document passes ``kind``'s schema: the same answer as ``validator``,
+    about twenty times faster (jsonschema interprets the schema on every call)."""
+    try:
+        return compile_predicate(inlined_schema(SCHEMA_FILES[kind]))
+    except Unsupported:
+        return validator(kind).is_valid  # type: ignore[no-any-return]
 
 
 def pointer(path: Iterable[str | int]) -> str:
@@ -69,6 +82,8 @@ def check_document(kind: str, name: str, body: Mapping[str, JSON]) -> None:
         "spec": body.get("spec"),
         **{key: value for key, value in body.items() if key not in _DOCUMENT_KEYS},
     }
+    if _verdict(kind)(document):
+        return
     errors = sorted(validator(kind).iter_errors(document), key=_place)
     if errors:
         first = best_match(errors)

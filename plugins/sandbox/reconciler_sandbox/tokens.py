@@ -41,17 +41,12 @@ def create(conn: sqlite3.Connection, name: str, scopes: Iterable[str]) -> str:
     return secret
 
 
-def scopes_of(conn: sqlite3.Connection, secret: str) -> frozenset[str] | None:
-    """Everything the token may do (implied scopes included), or None for no such token."""
+def holder_of(conn: sqlite3.Connection, secret: str) -> tuple[str, frozenset[str]] | None:
+    """The token's name (the actor of its writes) and everything it may do (implied
+    scopes included), or None for no such token: one lookup per request."""
     row = conn.execute(
-        "SELECT scopes FROM tokens WHERE secret_hash = ?", (_hash(secret),)
+        "SELECT name, scopes FROM tokens WHERE secret_hash = ?", (_hash(secret),)
     ).fetchone()
     if row is None:
         return None
-    return frozenset().union(*(_IMPLIES[s] for s in row["scopes"].split()))
-
-
-def name_of(conn: sqlite3.Connection, secret: str) -> str | None:
-    """The name a token was created with: the actor of its writes in the audit log."""
-    row = conn.execute("SELECT name FROM tokens WHERE secret_hash = ?", (_hash(secret),)).fetchone()
-    return None if row is None else str(row["name"])
+    return str(row["name"]), frozenset().union(*(_IMPLIES[s] for s in row["scopes"].split()))
