@@ -15,6 +15,7 @@ from typing import Any
 
 from reconciler.model import canonical_json
 from reconciler.rules.directory import User
+from reconciler_sandbox.batches import rows_in
 from reconciler_sandbox.journal import utc_now
 
 
@@ -87,15 +88,11 @@ def _users(conn: sqlite3.Connection, query: str, args: tuple[Any, ...]) -> list[
     if not rows:
         return []
     groups: dict[str, set[str]] = {}
-    ids = [row["employee_id"] for row in rows]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for g in conn.execute(
-            f"SELECT employee_id, group_name FROM user_groups WHERE employee_id IN ({marks})",
-            chunk,
-        ):
-            groups.setdefault(g["employee_id"], set()).add(g["group_name"])
+    for g in rows_in(
+        conn, "SELECT employee_id, group_name FROM user_groups WHERE employee_id IN ({marks})",
+        [row["employee_id"] for row in rows],
+    ):
+        groups.setdefault(g["employee_id"], set()).add(g["group_name"])
     return [
         User(row["employee_id"], json.loads(row["attributes"]),
              frozenset(groups.get(row["employee_id"], ())), bool(row["active"]))

@@ -20,7 +20,7 @@ from reconciler.model import JSON
 from reconciler.rules.assignment import assignment_items, due_on, start_on
 from reconciler_sandbox.events import Event
 from reconciler_sandbox.journal import utc_now
-from reconciler_sandbox.notifications import happen
+from reconciler_sandbox.notifications import happen_all
 from reconciler_sandbox.plans import current_version
 
 Key = tuple[str, str, str]  # (employee_id, item_kind, item_name)
@@ -65,11 +65,15 @@ def reconcile_assignment(
     due = due_on(spec, enrolled_on)
     notify = bool((spec.get("notify") or {}).get("on_assign", True))
     current = _current_enrollments(conn, {(k, n) for _, k, n in added})
+    created = _enroll(conn, [key for key in added if key not in current], enrolled_on, today,
+                      notify)
     touched: list[int] = []
+    sources = []
     for key in added:
         enrollment = current.get(key)
         if enrollment is None:
-            enrollment_id = _enroll(conn, key, enrolled_on, today, notify)
+            # A first cycle: no certificate renewed by it, so the assignment's due.
+            enrollment_id, source_due = created[key], None
         else:
             enrollment_id = enrollment.enrollment_id
             if enrollment.state == "inactive":
@@ -77,14 +81,15 @@ def reconcile_assignment(
                     "UPDATE enrollments SET state = 'active', inactive_reason = NULL"
                     " WHERE id = ?", (enrollment_id,),
                 )
-        source_due = renewal_due(conn, enrollment_id) or (due.isoformat() if due else None)
-        conn.execute(
-            "INSERT INTO enrollment_sources (enrollment_id, assignment, active, due_on, since)"
-            " VALUES (?, ?, 1, ?, ?) ON CONFLICT (assignment, enrollment_id) DO UPDATE SET"
-            " active = 1, due_on = excluded.due_on, since = excluded.since",
-            (enrollment_id, name, source_due, enrolled_on.isoformat()),
-        )
+            source_due = renewal_due(conn, enrollment_id)
+        sources.append((enrollment_id, name, source_due or (due.isoformat() if due else None),
+                        enrolled_on.isoformat()))
         touched.append(enrollment_id)
+    conn.executemany(
+        "INSERT INTO enrollment_sources (enrollment_id, assignment, active, due_on, since)"
+        " VALUES (?, ?, 1, ?, ?) ON CONFLICT (assignment, enrollment_id) DO UPDATE SET"
+        " active = 1, due_on = excluded.due_on, since = excluded.since", sources,
+    )
     return touched
 
 
@@ -169,19 +174,31 @@ def _current_enrollments(conn: sqlite3.Connection,
     return found
 
 
-def _enroll(conn: sqlite3.Connection, key: Key, enrolled_on: date, today: date,
-            notify: bool) -> int:
-    """A new first cycle. Starting today, it has started (and the learner is told at
-    once); starting later, the scheduler starts it on its day."""
-    employee_id, kind, item = key
-    version = current_version(conn, item) if kind == "plan" else None
-    row = conn.execute(
-        "INSERT INTO enrollments (employee_id, item_kind, item_name, cycle, plan_version,"
-        " enrolled_on, state, created_at) VALUES (?, ?, ?, 1, ?, ?, 'active', ?) RETURNING id",
-        (employee_id, kind, item, version, enrolled_on.isoformat(), utc_now()),
-    ).fetchone()
+def _enroll(conn: sqlite3.Connection, keys: list[Key], enrolled_on: date, today: date,
+            notify: bool) -> dict[Key, int]:
+    """New first cycles, one statement for them all, numbered as inserting them in turn
+    would. Starting today, they have started (and the learners are told at once);
+    starting later, the scheduler starts them on their day."""
+    versions: dict[str, int | None] = {}
+    created: dict[Key, int] = {}
+    rows = []
+    top = conn.execute("SELECT max(id) FROM enrollments").fetchone()[0] or 0
+    now = utc_now()
+    for key in keys:
+        employee_id, kind, item = key
+        if kind == "plan" and item not in versions:
+            versions[item] = current_version(conn, item)
+        top += 1
+        created[key] = top
+        rows.append((top, employee_id, kind, item, versions[item] if kind == "plan" else None,
+                     enrolled_on.isoformat(), now))
+    conn.executemany(
+        "INSERT INTO enrollments (id, employee_id, item_kind, item_name, cycle, plan_version,"
+        " enrolled_on, state, created_at) VALUES (?, ?, ?, ?, 1, ?, ?, 'active', ?)", rows,
+    )
     if enrolled_on <= today:
-        happen(conn, Event("assignment_started", enrolled_on, employee_id, kind, item,
-                           f"assignment_started:{row[0]}:", enrollment_id=int(row[0])),
-               None, on_assign=notify)
-    return int(row[0])
+        started = [Event("assignment_started", enrolled_on, employee_id, kind, item,
+                         f"assignment_started:{enrollment_id}:", enrollment_id=enrollment_id)
+                   for (employee_id, kind, item), enrollment_id in created.items()]
+        happen_all(conn, started, None, on_assign=notify)
+    return created

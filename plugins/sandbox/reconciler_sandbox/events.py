@@ -11,10 +11,12 @@ that is what makes a catch-up after downtime safe to repeat.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from reconciler_sandbox.batches import rows_in
 from reconciler_sandbox.journal import utc_now
 
 # In the order they are processed when several fall on one day: a step is released
@@ -43,16 +45,34 @@ class Event:
         return self.on_date, ORDER[self.kind], self.key
 
 
-def record(conn: sqlite3.Connection, event: Event) -> int | None:
-    """Record the event unless its occasion is on record; its id when recorded now."""
-    row = conn.execute(
-        "INSERT INTO events (kind, on_date, employee_id, item_kind, item_name, step,"
-        " enrollment_id, detail, dedup_key, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
-        (event.kind, event.on_date.isoformat(), event.employee_id, event.item_kind,
-         event.item_name, event.step, event.enrollment_id, event.detail, event.key, utc_now()),
-    ).fetchone()
-    return None if row is None else int(row[0])
+def record_all(conn: sqlite3.Connection, events: Sequence[Event]) -> list[int | None]:
+    """Record each event unless its occasion is on record (or earlier in ``events``):
+    the id of each recorded now, None for the others. One statement for them all;
+    ids are the ones recording them in turn would give (the next after the largest),
+    so the log is the same either way."""
+    known = {row[0] for row in rows_in(
+        conn, "SELECT dedup_key FROM events WHERE dedup_key IN ({marks})",
+        [event.key for event in events])}
+    top = conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+    ids: list[int | None] = []
+    rows = []
+    now = utc_now()
+    for event in events:
+        if event.key in known:
+            ids.append(None)
+            continue
+        known.add(event.key)
+        top += 1
+        ids.append(top)
+        rows.append((top, event.kind, event.on_date.isoformat(), event.employee_id,
+                     event.item_kind, event.item_name, event.step, event.enrollment_id,
+                     event.detail, event.key, now))
+    conn.executemany(
+        "INSERT INTO events (id, kind, on_date, employee_id, item_kind, item_name, step,"
+        " enrollment_id, detail, dedup_key, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " ?, ?)", rows,
+    )
+    return ids
 
 
 def listing(conn: sqlite3.Connection, *, employee_id: str | None = None,

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 from reconciler.errors import InvalidRequest, NotFoundError, PermanentError
 from reconciler.model import JSON
 from reconciler.rules.schedule import certificate_dates
+from reconciler_sandbox.batches import rows_in
 from reconciler_sandbox.events import Event
 from reconciler_sandbox.journal import utc_now
 from reconciler_sandbox.notifications import happen
@@ -75,22 +76,50 @@ def settle(conn: sqlite3.Connection, enrollment_ids: Iterable[int], today: date)
     """Record when enrollments started and finish; a plan finished by ``today`` issues
     its certificate and tells its admins (a later finish waits for its day)."""
     specs = VersionSpecs(conn)
-    completions: dict[str, dict[str, list[date]]] = {}
-    for enrollment_id in enrollment_ids:
-        found = enrollments(conn, "id = ?", (enrollment_id,))
-        if not found or found[0].state != "active":
-            continue
-        enrollment = found[0]
-        if enrollment.employee_id not in completions:
-            completions[enrollment.employee_id] = completions_of(conn, enrollment.employee_id)
-        progress = progress_of(enrollment, specs, completions[enrollment.employee_id], EVER)
-        conn.execute(
-            "UPDATE enrollments SET started_on = ?, completed_on = ? WHERE id = ?",
-            (_iso(progress.started_on), _iso(progress.completed_on), enrollment.id),
-        )
+    ids = list(dict.fromkeys(enrollment_ids))  # settling one twice changes nothing more
+    found = {e.id: e for e in _by_id(conn, ids)}
+    active = [found[i] for i in ids if i in found and found[i].state == "active"]
+    completions = _completions_of_all(conn, sorted({e.employee_id for e in active}))
+    # Learners who have completed nothing progress alike on the same item and day.
+    alike: dict[tuple[str, str, int | None, date, date | None], Progress] = {}
+    changed = []
+    for enrollment in active:
+        done = completions.get(enrollment.employee_id)
+        if done:
+            progress = progress_of(enrollment, specs, done, EVER)
+        else:
+            key = (enrollment.item_kind, enrollment.item_name, enrollment.plan_version,
+                   enrollment.enrolled_on, enrollment.counts_from)
+            if key not in alike:
+                alike[key] = progress_of(enrollment, specs, {}, EVER)
+            progress = alike[key]
+        if (progress.started_on, progress.completed_on) != (enrollment.started_on,
+                                                            enrollment.completed_on):
+            changed.append((_iso(progress.started_on), _iso(progress.completed_on),
+                            enrollment.id))
         if progress.completed_on is not None and enrollment.item_kind == "plan":
             spec = specs.get(enrollment.item_name, enrollment.plan_version or 0)
             certify_when_due(conn, enrollment, spec, progress.completed_on, today)
+    conn.executemany("UPDATE enrollments SET started_on = ?, completed_on = ? WHERE id = ?",
+                     changed)
+
+
+def _by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Enrollment]:
+    return [Enrollment.from_row(row)
+            for row in rows_in(conn, "SELECT * FROM enrollments WHERE id IN ({marks})", ids)]
+
+
+def _completions_of_all(conn: sqlite3.Connection, employee_ids: Sequence[str]
+                        ) -> dict[str, dict[str, list[date]]]:
+    """:func:`completions_of` each learner (those with none left out)."""
+    done: dict[str, dict[str, list[date]]] = {}
+    for row in rows_in(
+        conn, "SELECT employee_id, object_name, completed_on FROM completions"
+        " WHERE employee_id IN ({marks}) AND passed = 1 ORDER BY completed_on", employee_ids,
+    ):
+        done.setdefault(row["employee_id"], defaultdict(list))[row["object_name"]].append(
+            date.fromisoformat(row["completed_on"]))
+    return done
 
 
 def certify_when_due(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, JSON],

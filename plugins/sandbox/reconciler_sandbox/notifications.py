@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
 from reconciler.model import JSON
-from reconciler_sandbox.events import Event, record
+from reconciler_sandbox.events import Event, record_all
 from reconciler_sandbox.journal import utc_now
 from reconciler_sandbox.resources import item_title
 
@@ -57,25 +57,41 @@ def happen(conn: sqlite3.Connection, event: Event, plan_spec: Mapping[str, JSON]
            *, on_assign: bool = True) -> bool:
     """Record ``event`` and send what it means to each recipient; False (and nothing
     sent) when it was on record already."""
-    event_id = record(conn, event)
-    if event_id is None:
-        return False
-    for notice in _notices(conn, event, event_id, plan_spec or {}, on_assign):
-        conn.execute(
-            "INSERT INTO notifications (recipient, role, event, learner, item_kind, item_name,"
-            " step, on_date, message, dedup_key, event_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
-            (notice.recipient, notice.role, notice.kind, event.employee_id, event.item_kind,
-             event.item_name, event.step, event.on_date.isoformat(), notice.message,
-             f"{event_id}:{notice.recipient}", event_id, utc_now()),
-        )
-    return True
+    return happen_all(conn, [event], plan_spec, on_assign=on_assign)[0]
+
+
+def happen_all(conn: sqlite3.Connection, events: Sequence[Event],
+               plan_spec: Mapping[str, JSON] | None, *, on_assign: bool = True) -> list[bool]:
+    """:func:`happen` for each of ``events`` (of one plan, or none), in order, with a
+    statement per table for them all."""
+    ids = record_all(conn, events)
+    titles: dict[tuple[str, str], str] = {}
+    now = utc_now()
+    rows = []
+    for event, event_id in zip(events, ids, strict=True):
+        if event_id is None:
+            continue
+        about = (event.item_kind, event.item_name)
+        if about not in titles:
+            titles[about] = item_title(conn, *about)
+        for notice in _notices(conn, event, event_id, plan_spec or {}, on_assign,
+                               titles[about]):
+            rows.append((notice.recipient, notice.role, notice.kind, event.employee_id,
+                         event.item_kind, event.item_name, event.step,
+                         event.on_date.isoformat(), notice.message,
+                         f"{event_id}:{notice.recipient}", event_id, now))
+    conn.executemany(
+        "INSERT INTO notifications (recipient, role, event, learner, item_kind, item_name,"
+        " step, on_date, message, dedup_key, event_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
+        rows,
+    )
+    return [event_id is not None for event_id in ids]
 
 
 def _notices(conn: sqlite3.Connection, event: Event, event_id: int,
-             spec: Mapping[str, JSON], on_assign: bool) -> list[Notice]:
+             spec: Mapping[str, JSON], on_assign: bool, title: str) -> list[Notice]:
     learner = event.employee_id
-    title = item_title(conn, event.item_kind, event.item_name)
     step = f"step {event.step} of {title}" if event.step else title
     when = event.detail or ""
     to_learner: tuple[str, str] | None = None
