@@ -22,6 +22,7 @@ from reconciler_sandbox.events import Event
 from reconciler_sandbox.journal import utc_now
 from reconciler_sandbox.notifications import happen_all
 from reconciler_sandbox.plans import current_version
+from reconciler_sandbox.progress import Enrollment
 
 Key = tuple[str, str, str]  # (employee_id, item_kind, item_name)
 
@@ -33,18 +34,16 @@ class Link:
     state: str
 
 
-
-
-
 def reconcile_assignment(
     conn: sqlite3.Connection, name: str, spec: Mapping[str, JSON] | None,
     members: frozenset[str], today: date, only: frozenset[str] | None = None,
     why_leaving: str = "left the audience",
-) -> list[int]:
+) -> list[int | Enrollment]:
     """Make the enrollments sourced by assignment ``name`` match ``members`` x items.
     ``spec`` None: the assignment is gone. ``only``: just these learners changed
     (an import), so nobody else's enrollments are looked at. Returns the
-    enrollments created or reactivated, for the caller to settle."""
+    enrollments created (as written) or reactivated (their ids), for the caller to
+    settle."""
     active = spec is not None and spec.get("active", True) is not False
     items = assignment_items(spec) if spec is not None else []
     people = members if only is None else members & only
@@ -67,13 +66,15 @@ def reconcile_assignment(
     current = _current_enrollments(conn, {(k, n) for _, k, n in added})
     created = _enroll(conn, [key for key in added if key not in current], enrolled_on, today,
                       notify)
-    touched: list[int] = []
+    touched: list[int | Enrollment] = []
     sources = []
     for key in added:
         enrollment = current.get(key)
         if enrollment is None:
             # A first cycle: no certificate renewed by it, so the assignment's due.
-            enrollment_id, source_due = created[key], None
+            fresh = created[key]
+            enrollment_id, source_due = fresh.id, None
+            touched.append(fresh)
         else:
             enrollment_id = enrollment.enrollment_id
             if enrollment.state == "inactive":
@@ -82,9 +83,9 @@ def reconcile_assignment(
                     " WHERE id = ?", (enrollment_id,),
                 )
             source_due = renewal_due(conn, enrollment_id)
+            touched.append(enrollment_id)
         sources.append((enrollment_id, name, source_due or (due.isoformat() if due else None),
                         enrolled_on.isoformat()))
-        touched.append(enrollment_id)
     conn.executemany(
         "INSERT INTO enrollment_sources (enrollment_id, assignment, active, due_on, since)"
         " VALUES (?, ?, 1, ?, ?) ON CONFLICT (assignment, enrollment_id) DO UPDATE SET"
@@ -175,30 +176,32 @@ def _current_enrollments(conn: sqlite3.Connection,
 
 
 def _enroll(conn: sqlite3.Connection, keys: list[Key], enrolled_on: date, today: date,
-            notify: bool) -> dict[Key, int]:
+            notify: bool) -> dict[Key, Enrollment]:
     """New first cycles, one statement for them all, numbered as inserting them in turn
     would. Starting today, they have started (and the learners are told at once);
     starting later, the scheduler starts them on their day."""
     versions: dict[str, int | None] = {}
-    created: dict[Key, int] = {}
-    rows = []
+    created: dict[Key, Enrollment] = {}
     top = conn.execute("SELECT max(id) FROM enrollments").fetchone()[0] or 0
-    now = utc_now()
     for key in keys:
         employee_id, kind, item = key
         if kind == "plan" and item not in versions:
             versions[item] = current_version(conn, item)
         top += 1
-        created[key] = top
-        rows.append((top, employee_id, kind, item, versions[item] if kind == "plan" else None,
-                     enrolled_on.isoformat(), now))
+        created[key] = Enrollment(
+            id=top, employee_id=employee_id, item_kind=kind, item_name=item, cycle=1,
+            plan_version=versions[item] if kind == "plan" else None, enrolled_on=enrolled_on,
+            state="active", inactive_reason=None, started_on=None, completed_on=None)
+    day, now = enrolled_on.isoformat(), utc_now()
     conn.executemany(
         "INSERT INTO enrollments (id, employee_id, item_kind, item_name, cycle, plan_version,"
-        " enrolled_on, state, created_at) VALUES (?, ?, ?, ?, 1, ?, ?, 'active', ?)", rows,
+        " enrolled_on, state, created_at) VALUES (?, ?, ?, ?, 1, ?, ?, 'active', ?)",
+        [(e.id, e.employee_id, e.item_kind, e.item_name, e.plan_version, day, now)
+         for e in created.values()],
     )
     if enrolled_on <= today:
-        started = [Event("assignment_started", enrolled_on, employee_id, kind, item,
-                         f"assignment_started:{enrollment_id}:", enrollment_id=enrollment_id)
-                   for (employee_id, kind, item), enrollment_id in created.items()]
-        happen_all(conn, started, None, on_assign=notify)
+        happen_all(conn, [
+            Event("assignment_started", enrolled_on, e.employee_id, e.item_kind, e.item_name,
+                  f"assignment_started:{e.id}:", enrollment_id=e.id)
+            for e in created.values()], None, on_assign=notify)
     return created

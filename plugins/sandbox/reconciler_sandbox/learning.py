@@ -72,13 +72,18 @@ def progress_of(enrollment: Enrollment, specs: VersionSpecs, completions: Comple
     return object_progress(enrollment, completions, as_of)
 
 
-def settle(conn: sqlite3.Connection, enrollment_ids: Iterable[int], today: date) -> None:
+def settle(conn: sqlite3.Connection, touched: Iterable[int | Enrollment], today: date) -> None:
     """Record when enrollments started and finish; a plan finished by ``today`` issues
-    its certificate and tells its admins (a later finish waits for its day)."""
+    its certificate and tells its admins (a later finish waits for its day).
+    ``touched``: enrollments by id, or as just written (not read again)."""
     specs = VersionSpecs(conn)
-    ids = list(dict.fromkeys(enrollment_ids))  # settling one twice changes nothing more
-    found = {e.id: e for e in _by_id(conn, ids)}
-    active = [found[i] for i in ids if i in found and found[i].state == "active"]
+    given: dict[int, int | Enrollment] = {}
+    for enrollment in touched:  # settling one twice changes nothing more
+        given.setdefault(enrollment if isinstance(enrollment, int) else enrollment.id,
+                         enrollment)
+    found = {e.id: e for e in _by_id(conn, [i for i in given.values() if isinstance(i, int)])}
+    found.update((i, e) for i, e in given.items() if isinstance(e, Enrollment))
+    active = [found[i] for i in given if i in found and found[i].state == "active"]
     completions = _completions_of_all(conn, sorted({e.employee_id for e in active}))
     # Learners who have completed nothing progress alike on the same item and day.
     alike: dict[tuple[str, str, int | None, date, date | None], Progress] = {}

@@ -18,6 +18,7 @@ from reconciler.rules.audience import AudienceError, Directory, resolve_audience
 from reconciler_sandbox.directory import all_users, users_version
 from reconciler_sandbox.enrollment import reconcile_assignment
 from reconciler_sandbox.learning import settle
+from reconciler_sandbox.progress import Enrollment
 from reconciler_sandbox.resources import fetch, names_of
 
 
@@ -71,7 +72,9 @@ class Membership:
     def members(self, conn: sqlite3.Connection, audience: str,
                 audiences: StoredAudiences | None = None) -> frozenset[str]:
         try:
-            return resolve_audience(audience, audiences or StoredAudiences(conn),
+            # Not ``audiences or ...``: the truth of a mapping is its row count (a query).
+            return resolve_audience(audience,
+                                    StoredAudiences(conn) if audiences is None else audiences,
                                     self.directory(conn))
         except AudienceError as problem:
             # Only reachable for a write being checked: stored audiences always resolve.
@@ -81,7 +84,7 @@ class Membership:
                    only: frozenset[str] | None = None,
                    why_leaving: str = "left the audience") -> None:
         audiences = StoredAudiences(conn)
-        touched: list[int] = []
+        touched: list[int | Enrollment] = []
         for name in assignments:
             stored = fetch(conn, "Assignment", name)
             if stored is None:
