@@ -33,8 +33,11 @@ class WriteBody(TypedDict):
     spec: dict[str, JSON]
 
 
-def live_resource(payload: Mapping[str, JSON]) -> LiveResource:
-    """A platform resource dict as a :class:`LiveResource`."""
+def live_resource(
+    payload: Mapping[str, JSON], *, status: Mapping[str, JSON] | None = None
+) -> LiveResource:
+    """A platform resource dict as a :class:`LiveResource`; ``status``: the resource's
+    status where the payload leaves it out (a provider reading it on demand)."""
     kind = _field(payload, "kind", str, "resource")
     if kind not in KINDS:
         raise PermanentError(f"platform sent a resource of unknown kind '{kind}'")
@@ -50,7 +53,8 @@ def live_resource(payload: Mapping[str, JSON]) -> LiveResource:
         spec_hash=_optional(metadata, "spec_hash", str, where),
         labels=_optional(metadata, "labels", dict, where) or {},
         annotations=_optional(metadata, "annotations", dict, where) or {},
-        status=_optional(payload, "status", dict, where) or {},
+        status=(status if status is not None
+                else _optional(payload, "status", dict, where) or {}),
     )
 
 

@@ -10,7 +10,8 @@ from reconciler_sandbox.engine import Platform
 from reconciler_sandbox.provider import SandboxProvider
 
 from reconciler.errors import ConfigError
-from reconciler.model import JSON, ProviderConfig
+from reconciler.model import JSON, Address, ProviderConfig, content_hash
+from reconciler.providers import WriteRequest
 from reconciler.rules.directory import DirectoryError
 
 HEADER = ("employee_id,first_name,last_name,email,job_role,department,location,language,"
@@ -114,3 +115,44 @@ def test_a_users_file_that_is_not_utf8_is_a_config_error_and_leaves_no_database(
     with pytest.raises(ConfigError, match=r"users file .*users\.csv is not UTF-8 text"):
         sandbox(tmp_path, users="directory/users.csv")
     assert not (tmp_path / ".learnops").exists()
+
+
+def _write(provider: SandboxProvider, kind: str, name: str, spec: dict[str, JSON]) -> None:
+    provider.write(WriteRequest(
+        address=Address(kind, name), action="create", idempotency_key=f"{kind}-{name}",
+        spec=spec, spec_hash=content_hash(spec),
+    ))
+
+
+def test_status_is_read_when_looked_at_and_says_what_a_full_read_says(tmp_path: Path) -> None:
+    users_csv(tmp_path, HEADER + ANA + BEN)
+    provider = sandbox(tmp_path, users="directory/users.csv")
+    try:
+        _write(provider, "LearningObject", "hand-hygiene", {"title": "Hand hygiene",
+                                                            "type": "course"})
+        _write(provider, "Audience", "nurses", {"groups": ["nursing"]})
+        _write(provider, "Assignment", "nurses-hygiene", {
+            "audience": "nurses", "items": [{"object": "hand-hygiene"}]})
+        reads: list[tuple[str, str]] = []
+        counted = provider.platform.resource_status
+
+        def spy(kind: str, name: str) -> dict[str, JSON]:
+            reads.append((kind, name))
+            return counted(kind, name)
+
+        provider.platform.resource_status = spy  # type: ignore[method-assign]
+        live = {r.address: r for r in provider.read_resources()}
+        assert reads == []  # a read that looks at no status counts nothing
+        full = {
+            Address(kind, item["metadata"]["name"]): item["status"]
+            for kind in ("LearningObject", "Audience", "Assignment")
+            for item in provider.platform.list_resources(kind)
+        }
+        assert {address: dict(r.status) for address, r in live.items()} == full
+        assert live[Address("Audience", "nurses")].status["members"] == 1
+        assert live[Address("Assignment", "nurses-hygiene")].status["enrolled"] == 1
+        assert len(reads) == 3  # each resource's status once, however often it is read
+        assert live[Address("Assignment", "nurses-hygiene")].status["active"] is True
+        assert len(reads) == 3
+    finally:
+        provider.close()

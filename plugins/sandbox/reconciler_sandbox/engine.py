@@ -82,15 +82,24 @@ class Platform:
 
     # -- resources -----------------------------------------------------------------
 
-    def list_resources(self, kind: str, *, after: str | None = None,
-                       limit: int = 100) -> list[dict[str, Any]]:
-        """A page of resources ordered by name, starting after ``after``."""
+    def list_resources(self, kind: str, *, after: str | None = None, limit: int = 100,
+                       status: bool = True) -> list[dict[str, Any]]:
+        """A page of resources ordered by name, starting after ``after``. ``status=False``
+        leaves each ``status`` out (``None``): counting enrollments is most of a read's
+        cost, and :meth:`resource_status` gives one resource's when it is wanted."""
         check_kind(kind)
         if not 1 <= limit <= _MAX_READ:
             raise InvalidRequest(f"limit must be between 1 and {_MAX_READ}", pointer="/limit")
         with self._db.read() as conn:
-            return [self._wire(conn, stored)
+            return [self._wire(conn, stored) if status else stored.wire(None)
                     for stored in resources.fetch_page(conn, kind, after, limit)]
+
+    def resource_status(self, kind: str, name: str) -> dict[str, Any]:
+        """The ``status`` block of one resource as of now (``{}``: it is gone)."""
+        check_kind(kind)
+        with self._db.read() as conn:
+            stored = resources.fetch(conn, kind, name)
+            return {} if stored is None else self._status(conn, stored)
 
     def get_resource(self, kind: str, name: str) -> dict[str, Any]:
         check_kind(kind)
@@ -266,10 +275,12 @@ class Platform:
                 where=where)
 
     def _wire(self, conn: Any, stored: StoredResource) -> dict[str, Any]:
-        status = views.resource_status(
+        return stored.wire(self._status(conn, stored))
+
+    def _status(self, conn: Any, stored: StoredResource) -> dict[str, Any]:
+        return views.resource_status(
             conn, stored, self._platform_today(conn),
             lambda audience: self._membership.audience_count(conn, audience))
-        return stored.wire(status)
 
     # -- users -----------------------------------------------------------------------
 

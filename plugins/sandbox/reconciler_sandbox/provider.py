@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Final, assert_never
 
@@ -88,12 +89,21 @@ class SandboxProvider:
             for kind in kinds:
                 after: str | None = None
                 while True:  # keyset pages: ``after`` is the last name seen
-                    page = self.platform.list_resources(kind, after=after, limit=self.page_size)
-                    resources.extend(wire.live_resource(item) for item in page)
+                    page = self.platform.list_resources(
+                        kind, after=after, limit=self.page_size, status=False)
+                    resources.extend(
+                        wire.live_resource(item, status=_OnDemand(partial(
+                            self._status, kind, item["metadata"]["name"])))
+                        for item in page
+                    )
                     if len(page) < self.page_size:
                         break
                     after = resources[-1].address.name
         return resources
+
+    def _status(self, kind: str, name: str) -> Mapping[str, JSON]:
+        with _busy_is_temporary():
+            return self.platform.resource_status(kind, name)
 
     def read_managed(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
         return [r for r in self.read_resources(kinds) if r.managed_by == MANAGED_BY]
@@ -169,6 +179,39 @@ class SandboxProvider:
 
     def close(self) -> None:
         self.platform.close()
+
+
+class _OnDemand(Mapping[str, JSON]):
+    """A resource's ``status``, read from the platform the first time it is looked at.
+
+    Its counts (enrollments, learners in progress, audience members) are most of what
+    reading a resource costs, and a plan looks at them only for what it changes: a
+    plan that changes nothing reads none. Read later than the spec, in a transaction
+    of its own: learner activity moves these counts at any time anyway, and no plan
+    is stale for it (``reconciler.plan.basis``)."""
+
+    __slots__ = ("_read", "_status")
+
+    def __init__(self, read: Callable[[], Mapping[str, JSON]]) -> None:
+        self._read = read
+        self._status: Mapping[str, JSON] | None = None
+
+    def _loaded(self) -> Mapping[str, JSON]:
+        if self._status is None:
+            self._status = self._read()
+        return self._status
+
+    def __getitem__(self, key: str) -> JSON:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __repr__(self) -> str:
+        return repr(self._loaded())
 
 
 @contextmanager
