@@ -26,6 +26,10 @@ class ProgramGraph:
 
     def __init__(self, graph: nx.DiGraph) -> None:
         self._graph = graph
+        # The graph never changes: its generations are worked out once (the acyclicity
+        # check walks them anyway) and sorted the first time they are asked for.
+        self._unsorted: list[list[Address]] | None = None
+        self._generations: tuple[tuple[Address, ...], ...] | None = None
 
     @classmethod
     def build(cls, state: DesiredState) -> ProgramGraph:
@@ -49,8 +53,11 @@ class ProgramGraph:
     def _refuse_cycles(self) -> None:
         # The acyclicity test is a topological sort, several times faster than
         # find_cycle's edge walk; the walk only runs to name a cycle that is there.
-        if nx.is_directed_acyclic_graph(self._graph):
+        try:
+            self._unsorted = list(nx.topological_generations(self._graph))
             return
+        except nx.NetworkXUnfeasible:
+            pass
         try:
             cycle = nx.find_cycle(self._graph)
         except nx.NetworkXNoCycle:
@@ -90,9 +97,15 @@ class ProgramGraph:
     def generations(self) -> list[list[Address]]:
         """Apply order: each generation depends only on earlier ones, so its members
         may be applied in parallel. Removals walk the list backwards."""
-        return [
-            sorted(generation, key=_order) for generation in nx.topological_generations(self._graph)
-        ]
+        if self._generations is None:
+            unsorted = self._unsorted
+            if unsorted is None:  # a graph made without build(), checked by nobody
+                unsorted = list(nx.topological_generations(self._graph))
+            self._generations = tuple(
+                tuple(sorted(generation, key=_order)) for generation in unsorted
+            )
+            self._unsorted = None
+        return [list(generation) for generation in self._generations]
 
     def dependencies(self, address: Address) -> tuple[Address, ...]:
         """What ``address`` needs to exist first."""

@@ -35,29 +35,21 @@ def write_order(
     changes: Mapping[Address, Change],
     removed_specs: Mapping[Address, Mapping[str, JSON]],
 ) -> tuple[tuple[Address, ...], ...]:
-    placed: set[Address] = set()
+    writing = {address for address, change in changes.items() if _writes(change)}
     order: list[tuple[Address, ...]] = []
-    for phase in WRITE_PHASES:
-        for generation in generations:
-            writes = tuple(
-                a for a in generation
-                if a.kind in phase and a in changes and _writes(changes[a])
-            )
-            placed.update(a for a in generation if a.kind in phase)
-            if writes:
-                order.append(writes)
-    placed.update(a for generation in generations for a in generation)
-    # Anything the graph did not order (it should order everything desired) goes last.
-    stray = tuple(
-        sorted(
-            a
-            for a, change in changes.items()
-            if a not in placed and a not in removed_specs and _writes(change)
-        )
-    )
-    if stray:
-        order.append(stray)
-    order.extend(removal_order([a for a in removed_specs if _writes(changes[a])], removed_specs))
+    kept = [a for a in writing if a not in removed_specs]
+    if kept:  # a plan that writes nothing the code holds walks no generation
+        for phase in WRITE_PHASES:
+            for generation in generations:
+                writes = tuple(a for a in generation if a in writing and a.kind in phase)
+                if writes:
+                    order.append(writes)
+        placed = {a for generation in generations for a in generation}
+        # Anything the graph did not order (it should order everything desired) goes last.
+        stray = tuple(sorted(a for a in kept if a not in placed))
+        if stray:
+            order.append(stray)
+    order.extend(removal_order([a for a in removed_specs if a in writing], removed_specs))
     return tuple(order)
 
 

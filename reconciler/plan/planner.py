@@ -22,6 +22,7 @@ from reconciler.directory import DirectorySnapshot
 from reconciler.directory.attributes import directory_attributes
 from reconciler.model import (
     ADOPT_ANNOTATION,
+    JSON,
     KINDS,
     MANAGED_BY,
     PREVENT_DESTROY_ANNOTATION,
@@ -299,17 +300,26 @@ def _classify(
     *,
     compared: DesiredResource,
 ) -> Change | None:
-    where = _where(options.source_dir, resource.location) or str(resource.address)
-    base = Change(
-        address=resource.address,
-        action="no-op",
-        reason="unchanged",
-        after=resource.spec,
-        spec_hash=resource.spec_hash,
-        labels=resource.labels,
-        annotations=resource.annotations,
-        location=resource.location,
-    )
+    def change(action: Action, reason: Reason, diff: tuple[FieldDiff, ...] = (),
+               after: Mapping[str, JSON] = resource.spec) -> Change:
+        # One Change per resource, built once: most of a large plan is no-ops.
+        return Change(
+            address=resource.address,
+            action=action,
+            reason=reason,
+            before=None if live is None else live.spec,
+            after=after,
+            diff=diff,
+            precondition_version=None if live is None else live.version,
+            spec_hash=resource.spec_hash,
+            labels=resource.labels,
+            annotations=resource.annotations,
+            location=resource.location,
+        )
+
+    def where() -> str:
+        return _where(options.source_dir, resource.location) or str(resource.address)
+
     if resource.kind == "LearningObject" and resource.spec.get("existing") is True:
         if live is None:
             errors.append(Problem(
@@ -317,14 +327,13 @@ def _classify(
                 f"{resource.address} is marked existing: true but the platform has no "
                 "learning object of that name; create it there, or drop existing: true "
                 "to let learnops create it",
-                where,
+                where(),
             ))
             return None
         # Checked, never written: the platform's copy is the truth.
-        return replace(base, reason="exists", before=live.spec, after=live.spec,
-                       precondition_version=live.version)
+        return change("no-op", "exists", after=live.spec)
     if live is None:
-        return replace(base, action="create", reason="new in code")
+        return change("create", "new in code")
 
     # Most resources are unchanged and the platform hands back what learnops wrote:
     # equal as written means equal essences, without normalising either side.
@@ -346,10 +355,9 @@ def _classify(
                 live_essence, desired_essence, set_lists=set_list_paths(resource.kind)
             )
         )
-    found = replace(base, before=live.spec, diff=diff, precondition_version=live.version)
     if record is None:
         if resource.annotations.get(ADOPT_ANNOTATION) == "true":
-            return replace(found, action="adopt", reason="adopt requested")
+            return change("adopt", "adopt requested", diff)
         owner = (
             f"managed by {live.managed_by!r}"
             if live.managed_by and live.managed_by != MANAGED_BY
@@ -360,19 +368,18 @@ def _classify(
             f"{resource.address} already exists on the platform and is {owner}; to adopt "
             f'it, add the annotation {ADOPT_ANNOTATION}: "true" to its metadata (or rename '
             "the resource)",
-            where,
+            where(),
         ))
         return None
     if not diff:
-        return found
+        return change("no-op", "unchanged")
     if resource.kind == "Assignment" and is_active(live.spec) != is_active(resource.spec):
         # ``active: false`` does what removing the assignment does, so it reads the same;
         # the executor still writes the whole desired spec (labels and all) as an update.
         if is_active(resource.spec):
-            return replace(found, action="update", reason="re-activated")
-        return replace(found, action="inactivate", reason="inactivated in code")
-    reason = _update_reason(resource, live, record)
-    return replace(found, action="update", reason=reason)
+            return change("update", "re-activated", diff)
+        return change("inactivate", "inactivated in code", diff)
+    return change("update", _update_reason(resource, live, record), diff)
 
 
 def _update_reason(resource: DesiredResource, live: LiveResource, record: Record) -> Reason:
@@ -439,6 +446,8 @@ def _inline_audiences(
     """Removed inline audiences (see :mod:`reconciler.plan.removals`): those whose
     assignment stays and still names them (kept), and the others (deleted with their
     assignment, no ``--allow-delete`` of their own)."""
+    if not removed:  # the common case: nothing left the code
+        return frozenset(), frozenset()
     deleted = frozenset(a for a, r in removed.items() if _deletes(r))
     remaining = remaining_specs({a: r.spec for a, r in wanted.items()}, live, deleted)
     owned: set[Address] = set()
@@ -477,6 +486,8 @@ def _refuse_unapplicable_deletes(
     """A delete that something staying on the platform still names would fail at
     apply time, every time: refuse it now, saying who uses it."""
     deletes = [c for c in changes.values() if c.action == "delete" and not c.refused]
+    if not deletes:
+        return
     deleted = frozenset(c.address for c in deletes)
     remaining = remaining_specs({a: r.spec for a, r in wanted.items()}, live, deleted)
     for change in deletes:
