@@ -71,3 +71,60 @@ def test_defaults_describe_a_platform_without_extras() -> None:
     bare = Capabilities()
     assert not (bare.certificates or bare.creates_objects or bare.due_dates or bare.min_score)
     assert REFERENCE.creates_objects and REFERENCE.due_dates and REFERENCE.min_score
+
+
+RICH = """\
+apiVersion: learnops/v1
+kind: LearningObject
+metadata: {name: quiz}
+spec: {title: Quiz, type: assessment, completion: {type: min_score, min_score: 80}}
+---
+apiVersion: learnops/v1
+kind: Audience
+metadata: {name: everyone}
+spec: {}
+---
+apiVersion: learnops/v1
+kind: CertificationPlan
+metadata: {name: yearly}
+spec:
+  title: Yearly
+  notify: {on: [completed], admins: [ops@example.com]}
+  steps:
+    - {name: one, items: [quiz], due: 14d}
+    - {name: two, items: [quiz], release: {offset: 7d}}
+    - {name: three, items: [quiz], release: {date: 2026-01-01}}
+    - {name: four, items: [quiz], release: {after_step: one}}
+  certificate: {template: compliance, valid_for: 1y}
+---
+apiVersion: learnops/v1
+kind: Assignment
+metadata: {name: yearly-everyone}
+spec:
+  audience: everyone
+  items: [{plan: yearly}]
+  due: 30d
+  notify: {on_assign: true, reminders: [7d]}
+"""
+
+
+def test_the_short_cut_for_a_platform_lacking_nothing_misses_no_lack(tmp_path: Path) -> None:
+    """Any one capability taken from the reference platform: the short cut answers what
+    checking every document answers (a new check must keep the short cut in step)."""
+    from dataclasses import fields, replace
+
+    from reconciler.load import load_dir
+    from reconciler.providers.honoured import every_unsupported, unsupported
+
+    (tmp_path / "rich.yaml").write_text(RICH)
+    documents = load_dir(tmp_path).documents
+    assert unsupported(documents, REFERENCE, "sandbox") == []
+    weaker = [replace(REFERENCE, kinds=frozenset({"LearningObject"}))]
+    weaker += [replace(REFERENCE, release_modes=REFERENCE.release_modes - {mode})
+               for mode in REFERENCE.release_modes]
+    weaker += [replace(REFERENCE, **{f.name: False}) for f in fields(Capabilities)
+               if getattr(REFERENCE, f.name) is True]
+    for capabilities in weaker:
+        assert (unsupported(documents, capabilities, "t")
+                == every_unsupported(documents, capabilities, "t")), capabilities
+    assert sum(bool(every_unsupported(documents, c, "t")) for c in weaker) == 9
