@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 API_VERSION: Final = "learnops/v1"
 
@@ -46,9 +46,12 @@ class Location:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True, order=True)
-class Address:
-    """``Kind/name``: how plans, graphs and errors name a resource."""
+class Address(NamedTuple):
+    """``Kind/name``: how plans, graphs and errors name a resource.
+
+    A named tuple, not a dataclass: addresses are dict keys, set members and sort
+    keys everywhere (a large plan hashes them hundreds of thousands of times), and a
+    tuple hashes and compares in C."""
 
     kind: str
     name: str

@@ -156,3 +156,19 @@ def test_status_is_read_when_looked_at_and_says_what_a_full_read_says(tmp_path: 
         assert len(reads) == 3
     finally:
         provider.close()
+
+
+def test_a_malformed_users_file_for_an_unseeded_database_is_named_and_seeds_nothing(
+    tmp_path: Path,
+) -> None:
+    sandbox(tmp_path).close()  # the database is there, with nobody in it
+    (tmp_path / "directory").mkdir()
+    (tmp_path / "directory" / "people.csv").write_text("id,name\nE1001,Ana\n", encoding="utf-8")
+    with pytest.raises(DirectoryError) as raised:
+        sandbox(tmp_path, users="directory/people.csv")
+    assert str(raised.value) == "directory/people.csv:1: header has no employee_id column"
+    provider = sandbox(tmp_path)
+    try:
+        assert provider.read_users() == []
+    finally:
+        provider.close()

@@ -46,11 +46,13 @@ class SandboxProvider:
         self.page_size = _int_option(options, "page_size", 500)
         users_csv = _file_option(options, "users", project_root)
         catalog_csv = _file_option(options, "catalog", project_root)
-        # Read and parse before the database opens: a bad users or catalog file
+        # Read and parse before the database is made: a bad users or catalog file
         # leaves nothing behind. Users errors name the file as learnops.yaml writes it.
+        # A database already there is seeded at most once more (only while it has no
+        # users), and seeding parses the file then.
         users_text = _read(users_csv, "users") if users_csv is not None else None
         users_source = str(options.get("users"))
-        if users_text is not None:
+        if users_text is not None and not self.path.exists():
             parse_users_csv(users_text, users_source)
         catalog = (
             parse_catalog_csv(_read(catalog_csv, "catalog"), str(catalog_csv))
@@ -61,10 +63,14 @@ class SandboxProvider:
             self.platform = Platform(self.path, today=wall_clock(config.timezone))
         except (OSError, sqlite3.DatabaseError) as problem:
             raise ConfigError(f"sandbox provider: cannot open {self.path}: {problem}") from None
-        if users_text is not None:
-            self._seed_users(users_text, users_source)
-        if catalog:
-            self._seed_catalog(catalog)
+        try:
+            if users_text is not None:
+                self._seed_users(users_text, users_source)
+            if catalog:
+                self._seed_catalog(catalog)
+        except BaseException:
+            self.platform.close()
+            raise
 
     def __repr__(self) -> str:
         return f"SandboxProvider(path={str(self.path)!r})"
