@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Final
 
 from reconciler.load import Document, NodePath
@@ -23,6 +22,14 @@ class SpecDocument:
     address: Address
     document: Document
     schema_valid: bool
+    # Read once, when made: every check asks for them.
+    spec: Mapping[str, JSON] = field(init=False, repr=False)
+    metadata: Mapping[str, JSON] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        spec, metadata = self.document.get(("spec",)), self.document.get(("metadata",))
+        object.__setattr__(self, "spec", spec if isinstance(spec, dict) else {})
+        object.__setattr__(self, "metadata", metadata if isinstance(metadata, dict) else {})
 
     @property
     def kind(self) -> str:
@@ -31,17 +38,6 @@ class SpecDocument:
     @property
     def name(self) -> str:
         return self.address.name
-
-    # Cached: every check asks for them (a frozen dataclass still has a __dict__).
-    @cached_property
-    def spec(self) -> Mapping[str, JSON]:
-        spec = self.document.get(("spec",))
-        return spec if isinstance(spec, dict) else {}
-
-    @cached_property
-    def metadata(self) -> Mapping[str, JSON]:
-        metadata = self.document.get(("metadata",))
-        return metadata if isinstance(metadata, dict) else {}
 
     @property
     def location(self) -> Location:
