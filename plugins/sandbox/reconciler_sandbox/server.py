@@ -52,6 +52,7 @@ def serve(
     announce: Callable[[str], None] | None = None,
     tick_interval: float = DEFAULT_TICK_INTERVAL,
     today: Callable[[], date] | None = None,
+    access_log: bool = True,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then finish the requests in flight and return.
 
@@ -61,7 +62,8 @@ def serve(
     a mistake in either leaves nothing behind; ``announce`` then gets the API's URL
     (with the port really bound: ``port=0`` picks a free one). The scheduler ticks
     every ``tick_interval`` seconds (0: never; ``learnops sandbox tick`` then does);
-    ``today`` is the wall clock's date in the project's time zone."""
+    ``today`` is the wall clock's date in the project's time zone. ``access_log``:
+    a line on stdout for each request (uvicorn's), on unless turned off."""
     users_text = _read(users_csv, "users") if users_csv is not None else None
     if users_text is not None:
         parse_users_csv(users_text, str(users_csv))
@@ -78,6 +80,7 @@ def serve(
             config = uvicorn.Config(
                 create_app(platform, options=options),
                 log_level="info",
+                access_log=access_log,
                 timeout_graceful_shutdown=10,
                 **FAST_STACK,
                 lifespan="off",
