@@ -68,6 +68,7 @@ def reconcile_assignment(
                       notify)
     touched: list[int | Enrollment] = []
     sources = []
+    due_text, since = (due.isoformat() if due else None), enrolled_on.isoformat()
     for key in added:
         enrollment = current.get(key)
         if enrollment is None:
@@ -84,8 +85,7 @@ def reconcile_assignment(
                 )
             source_due = renewal_due(conn, enrollment_id)
             touched.append(enrollment_id)
-        sources.append((enrollment_id, name, source_due or (due.isoformat() if due else None),
-                        enrolled_on.isoformat()))
+        sources.append((enrollment_id, name, source_due or due_text, since))
     conn.executemany(
         "INSERT INTO enrollment_sources (enrollment_id, assignment, active, due_on, since)"
         " VALUES (?, ?, 1, ?, ?) ON CONFLICT (assignment, enrollment_id) DO UPDATE SET"
