@@ -65,9 +65,13 @@ class Address(NamedTuple):
         return cls(kind, name)
 
 
+# One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_CANONICAL: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: JSON) -> str:
     """One spelling per value, so equal content hashes equal."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def content_hash(value: JSON) -> str:

@@ -33,11 +33,8 @@ class WriteBody(TypedDict):
     spec: dict[str, JSON]
 
 
-def live_resource(
-    payload: Mapping[str, JSON], *, status: Mapping[str, JSON] | None = None
-) -> LiveResource:
-    """A platform resource dict as a :class:`LiveResource`; ``status``: the resource's
-    status where the payload leaves it out (a provider reading it on demand)."""
+def live_resource(payload: Mapping[str, JSON]) -> LiveResource:
+    """A platform resource dict as a :class:`LiveResource`."""
     kind = _field(payload, "kind", str, "resource")
     if kind not in KINDS:
         raise PermanentError(f"platform sent a resource of unknown kind '{kind}'")
@@ -53,8 +50,7 @@ def live_resource(
         spec_hash=_optional(metadata, "spec_hash", str, where),
         labels=_optional(metadata, "labels", dict, where) or {},
         annotations=_optional(metadata, "annotations", dict, where) or {},
-        status=(status if status is not None
-                else _optional(payload, "status", dict, where) or {}),
+        status=_optional(payload, "status", dict, where) or {},
     )
 
 

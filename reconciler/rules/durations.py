@@ -81,10 +81,13 @@ def parse_duration(text: str) -> Duration:
     return Duration(int(match.group(1)), match.group(2))
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(text: str) -> date:
     """An ISO ``YYYY-MM-DD`` date (dates stay strings in specs; rules parse them here)."""
     try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        if not _DATE.fullmatch(text):
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:

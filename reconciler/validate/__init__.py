@@ -8,7 +8,7 @@ the unreadable part would show up as a false "unknown reference".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,11 +188,28 @@ def _across(unique: list[SpecDocument], valid: list[SpecDocument]) -> list[Diagn
                   for resource in unique}
     found += check_references(((r, references[id(r)]) for r in unique), known)
     used = [(resource, ref) for resource in valid for ref in references[id(resource)]]
-    found += _cycles(used, {resource.address: resource.name_location for resource in valid})
+    found += _cycles(used, _NameLocations(valid))
     # A reference from a document the schema rejected still counts as a use.
     anywhere = [ref for resource in unique for ref in references[id(resource)]]
     found += unused(valid, anywhere)
     return found
+
+
+class _NameLocations(Mapping[Address, Location]):
+    """Where each resource's name is written, looked up only for what a diagnostic
+    names (making a location for every resource costs more than the cycle search)."""
+
+    def __init__(self, resources: list[SpecDocument]) -> None:
+        self._resources = {resource.address: resource for resource in resources}
+
+    def __getitem__(self, address: Address) -> Location:
+        return self._resources[address].name_location
+
+    def __iter__(self) -> Iterator[Address]:
+        return iter(self._resources)
+
+    def __len__(self) -> int:
+        return len(self._resources)
 
 
 def _cycles(

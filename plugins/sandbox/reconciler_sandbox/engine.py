@@ -82,17 +82,27 @@ class Platform:
 
     # -- resources -----------------------------------------------------------------
 
-    def list_resources(self, kind: str, *, after: str | None = None, limit: int = 100,
-                       status: bool = True) -> list[dict[str, Any]]:
-        """A page of resources ordered by name, starting after ``after``. ``status=False``
-        leaves each ``status`` out (``None``): counting enrollments is most of a read's
-        cost, and :meth:`resource_status` gives one resource's when it is wanted."""
+    def list_resources(self, kind: str, *, after: str | None = None,
+                       limit: int = 100) -> list[dict[str, Any]]:
+        """A page of resources ordered by name, starting after ``after``."""
+        with self._db.read() as conn:
+            return [self._wire(conn, stored)
+                    for stored in self._page(conn, kind, after, limit)]
+
+    def list_stored(self, kind: str, *, after: str | None = None,
+                    limit: int = 100) -> list[StoredResource]:
+        """:meth:`list_resources` as stored, without the ``status`` blocks: counting
+        enrollments is most of a read's cost, and :meth:`resource_status` gives one
+        resource's when it is wanted (the in-process provider reads this way)."""
+        with self._db.read() as conn:
+            return self._page(conn, kind, after, limit)
+
+    @staticmethod
+    def _page(conn: Any, kind: str, after: str | None, limit: int) -> list[StoredResource]:
         check_kind(kind)
         if not 1 <= limit <= _MAX_READ:
             raise InvalidRequest(f"limit must be between 1 and {_MAX_READ}", pointer="/limit")
-        with self._db.read() as conn:
-            return [self._wire(conn, stored) if status else stored.wire(None)
-                    for stored in resources.fetch_page(conn, kind, after, limit)]
+        return resources.fetch_page(conn, kind, after, limit)
 
     def resource_status(self, kind: str, name: str) -> dict[str, Any]:
         """The ``status`` block of one resource as of now (``{}``: it is gone)."""

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Final, assert_never
 
 from reconciler.errors import ConfigError, TemporaryError
-from reconciler.model import JSON, KINDS, MANAGED_BY, ProviderConfig
+from reconciler.model import JSON, KINDS, MANAGED_BY, Address, ProviderConfig
 from reconciler.providers import Capabilities, LiveResource, Lock, WriteRequest, wire
 from reconciler.providers.capabilities import REFERENCE
 from reconciler.providers.options import refuse_unknown
@@ -26,6 +25,7 @@ from reconciler.rules.directory import User, parse_users_csv
 from reconciler_sandbox.catalog import parse_catalog_csv, seed_catalog
 from reconciler_sandbox.clock import wall_clock
 from reconciler_sandbox.engine import Platform
+from reconciler_sandbox.resources import StoredResource
 
 ACTOR: Final = "learnops"
 DEFAULT_PATH: Final = ".learnops/sandbox.db"
@@ -95,19 +95,29 @@ class SandboxProvider:
             for kind in kinds:
                 after: str | None = None
                 while True:  # keyset pages: ``after`` is the last name seen
-                    page = self.platform.list_resources(
-                        kind, after=after, limit=self.page_size, status=False)
-                    resources.extend(
-                        wire.live_resource(item, status=_OnDemand(partial(
-                            self._status, kind, item["metadata"]["name"])))
-                        for item in page
-                    )
+                    page = self.platform.list_stored(kind, after=after, limit=self.page_size)
+                    resources.extend(self._live(stored) for stored in page)
                     if len(page) < self.page_size:
                         break
                     after = resources[-1].address.name
         return resources
 
-    def _status(self, kind: str, name: str) -> Mapping[str, JSON]:
+    def _live(self, stored: StoredResource) -> LiveResource:
+        # The engine's own typed row, not the wire dict the HTTP API sends (nothing to
+        # check there): most of a plan's read is this, once per resource.
+        return LiveResource(
+            address=Address(stored.kind, stored.name),
+            spec=stored.spec,
+            version=stored.version,
+            managed_by=stored.managed_by,
+            spec_hash=stored.spec_hash,
+            labels=stored.labels,
+            annotations=stored.annotations,
+            status=_OnDemand(self, stored.kind, stored.name),
+        )
+
+    def status(self, kind: str, name: str) -> Mapping[str, JSON]:
+        """One resource's ``status`` as of now (what :meth:`read_resources` gives on demand)."""
         with _busy_is_temporary():
             return self.platform.resource_status(kind, name)
 
@@ -196,15 +206,15 @@ class _OnDemand(Mapping[str, JSON]):
     of its own: learner activity moves these counts at any time anyway, and no plan
     is stale for it (``reconciler.plan.basis``)."""
 
-    __slots__ = ("_read", "_status")
+    __slots__ = ("_kind", "_name", "_provider", "_status")
 
-    def __init__(self, read: Callable[[], Mapping[str, JSON]]) -> None:
-        self._read = read
+    def __init__(self, provider: SandboxProvider, kind: str, name: str) -> None:
+        self._provider, self._kind, self._name = provider, kind, name
         self._status: Mapping[str, JSON] | None = None
 
     def _loaded(self) -> Mapping[str, JSON]:
         if self._status is None:
-            self._status = self._read()
+            self._status = self._provider.status(self._kind, self._name)
         return self._status
 
     def __getitem__(self, key: str) -> JSON:

@@ -28,7 +28,7 @@ class StoredResource:
     created_at: str
     updated_at: str
 
-    def wire(self, status: dict[str, JSON] | None) -> dict[str, Any]:
+    def wire(self, status: dict[str, JSON]) -> dict[str, Any]:
         return {
             "apiVersion": API_VERSION,
             "kind": self.kind,
