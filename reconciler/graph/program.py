@@ -16,9 +16,11 @@ from reconciler.errors import SpecError
 from reconciler.model import KINDS, Address, DesiredState, Location
 from reconciler.validate import cycle_diagnostic, spec_references
 
+_KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
+
 
 def _order(address: Address) -> tuple[int, str]:
-    return (KINDS.index(address.kind) if address.kind in KINDS else len(KINDS), address.name)
+    return (_KIND_ORDER.get(address.kind, len(KINDS)), address.name)
 
 
 class ProgramGraph:
