@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,13 +27,20 @@ from reconciler_sandbox.migrations import MIGRATIONS
 BUSY_TIMEOUT_MS: Final = 30_000
 
 
+class _Connection(sqlite3.Connection):
+    """sqlite3's connection, made weakly referable (see ``Database._all``)."""
+
+
 class Database:
     """The file and its per-thread connections (sqlite3 connections are not shareable)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        # Weak: a thread's connection closes when the thread ends (its thread-local
+        # goes). The server's worker threads come and go (anyio retires one idle
+        # for 10 s), and a list here kept every one's file handles open for good.
+        self._all: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._all_lock = threading.Lock()
         # Reentrant: a nested write on one thread fails in SQLite (one transaction
         # per connection), not as a deadlock here.
@@ -40,20 +48,20 @@ class Database:
         self._migrate()
 
     def connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        conn: _Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._open()
             self._local.conn = conn
             with self._all_lock:
-                self._all.append(conn)
+                self._all.add(conn)
         return conn
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self) -> _Connection:
         # isolation_level=None: we issue BEGIN ourselves, so a read never holds a
         # write lock and every write transaction is explicit.
         conn = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-            check_same_thread=False,
+            check_same_thread=False, factory=_Connection,
         )
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -130,7 +138,7 @@ class Database:
 
     def close(self) -> None:
         with self._all_lock:
-            for conn in self._all:
+            for conn in list(self._all):
                 conn.close()
             self._all.clear()
         self._local = threading.local()
