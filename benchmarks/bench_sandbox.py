@@ -4,7 +4,7 @@ Starts a real sandbox server (``reconciler_sandbox.server.running_server``) on a
 temporary database, in a child process so the client's threads do not share the
 server's interpreter lock, then prints:
 
-* HTTP write throughput: N learning objects created (``PUT`` with
+* HTTP write throughput (after an untimed warm-up, undone): N learning objects created (``PUT`` with
   ``If-None-Match: *``), then each updated once (``If-Match``), by C threads each with
   its own keep-alive connection; PUTs per second, latency percentiles, and the CPU
   time per PUT of the server and of the client (both share this machine's cores);
@@ -61,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f" list {args.list} ({served_db})")
         with serving_measured(served_db, args.max_page) as server:
             url = server.url
+            warm_up(url, token, args.concurrency, args.client)
             versions = http_writes(url, token, args, "create", {}, client=args.client,
                                    server_cpu=server.cpu)
             http_writes(url, token, args, "update", versions, client=args.client,
@@ -168,7 +169,7 @@ def _name(index: int) -> str:
 
 class _Connection:
     """One keep-alive HTTP/1.1 connection of the standard library: headers and body
-    leave in one send, the answer is read whole and parsed as JSON."""
+    leave in one send, the answer is read whole."""
 
     def __init__(self, url: str, token: str) -> None:
         parts = urlsplit(url)
@@ -177,15 +178,15 @@ class _Connection:
                                                       parts.port, timeout=60)
         self._token = f"Bearer {token}"
 
-    def put(self, path: str, body: dict[str, Any],
-            headers: dict[str, str]) -> tuple[int, Any, str]:
-        self._connection.request(
-            "PUT", self._prefix + path, body=json.dumps(body).encode(),
-            headers={"Authorization": self._token, "Content-Type": "application/json",
-                     **headers})
+    def send(self, method: str, path: str, body: dict[str, Any] | None,
+             headers: dict[str, str]) -> tuple[int, str]:
+        sent = {"Authorization": self._token, **headers}
+        if body is not None:
+            sent["Content-Type"] = "application/json"
+        self._connection.request(method, self._prefix + path, headers=sent,
+                                 body=None if body is None else json.dumps(body).encode())
         answer = self._connection.getresponse()
-        text = answer.read().decode()
-        return answer.status, json.loads(text), text
+        return answer.status, answer.read().decode()
 
 
 class _Session:
@@ -196,10 +197,47 @@ class _Session:
         self._session = requests.Session()
         self._session.headers["Authorization"] = f"Bearer {token}"
 
-    def put(self, path: str, body: dict[str, Any],
-            headers: dict[str, str]) -> tuple[int, Any, str]:
-        answer = self._session.put(self._url + path, json=body, headers=headers, timeout=60)
-        return answer.status_code, answer.json(), answer.text
+    def send(self, method: str, path: str, body: dict[str, Any] | None,
+             headers: dict[str, str]) -> tuple[int, str]:
+        answer = self._session.request(method, self._url + path, json=body, headers=headers,
+                                       timeout=60)
+        return answer.status_code, answer.text
+
+
+def _per_thread(url: str, token: str, client: str) -> Callable[[], _Connection | _Session]:
+    """Each calling thread's own client, made on first use."""
+    local = threading.local()
+    connect = _Connection if client == "http.client" else _Session
+
+    def mine() -> _Connection | _Session:
+        if not hasattr(local, "client"):
+            local.client = connect(url, token)
+        made: _Connection | _Session = local.client
+        return made
+
+    return mine
+
+
+WARM_UP: Final = 100
+
+
+def warm_up(url: str, token: str, concurrency: int, client: str = CLIENTS[0]) -> None:
+    """Untimed writes before the timed ones, then deleted: the server starts its worker
+    threads, each opens its database connection, and first-use work (compiled schema
+    checks, imports) is done, as on a server that has been up a while."""
+    mine = _per_thread(url, token, client)
+
+    def cycle(name: str) -> None:
+        path = f"/learning-objects/{name}"
+        for method, body, headers, expected in (
+            ("PUT", _body(name, 0), {"If-None-Match": "*"}, 201),
+            ("DELETE", None, {"If-Match": '"1"'}, 204),
+        ):
+            status, text = mine().send(method, path, body, headers)
+            if status != expected:
+                raise SystemExit(f"warm-up {method} {name}: HTTP {status} {text[:200]}")
+
+    _pooled(cycle, [f"warm-up-{index:03d}" for index in range(WARM_UP)], concurrency)
 
 
 def http_writes(url: str, token: str, args: argparse.Namespace, phase: str,
@@ -208,22 +246,20 @@ def http_writes(url: str, token: str, args: argparse.Namespace, phase: str,
     """Create (``versions`` empty) or update every object; returns the new versions.
     With ``server_cpu`` (the server's CPU clock) it also prints the CPU time per PUT
     of the server and of this process (the client)."""
-    local = threading.local()
     names = [_name(i) for i in range(args.objects)]
-    connect = _Connection if client == "http.client" else _Session
+    mine = _per_thread(url, token, client)
 
     def put(name: str) -> tuple[str, int, float]:
-        if not hasattr(local, "client"):
-            local.client = connect(url, token)
         headers = ({"If-Match": f'"{versions[name]}"'} if versions
                    else {"If-None-Match": "*"})
         started = time.perf_counter()
-        status, answer, text = local.client.put(
-            f"/learning-objects/{name}", _body(name, 1 if versions else 0), headers)
+        status, text = mine().send("PUT", f"/learning-objects/{name}",
+                                   _body(name, 1 if versions else 0), headers)
+        version = int(json.loads(text)["metadata"]["version"]) if status in (200, 201) else 0
         elapsed = time.perf_counter() - started
-        if status not in (200, 201):
+        if not version:
             raise SystemExit(f"{phase} {name}: HTTP {status} {text[:200]}")
-        return name, int(answer["metadata"]["version"]), elapsed
+        return name, version, elapsed
 
     server_before, client_before = server_cpu() if server_cpu else 0.0, time.process_time()
     results, seconds = _timed(lambda: _pooled(put, names, args.concurrency))

@@ -129,6 +129,7 @@ def write_rate_rows(args: argparse.Namespace, scratch: Path) -> list[Row]:
     platform.close()
     options = argparse.Namespace(objects=args.objects, concurrency=10)
     with bench_sandbox.serving(db, 500) as url:
+        bench_sandbox.warm_up(url, writer, 10)
         created, versions = wall_best(1, lambda: bench_sandbox.http_writes(
             url, writer, options, "create", {}))
         updated, _ = wall_best(1, lambda: bench_sandbox.http_writes(
