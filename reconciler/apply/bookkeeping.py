@@ -7,11 +7,11 @@ pending entry: the next plan reads the platform and settles it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from reconciler.model import JSON, Address
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Plan, Settled
 from reconciler.plan.normalize import essence_json
 from reconciler.providers import LiveResource, Lock, WriteRequest
 from reconciler.state import PendingWrite, Record, StateWriter
@@ -31,7 +31,8 @@ class Bookkeeper:
 
     def begin(self, request: WriteRequest) -> None:
         self.state.begin(self.lease, PendingWrite(
-            request.address, request.action, request.idempotency_key, utc_iso(self.clock())
+            request.address, request.action, request.idempotency_key, utc_iso(self.clock()),
+            request.spec_hash if request.action in ("create", "update") else None,
         ))
 
     def landed(self, request: WriteRequest, after: LiveResource | None) -> None:
@@ -50,6 +51,16 @@ class Bookkeeper:
             address=request.address, platform_id=platform_id, spec_hash=request.spec_hash,
             essence=found, fingerprint=fingerprint, applied_at=utc_iso(self.clock()),
         ))
+
+    def settle(self, settled: Iterable[Settled]) -> None:
+        """Write what the plan found of an interrupted apply's pending writes."""
+        for outcome in settled:
+            if outcome.record is not None:
+                self.state.record(self.lease, outcome.record)
+            elif outcome.landed:
+                self.state.forget(self.lease, outcome.address)
+            else:
+                self.state.fail(self.lease, outcome.address)
 
     def failed(self, address: Address) -> None:
         self.state.fail(self.lease, address)

@@ -238,12 +238,14 @@ def execute(
     stop = stop or StopSignal()
     run = _Run(plan, provider, retry, on_event, stop, rng, book)
     serial = None if book is None else book.serial(plan)
+    if book is not None:
+        book.settle(plan.settled)  # what an interrupted apply left pending, as planned
     deadline = Deadline(timeout, stop.stop)
     try:
         return run.walk(descendants, parallelism)
     finally:
         deadline.cancel()
-        if book is not None and serial is not None and run.writes.value:
+        if book is not None and serial is not None and (run.writes.value or plan.settled):
             try:
                 book.persist(serial)
             except TemporaryError:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
 from reconciler.model import JSON, Address, Location
+from reconciler.providers import WriteAction
 from reconciler.rules.directory import User
+from reconciler.state import Record
 
 FORMAT_VERSION: Final = "1"
 
@@ -185,6 +187,25 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """What became of a write an interrupted apply left pending (:mod:`reconciler.plan.settle`):
+    ``landed`` with the ``record`` to keep (``None`` for a delete: the record goes), or
+    not landed (the pending entry goes, any record stays)."""
+
+    address: Address
+    action: WriteAction
+    landed: bool
+    record: Record | None = None
+
+    def describe(self) -> str:
+        if not self.landed:
+            return f"{self.address}: the interrupted {self.action} did not land; forgotten"
+        if self.record is None:
+            return f"{self.address}: the interrupted {self.action} landed; its record goes"
+        return f"{self.address}: the interrupted {self.action} landed; recorded as managed"
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything ``apply`` needs to make the platform equal the specs.
 
@@ -228,6 +249,9 @@ class Plan:
     # False: the target's platform takes no preconditions, so every write is
     # unconditional (read back just before it, and refused if the resource moved).
     preconditions: bool = True
+    # Writes an interrupted apply left pending, settled from the live resources: the plan
+    # is made on the records as apply will leave them, and apply writes them first.
+    settled: tuple[Settled, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -236,7 +260,8 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return self.directory_changes > 0 or any(change.is_change for change in self.changes)
+        return (self.directory_changes > 0 or bool(self.settled)
+                or any(change.is_change for change in self.changes))
 
     @property
     def directory_changes(self) -> int:

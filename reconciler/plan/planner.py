@@ -50,6 +50,7 @@ from reconciler.plan.normalize import (
 )
 from reconciler.plan.order import write_order
 from reconciler.plan.removals import inline_owner, remaining_specs, users_of
+from reconciler.plan.settle import settle, settled_records
 from reconciler.providers import (
     ChangeCounter,
     DirectoryWriter,
@@ -186,8 +187,13 @@ def plan_state(
     ``held``: the part of a desired resource the platform holds (``PartialHolder``),
     what the live resource is compared with; ``None``: all of it."""
     live = {resource.address: resource for resource in live_resources}
+    settled = (
+        settle(snapshot.pending, live, desired.by_address(), held) if snapshot is not None
+        else ()
+    )
     records: Mapping[Address, Record] = (
-        snapshot.records if snapshot is not None else _platform_records(live.values())
+        settled_records(snapshot.records, settled) if snapshot is not None
+        else _platform_records(live.values())
     )
     errors: list[Problem] = list(capability_errors)
     changes: dict[Address, Change] = {}
@@ -280,6 +286,7 @@ def plan_state(
         state_serial=snapshot.serial if snapshot is not None else None,
         learners_added=len(assessment.added),
         learners_removed=len(assessment.removed),
+        settled=settled,
     )
 
 

@@ -27,11 +27,13 @@ from reconciler.plan.model import (
     Problem,
     Reason,
     Refusal,
+    Settled,
     UserChange,
     UserChangeKind,
 )
 from reconciler.rules.directory import User
 from reconciler.schemas import load_schema
+from reconciler.state import Record
 
 SCHEMA_FILE = "plan.schema.json"
 
@@ -80,6 +82,8 @@ def plan_from_json(document: JSON) -> Plan:
         state_backend=data["target"].get("state", {}).get("backend"),
         state_lineage=data["target"].get("state", {}).get("lineage"),
         state_serial=data["target"].get("state", {}).get("serial"),
+        settled=tuple(_settled_from_json(item)
+                      for item in data["target"].get("state", {}).get("settled", [])),
         preconditions=data["target"].get("preconditions", True),
         changes=tuple(_change_from_json(item) for item in data["changes"]),
         order=tuple(
@@ -267,11 +271,27 @@ def _target_to_json(plan: Plan) -> dict[str, JSON]:
             "backend": plan.state_backend, "lineage": plan.state_lineage,
             "serial": plan.state_serial,
         })
+        if plan.settled:
+            target["state"]["settled"] = [_settled_to_json(s) for s in plan.settled]
     if plan.basis is not None:
         target["basis"] = _without_none(
             {"resources": plan.basis, "directory": plan.directory_basis}
         )
     return target
+
+
+def _settled_to_json(settled: Settled) -> dict[str, JSON]:
+    found: dict[str, JSON] = {"address": str(settled.address), "action": settled.action,
+                              "landed": settled.landed}
+    if settled.record is not None:
+        found["record"] = settled.record.to_json()
+    return found
+
+
+def _settled_from_json(item: dict[str, Any]) -> Settled:
+    record = item.get("record")
+    return Settled(Address.parse(item["address"]), item["action"], item["landed"],
+                   None if record is None else Record.from_json(record))
 
 
 def _without_none(fields: dict[str, JSON]) -> dict[str, JSON]:

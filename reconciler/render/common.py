@@ -227,7 +227,8 @@ def summary_line(plan: Plan) -> str:
             f" Directory: {who['added']} added, {who['changed']} changed, "
             f"{who['deactivated']} deactivated."
         )
-    return f"Plan: {listed}, {counts['no-op']} unchanged.{directory}"
+    settled = f" State: {len(plan.settled)} pending write(s) settled." if plan.settled else ""
+    return f"Plan: {listed}, {counts['no-op']} unchanged.{directory}{settled}"
 
 
 def total_impact(plan: Plan) -> tuple[int, int, int, bool]:

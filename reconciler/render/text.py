@@ -41,6 +41,11 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
     note = unconditional_note(plan)
     if note is not None:
         lines.extend([note, ""])
+    if plan.settled:
+        lines.append(paint(f"State: {len(plan.settled)} write(s) an interrupted apply left "
+                           "pending, settled from the platform (apply records this):", "36"))
+        lines.extend(f"    {settled.describe()}" for settled in plan.settled)
+        lines.append("")
     for change in plan.changes:
         if not change.is_change:
             continue

@@ -63,16 +63,31 @@ class Record:
             "fingerprint": self.fingerprint, "applied_at": self.applied_at,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSON]) -> Record:
+        essence = data.get("essence")
+        fingerprint, spec_hash = data.get("fingerprint"), data.get("spec_hash")
+        return cls(
+            address=Address.parse(str(data["address"])), platform_id=str(data["platform_id"]),
+            spec_hash=None if spec_hash is None else str(spec_hash),
+            essence=dict(essence) if isinstance(essence, Mapping) else None,
+            fingerprint=None if fingerprint is None else str(fingerprint),
+            applied_at=str(data.get("applied_at") or ""),
+        )
+
 
 @dataclass(frozen=True)
 class PendingWrite:
     """A write begun and not yet recorded or failed: its outcome is unknown until a
-    read settles it (a crash between the platform call and the record)."""
+    read settles it (a crash between the platform call and the record): the next plan
+    reads the resource back and, where it holds what ``spec_hash`` was written from,
+    records it (:mod:`reconciler.plan.settle`). ``spec_hash``: ``None`` for removals."""
 
     address: Address
     action: WriteAction
     idempotency_key: str
     started_at: str
+    spec_hash: str | None = None
 
 
 @dataclass(frozen=True)

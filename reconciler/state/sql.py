@@ -22,7 +22,7 @@ from reconciler.model import Address
 from reconciler.providers import LiveResource, Lock
 from reconciler.state import PendingWrite, Record, Snapshot, StateConflictError
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 # Migrations in order: MIGRATIONS[n] brings a schema at version n to n + 1.
 MIGRATIONS: Final = (
@@ -41,6 +41,8 @@ MIGRATIONS: Final = (
     ),
     # 2: which database session holds the lock (postgres: force-unlock ends it).
     ("ALTER TABLE locks ADD COLUMN session TEXT",),
+    # 3: what a pending write was written from, so the next plan can tell it landed.
+    ("ALTER TABLE pending ADD COLUMN spec_hash TEXT",),
 )
 
 
@@ -130,11 +132,11 @@ class SqlState(ABC):
                 record.address: record for record in (_record(row) for row in cur.fetchall())
             }
             cur.execute(
-                "SELECT address, action, idempotency_key, started_at FROM pending "
+                "SELECT address, action, idempotency_key, started_at, spec_hash FROM pending "
                 "WHERE workspace = ? ORDER BY address", (self.workspace,),
             )
             pending = tuple(
-                PendingWrite(Address.parse(row[0]), row[1], row[2], row[3])
+                PendingWrite(Address.parse(row[0]), row[1], row[2], row[3], row[4])
                 for row in cur.fetchall()
             )
         return Snapshot(lineage, serial, records, pending)
@@ -165,10 +167,10 @@ class SqlState(ABC):
             cur.execute("DELETE FROM pending WHERE workspace = ? AND address = ?",
                         (self.workspace, str(write.address)))
             cur.execute(
-                "INSERT INTO pending (workspace, address, action, idempotency_key, started_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO pending (workspace, address, action, idempotency_key, started_at, "
+                "spec_hash) VALUES (?, ?, ?, ?, ?, ?)",
                 (self.workspace, str(write.address), write.action, write.idempotency_key,
-                 write.started_at),
+                 write.started_at, write.spec_hash),
             )
 
     def record(self, lease: Lock, record: Record) -> None:

@@ -243,7 +243,8 @@ class Syncer:
         self.status = replace(self.status, revision=commit)
         self._good = (commit, compiled)
         result: ApplyResult | None = None
-        if self.options.auto_apply and selection.writes:
+        # A plan that only settles an interrupted apply's pending writes still applies.
+        if self.options.auto_apply and (selection.writes or plan.settled):
             _between(stop)
             result = self._apply(compiled, provider, stop)
             plan = self._plan(compiled, provider)  # where the platform stands now

@@ -45,6 +45,7 @@ __all__ = [
     "test_a_resource_learnops_never_applied_is_a_conflict_until_adopted",
     "test_a_second_apply_is_kept_out_by_the_lock_naming_the_holder",
     "test_a_stale_serial_is_refused",
+    "test_a_write_killed_before_its_record_is_settled_by_the_next_plan",
     "test_apply_records_every_resource_and_replanning_changes_nothing",
     "test_removing_a_resource_deletes_it_and_forgets_its_record",
 ]
@@ -214,3 +215,40 @@ def test_a_pending_write_survives_until_it_is_recorded_or_failed(target: Target)
     target.state.release_lock(stranger)
     with pytest.raises(LockHeldError):  # a writer must hold the lease
         target.state.begin(lock, PendingWrite(address, "create", "key-2", "2026-12-01T00:00:00Z"))
+
+
+class Killed(BaseException):
+    """The apply's process dying at that line: no handler catches it."""
+
+
+class _DiesBeforeTheFirstRecord:
+    """The state, as an apply sees it when its process dies after the platform took the
+    first write and before the record of it."""
+
+    def __init__(self, state: Any) -> None:
+        self._state = state
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._state, name)
+
+    def record(self, lease: Any, record: Any) -> None:
+        raise Killed
+
+
+def test_a_write_killed_before_its_record_is_settled_by_the_next_plan(target: Target) -> None:
+    hand, nurses = Address("LearningObject", "hand-hygiene"), Address("Audience", "nurses")
+    with ApplyLease(target.state, wait=5.0, poll=0.05) as lock:
+        made = plan(target, program())
+        with pytest.raises(Killed):
+            execute(made, target.provider, descendants=lambda _: (), retry=FAST, parallelism=1,
+                    state=_DiesBeforeTheFirstRecord(target.state), lease=lock)
+    again = plan(target, program())
+    assert again.ok, again.errors  # not someone else's resource (LO701)
+    if target.state.editable:  # platform state: the write itself carried the record
+        assert [(s.address, s.landed) for s in again.settled] == [(hand, True)]
+    assert {c.address for c in again.changes if c.is_change} == {nurses}
+    _, result = apply(target, program())
+    assert result.ok
+    snapshot = target.state.snapshot()
+    assert set(snapshot.records) == {hand, nurses} and not snapshot.pending
+    assert not plan(target, program()).has_changes
