@@ -105,10 +105,14 @@ def move(target: Target, lease: Lock, old: Address, new: Address) -> Record:
     if old.kind != new.kind:
         raise UsageError(f"a {old.kind} cannot become a {new.kind}: the kinds must match")
     if not target.provider.capabilities.own_ids:
+        # Plan finds a resource by its address; where the address is the platform's
+        # name for it, a record moved to another address finds nothing there.
         raise UsageError(
-            f"provider {target.provider.name} names its resources by their address, so "
-            f"{new} would be another resource: learnops state rm {old}, then let plan "
-            f"create {new}"
+            f"cannot move its record to {new}: plan finds {target.provider.name}'s "
+            f"resources by their address, not by the platform's id, so {new} would be "
+            f"another resource; to rename it, rename it in code and apply (plan creates "
+            f"{new} and removes {old}, whose learners' records stay), or keep the name",
+            where=str(old),
         )
     _, serial = state.serial()
     record = record_of(state, old)

@@ -80,7 +80,8 @@ def test_state_edits_fail_in_one_clear_line(tmp_path: Path, capsys: Capture) -> 
         (["state", "import", "LearningObject/ghost", "ghost", str(project)],
          "has no LearningObject with id 'ghost'"),
         (["state", "mv", OBJECT, "LearningObject/fire-safety-2027", str(project)],
-         "names its resources by their address"),
+         f"{OBJECT}: cannot move its record to LearningObject/fire-safety-2027: plan finds "
+         "sandbox's resources by their address, not by the platform's id"),
     ]
     for argv, message in cases:
         code, _, err = run(capsys, *argv)
