@@ -28,9 +28,8 @@ SERVE_ACTOR = "sandbox-serve"
 DEFAULT_TICK_INTERVAL = 60.0
 log = logging.getLogger(__name__)
 # httptools parses HTTP in C: h11, uvicorn's pure-Python fallback, took about a third
-# of the server's time per write request (benchmarks/bench_sandbox.py). The loop is
-# uvloop where it is installed (a dependency but on Windows), else asyncio's.
-FAST_STACK: Final[dict[str, Any]] = {"http": "httptools", "loop": "auto"}
+# of the server's time per write request (benchmarks/bench_sandbox.py).
+FAST_STACK: Final[dict[str, Any]] = {"http": "httptools"}
 
 
 def _scheduling(platform: Platform, interval: float) -> AbstractContextManager[object]:
