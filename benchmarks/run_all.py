@@ -81,9 +81,7 @@ def compiler_rows(args: argparse.Namespace, scratch: Path) -> list[Row]:
     validate_wall, _ = wall_best(args.repeat, lambda: compile_dir(root))
     applied = bench_apply.timed_apply(root, None, parallelism=10)  # once: it fills the sandbox
     # The floor under it: its rows stored with bare executemany, a commit per write.
-    stored = bench_apply_floor.store(
-        bench_apply_floor.applied_rows(root / ".learnops" / "sandbox.db"),
-        scratch / "floor.db", int(applied["writes"]))
+    stored = bench_apply_floor.floor(root / ".learnops" / "sandbox.db", scratch / "floor.db")
     plan, _ = cpu_best(args.repeat, lambda: bench_plan.no_op(plan_directory(root)))
     over_http = _plan_over_http(args, root)
     return [
