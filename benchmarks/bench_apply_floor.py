@@ -4,7 +4,8 @@
 
 Applies the workload (benchmarks/specgen.py) to an in-process sandbox once, then copies
 every row the apply left in the platform's tables (resources, refs, plan versions,
-enrollments and their sources, events, notifications, audit) into a fresh file of the
+enrollments and their sources, events, notifications, audit, the answers remembered
+for retries) into a fresh file of the
 same schema (the sandbox's migrations: same indexes and constraints; the seeded
 directory copied first, untimed) with bare
 ``sqlite3`` ``executemany``, no Python work per row but building the parameters:
@@ -39,7 +40,7 @@ from specgen import add_workload_options, write_specs
 # the provider seeded (stored first, not timed: the enrollments refer to it).
 DIRECTORY: Final = ("users", "user_groups")
 TABLES: Final = ("resources", "refs", "plan_versions", "enrollments", "enrollment_sources",
-                 "events", "notifications", "audit")
+                 "events", "notifications", "audit", "idempotency")
 # The column holding the time of the write that stored a row, for the rows no other
 # column ties to their write. Every write stamps its rows before its audit entry.
 STAMPS: Final = {"plan_versions": "created_at", "enrollments": "created_at",
@@ -87,6 +88,9 @@ def applied_rows(db: Path) -> tuple[Tables, list[Tables]]:
             return [of_enrollment[row[columns.index("enrollment_id")]] for row in rows]
         if table == "audit":
             return list(range(len(rows)))
+        if table == "idempotency":  # the answer a write remembers, after its audit entry
+            stamp = columns.index("created_at")
+            return [max(0, bisect_right(ends, row[stamp]) - 1) for row in rows]
         return [write_at(row[columns.index(STAMPS[table])]) for row in rows]
 
     of_enrollment = {row[0]: write for row, write in zip(
