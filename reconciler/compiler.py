@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
-from reconciler.directory.attributes import attribute_warnings
+from reconciler.directory import DirectorySnapshot
+from reconciler.directory.attributes import attribute_warnings, directory_file
 from reconciler.errors import SpecError
 from reconciler.graph import ProgramGraph
 from reconciler.heap import cycle_collection_paused
@@ -33,6 +34,9 @@ class Compiled:
     # The documents as read (with their positions): what the specs say, before
     # defaults, for checks that point at a key (a target's capabilities).
     documents: tuple[Document, ...] = ()
+    # The project's users CSV as compiling read it (for LO604), so a plan of the
+    # default target does not read and parse it again; None: not read here.
+    directory: DirectorySnapshot | None = None
 
 
 def compile_dir(spec_dir: Path) -> Compiled:
@@ -45,8 +49,10 @@ def compile_dir(spec_dir: Path) -> Compiled:
 def _compile(spec_dir: Path) -> Compiled:
     loaded = load_dir(spec_dir)
     validated = validate_specs(loaded)
+    directory = None
     if not loaded.diagnostics:  # every file read: the audiences are all known
-        advice = attribute_warnings(validated.resources, validated.project)
+        directory = directory_file(validated.project)
+        advice = attribute_warnings(validated.resources, directory)
         if advice:
             validated = replace(validated, diagnostics=sorted_diagnostics(
                 (*validated.diagnostics, *advice)))
@@ -64,5 +70,6 @@ def _compile(spec_dir: Path) -> Compiled:
             cycle.message, (*cycle.diagnostics, *validated.warnings), spec_dir=str(spec_dir)
         ) from None
     return Compiled(state=state, graph=graph, warnings=validated.warnings, files=validated.files,
-                    documents=tuple(loaded.documents))
+                    documents=tuple(loaded.documents),
+                    directory=None if directory is None else directory.snapshot)
 

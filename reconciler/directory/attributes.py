@@ -10,15 +10,15 @@ the key, at its own line, with the closest real attribute.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Final
 
 from reconciler.diagnostics import Diagnostic, warning
 from reconciler.directory.csv_file import CsvDirectory
-from reconciler.directory.source import open_directory
+from reconciler.directory.source import DirectorySnapshot, open_directory
 from reconciler.errors import ReconcilerError
 from reconciler.load import NodePath
 from reconciler.model import ProjectConfig
-from reconciler.rules.audience import Directory
 from reconciler.suggest import did_you_mean
 from reconciler.validate.documents import SpecDocument
 
@@ -26,12 +26,13 @@ UNKNOWN_ATTRIBUTE: Final = "LO604"
 
 
 def attribute_warnings(
-    resources: Iterable[SpecDocument], project: ProjectConfig
+    resources: Iterable[SpecDocument], directory: DirectoryFile | None
 ) -> list[Diagnostic]:
-    """A warning per ``where`` key no active user of the directory file has."""
-    known = directory_attributes(project)
-    if known is None:
+    """A warning per ``where`` key no active user of the directory file has
+    (``directory``: :func:`directory_file`; ``None``: nothing to check)."""
+    if directory is None:
         return []
+    known = KnownAttributes.of(directory)
     found: list[Diagnostic] = []
     for resource, path in _wheres(resources):
         rule = resource.document.get(("spec", *path))
@@ -53,21 +54,43 @@ class KnownAttributes:
         self.source = source
         self.names = names
 
+    @classmethod
+    def of(cls, directory: DirectoryFile) -> KnownAttributes:
+        """The attribute names some active user has, sorted (``Directory.attributes``
+        without building the directory's indexes: a later row of an id wins)."""
+        latest = {user.employee_id: user for user in directory.snapshot.users}
+        names = {name for user in latest.values() if user.active for name in user.attributes}
+        return cls(directory.path, sorted(names))
+
     def __contains__(self, name: object) -> bool:
         return name in self.names
 
 
-def directory_attributes(project: ProjectConfig) -> KnownAttributes | None:
-    """The attributes of the project's directory file, or None when there is no such
-    file to read here (none named, not there yet, a SCIM directory, unreadable)."""
+@dataclass(frozen=True)
+class DirectoryFile:
+    """The project's users CSV (``path`` as learnops.yaml names it), as read."""
+
+    path: str
+    snapshot: DirectorySnapshot
+
+
+def directory_file(project: ProjectConfig) -> DirectoryFile | None:
+    """The project's directory file as read now, or None when there is no such file to
+    read here (none named, not there yet, a SCIM directory, unreadable: plan reports
+    a directory it cannot read, with its place)."""
     try:
         source = open_directory(project)
         if not isinstance(source, CsvDirectory) or not (source.root / source.path).is_file():
             return None
-        users = source.read().users
+        return DirectoryFile(source.path, source.read())
     except ReconcilerError:
-        return None  # plan reports a directory it cannot read, with its place
-    return KnownAttributes(source.path, Directory(users).attributes())
+        return None
+
+
+def directory_attributes(project: ProjectConfig) -> KnownAttributes | None:
+    """The attributes of the project's directory file, or None (see :func:`directory_file`)."""
+    directory = directory_file(project)
+    return None if directory is None else KnownAttributes.of(directory)
 
 
 def _wheres(resources: Iterable[SpecDocument]) -> Iterator[tuple[SpecDocument, NodePath]]:

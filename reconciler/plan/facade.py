@@ -44,7 +44,10 @@ def _plan(
     compiled = compile_dir(spec_dir)
     project = compiled.state.project
     # Read before the platform opens: an unreachable directory leaves nothing behind.
-    snapshot = read_snapshot(project, target)
+    # The default target's users file was read by compiling, moments ago.
+    default_target = target in (None, "provider")
+    snapshot = (compiled.directory if compiled.directory is not None and default_target
+                else read_snapshot(project, target))
     opened = open_target(project, target)
     try:
         plan = build_plan(
