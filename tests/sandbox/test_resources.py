@@ -175,3 +175,25 @@ def test_status_reports_counts_and_versions(platform: Platform) -> None:
                       "completed": 0, "certified": 0, "inactive": 0}
     assert platform.get_resource("Audience", "nurses")["status"] == {"members": 2}
     assert platform.get_resource("LearningObject", "hipaa")["status"]["enrolled"] == 2
+
+
+def test_a_page_of_audiences_counts_members_as_each_audience_alone_does(
+    platform: Platform,
+) -> None:
+    """Listed, audiences are resolved together (an included one once): the counts are
+    still each audience's own, whichever page the audiences it includes are on."""
+    put(platform, "Audience", "nurses", audience(groups=["nursing"]))
+    put(platform, "Audience", "everyone", audience())
+    put(platform, "Audience", "z-not-nurses", audience(include=["everyone"],
+                                                       exclude=["nurses"]))
+    put(platform, "Audience", "a-nurses-too", audience(include=["nurses"]))
+    alone = {name: platform.get_resource("Audience", name)["status"]
+             for name in ("a-nurses-too", "everyone", "nurses", "z-not-nurses")}
+    for limit in (1, 2, 4):
+        listed, after = {}, None
+        while page := platform.list_resources("Audience", after=after, limit=limit):
+            listed |= {item["metadata"]["name"]: item["status"] for item in page}
+            after = page[-1]["metadata"]["name"]
+        assert listed == alone
+    assert alone["nurses"] == alone["a-nurses-too"] == {"members": 2}
+    assert alone["z-not-nurses"]["members"] == alone["everyone"]["members"] - 2 > 0

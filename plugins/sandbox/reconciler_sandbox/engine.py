@@ -20,7 +20,7 @@ the day the scheduler last reached, so a rehearsal moved ahead stays ahead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -34,6 +34,7 @@ from reconciler.errors import (
     PreconditionRequired,
 )
 from reconciler.model import JSON, content_hash
+from reconciler.rules.audience import AudienceError, resolve_all
 from reconciler.rules.directory import User, parse_users_csv
 from reconciler_sandbox import directory as users
 from reconciler_sandbox import (
@@ -49,7 +50,7 @@ from reconciler_sandbox import (
 )
 from reconciler_sandbox.clock import wall_clock
 from reconciler_sandbox.db import Database
-from reconciler_sandbox.membership import Membership
+from reconciler_sandbox.membership import Membership, StoredAudiences
 from reconciler_sandbox.plans import record_plan_spec
 from reconciler_sandbox.resources import StoredResource
 from reconciler_sandbox.spec_schema import check_document
@@ -86,8 +87,12 @@ class Platform:
                        limit: int = 100) -> list[dict[str, Any]]:
         """A page of resources ordered by name, starting after ``after``."""
         with self._db.read() as conn:
-            return [self._wire(conn, stored)
-                    for stored in self._page(conn, kind, after, limit)]
+            page = self._page(conn, kind, after, limit)
+            today = self._platform_today(conn)
+            # A page of audiences counts its members in one pass over them all (each
+            # resolved once, however often included), not one resolution per audience.
+            members = self._members(conn, page) if kind == "Audience" and page else None
+            return [stored.wire(self._status(conn, stored, today, members)) for stored in page]
 
     def list_stored(self, kind: str, *, after: str | None = None,
                     limit: int = 100) -> list[StoredResource]:
@@ -287,10 +292,24 @@ class Platform:
     def _wire(self, conn: Any, stored: StoredResource) -> dict[str, Any]:
         return stored.wire(self._status(conn, stored))
 
-    def _status(self, conn: Any, stored: StoredResource) -> dict[str, Any]:
+    def _status(self, conn: Any, stored: StoredResource, today: date | None = None,
+                members: Mapping[str, frozenset[str]] | None = None) -> dict[str, Any]:
+        def count(audience: str) -> int:
+            if members is not None and audience in members:
+                return len(members[audience])
+            return self._membership.audience_count(conn, audience)
+
         return views.resource_status(
-            conn, stored, self._platform_today(conn),
-            lambda audience: self._membership.audience_count(conn, audience))
+            conn, stored, today if today is not None else self._platform_today(conn), count)
+
+    def _members(self, conn: Any,
+                 page: list[StoredResource]) -> Mapping[str, frozenset[str]] | None:
+        """The members of each audience of ``page``, those it includes resolved once."""
+        try:
+            return resolve_all(_Listed(page, StoredAudiences(conn)),
+                               self._membership.directory(conn))
+        except AudienceError:  # not for stored audiences; counted one by one, then
+            return None
 
     # -- users -----------------------------------------------------------------------
 
@@ -469,6 +488,28 @@ def _mark(sent: object, kept: str | None) -> str | None:
         return kept
     assert sent is None or isinstance(sent, str)  # parse_body checked
     return sent
+
+
+class _Listed(Mapping[str, Mapping[str, JSON]]):
+    """Every stored audience, iterating only those of a page (what ``resolve_all``
+    resolves; the ones they include are read when it asks)."""
+
+    def __init__(self, page: list[StoredResource], stored: StoredAudiences) -> None:
+        self._page = {audience.name: audience.spec for audience in page}
+        self._stored = stored
+
+    def __getitem__(self, name: str) -> Mapping[str, JSON]:
+        found = self._page.get(name)
+        return found if found is not None else self._stored[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._page or name in self._stored
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._page)
+
+    def __len__(self) -> int:
+        return len(self._page)
 
 
 def _audited(stored: StoredResource | None) -> JSON:
