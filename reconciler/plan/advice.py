@@ -45,7 +45,8 @@ def _overlap_warnings(
     where: Mapping[Address, str | None],
 ) -> list[Problem]:
     found: list[Problem] = []
-    for overlap in overlaps(desired, directory):
+    assignments = {address.name for address in writing if address.kind == "Assignment"}
+    for overlap in overlaps(desired, directory, assignments):
         touched = [n for n in overlap.assignments if Address("Assignment", n) in writing]
         if not touched or overlap.learners_deduplicated == 0:
             continue

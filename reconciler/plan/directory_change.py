@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from reconciler.directory import DirectorySnapshot
 from reconciler.model import JSON, Address, DesiredState
-from reconciler.plan.impact import _Reach, _reach_after, _reach_before
+from reconciler.plan.impact import Reach, reach_after, reach_before
 from reconciler.plan.model import (
     SAMPLE_SIZE,
     Change,
@@ -106,19 +106,19 @@ def plan_directory_change(
         return plan
     middle = after_deactivations(platform, changes)
     if any(c.kind == "deactivated" for c in changes):
-        leaving = _reach_before(live, Directory(platform)), _reach_before(live, Directory(middle))
+        leaving = reach_before(live, Directory(platform)), reach_before(live, Directory(middle))
     else:
         leaving = None
     arriving = (
-        _reach_after(resource_changes, desired, live, Directory(middle)),
-        _reach_after(resource_changes, desired, live, Directory(snapshot.users)),
+        reach_after(resource_changes, desired, live, Directory(middle)),
+        reach_after(resource_changes, desired, live, Directory(snapshot.users)),
     ) if any(c.kind != "deactivated" for c in changes) else None
     return replace(plan, impact=_per_assignment(leaving, arriving, live))
 
 
 def _per_assignment(
-    leaving: tuple[_Reach, _Reach] | None,
-    arriving: tuple[_Reach, _Reach] | None,
+    leaving: tuple[Reach, Reach] | None,
+    arriving: tuple[Reach, Reach] | None,
     live: Mapping[Address, LiveResource],
 ) -> tuple[tuple[str, Impact], ...]:
     names = sorted({name for step in (leaving, arriving) if step for reach in step

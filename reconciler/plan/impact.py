@@ -37,7 +37,7 @@ _NO_ONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
-class _Reach:
+class Reach:
     """One side (before or after the plan) of who gets what."""
 
     members: Mapping[str, frozenset[str]]  # assignment name -> learners it reaches
@@ -73,8 +73,9 @@ def assess(
     gains, losses = _People(), _People()
     if any(c.address.kind in ("Assignment", "Audience") for c in writing):
         users = directory()
-        before = _reach_before(live, users)
-        after = _reach_after(changes, desired, live, users)
+        scope = _scope(writing, changes, desired, live)
+        before = reach_before(live, users, scope)
+        after = reach_after(changes, desired, live, users, scope)
         impacts.update(_assignment_impacts(writing, before, after, live, gains, losses))
         impacts.update(_audience_impacts(writing, before, after, live, gains, losses))
     for change in writing:
@@ -83,29 +84,110 @@ def assess(
     return Assessment(impacts, frozenset(gains.seen), frozenset(losses.seen))
 
 
-def _reach_before(live: Mapping[Address, LiveResource], directory: Directory) -> _Reach:
-    audiences = {
-        a.name: normalize_spec("Audience", r.spec) for a, r in live.items() if a.kind == "Audience"
-    }
-    assignments = {
-        a.name: r.spec for a, r in live.items() if a.kind == "Assignment" and _active(r.spec, r)
-    }
-    return _reach(assignments, audiences, directory)
+@dataclass(frozen=True)
+class Scope:
+    """The part of the platform a plan's assignment and audience changes can reach:
+    the assignments whose items the changed ones (or those fed by changed audiences)
+    hand out, and the audiences to resolve. Everything else is left unresolved: a
+    plan changing one assignment resolves what that assignment touches."""
+
+    assignments: frozenset[str]
+    audiences: frozenset[str]
 
 
-def _reach_after(
+def _scope(
+    writing: Sequence[Change],
     changes: Sequence[Change],
     desired: DesiredState,
     live: Mapping[Address, LiveResource],
-    directory: Directory,
-) -> _Reach:
-    """The platform as the plan leaves it: desired specs where the plan writes or keeps
-    them, live ones where it leaves them alone, removed resources inactive."""
-    planned = {change.address: change for change in changes}
+) -> Scope:
+    sides = (_specs_before(live), _specs_after(changes, desired, live))
+    changed_audiences = {c.address.name for c in writing if c.address.kind == "Audience"}
+    # Whatever a changed audience feeds, however indirectly (both sides' includes).
+    reached = set(changed_audiences)
+    pending = list(changed_audiences)
+    fed: dict[str, set[str]] = {}
+    for _, audiences in sides:
+        for name, spec in audiences.items():
+            for key in ("include", "exclude"):
+                for source in spec.get(key) or []:
+                    if isinstance(source, str):
+                        fed.setdefault(source, set()).add(name)
+    while pending:
+        for name in fed.get(pending.pop(), ()):
+            if name not in reached:
+                reached.add(name)
+                pending.append(name)
+    concerned = {c.address.name for c in writing if c.address.kind == "Assignment"}
+    for assignments, _ in sides:
+        concerned.update(name for name, spec in assignments.items()
+                         if spec.get("audience") in reached)
+    items = {item for assignments, _ in sides for name in concerned
+             for item in assignment_items(assignments.get(name) or {})}
+    # Every assignment handing out one of those items: who else gives it decides who
+    # gains or loses it.
+    names = set(concerned)
+    for assignments, _ in sides:
+        names.update(name for name, spec in assignments.items()
+                     if not items.isdisjoint(assignment_items(spec)))
+    targets = {spec.get("audience") for assignments, _ in sides
+               for name, spec in assignments.items() if name in names}
+    wanted = {audience for audience in targets if isinstance(audience, str)}
+    return Scope(frozenset(names), frozenset(wanted | changed_audiences))
+
+
+def _specs_before(
+    live: Mapping[Address, LiveResource],
+) -> tuple[dict[str, Mapping[str, JSON]], dict[str, Mapping[str, JSON]]]:
+    assignments = {a.name: r.spec for a, r in live.items() if a.kind == "Assignment"}
+    audiences = {a.name: r.spec for a, r in live.items() if a.kind == "Audience"}
+    return assignments, audiences
+
+
+def _specs_after(
+    changes: Sequence[Change], desired: DesiredState, live: Mapping[Address, LiveResource]
+) -> tuple[dict[str, Mapping[str, JSON]], dict[str, Mapping[str, JSON]]]:
+    specs = _planned_specs(changes, desired, live)
+    assignments = {a.name: spec for a, spec in specs.items() if a.kind == "Assignment"}
+    audiences = {a.name: spec for a, spec in specs.items() if a.kind == "Audience"}
+    return assignments, audiences
+
+
+def _planned_specs(
+    changes: Sequence[Change], desired: DesiredState, live: Mapping[Address, LiveResource]
+) -> dict[Address, Mapping[str, JSON]]:
+    planned = {change.address for change in changes}
     specs: dict[Address, Mapping[str, JSON]] = {a: r.spec for a, r in live.items()}
     for resource in desired.resources:
         if resource.address in planned:  # conflicts have no change: the live spec stays
             specs[resource.address] = resource.spec
+    return specs
+
+
+def reach_before(
+    live: Mapping[Address, LiveResource], directory: Directory, scope: Scope | None = None
+) -> Reach:
+    """Who gets what on the platform as it is (``scope``: only that part of it)."""
+    audiences = {
+        a.name: normalize_spec("Audience", r.spec) for a, r in live.items() if a.kind == "Audience"
+    }
+    assignments = {
+        a.name: r.spec for a, r in live.items()
+        if a.kind == "Assignment" and _in(scope, a.name) and _active(r.spec, r)
+    }
+    return _reach(assignments, audiences, directory, scope)
+
+
+def reach_after(
+    changes: Sequence[Change],
+    desired: DesiredState,
+    live: Mapping[Address, LiveResource],
+    directory: Directory,
+    scope: Scope | None = None,
+) -> Reach:
+    """The platform as the plan leaves it: desired specs where the plan writes or keeps
+    them, live ones where it leaves them alone, removed resources inactive."""
+    specs = _planned_specs(changes, desired, live)
     removed = {c.address for c in changes if c.action in ("inactivate", "delete")}
     audiences = {
         a.name: normalize_spec("Audience", spec)
@@ -115,22 +197,29 @@ def _reach_after(
     assignments = {
         a.name: spec
         for a, spec in specs.items()
-        if a.kind == "Assignment" and a not in removed and _active(spec, None)
+        if a.kind == "Assignment" and _in(scope, a.name) and a not in removed
+        and _active(spec, None)
     }
-    return _reach(assignments, audiences, directory)
+    return _reach(assignments, audiences, directory, scope)
+
+
+def _in(scope: Scope | None, assignment: str) -> bool:
+    return scope is None or assignment in scope.assignments
 
 
 def _reach(
     assignments: Mapping[str, Mapping[str, JSON]],
     audiences: Mapping[str, Mapping[str, JSON]],
     directory: Directory,
-) -> _Reach:
+    scope: Scope | None = None,
+) -> Reach:
+    names = None if scope is None else scope.audiences
     try:
-        audience_members = resolve_all(audiences, directory)
+        audience_members = resolve_all(audiences, directory, names)
     except AudienceError:
         # A broken live audience (dangling include) must not stop the plan:
         # resolve what can be resolved, one audience at a time.
-        audience_members = _resolve_each(audiences, directory)
+        audience_members = _resolve_each(audiences, directory, names)
     members: dict[str, frozenset[str]] = {}
     items: dict[str, tuple[Item, ...]] = {}
     by_item: dict[Item, set[str]] = {}
@@ -145,7 +234,7 @@ def _reach(
         items[name] = tuple(assignment_items(spec))
         for item in items[name]:
             by_item.setdefault(item, set()).update(members[name])
-    return _Reach(
+    return Reach(
         members=members,
         items=items,
         by_item={item: frozenset(ids) for item, ids in by_item.items()},
@@ -166,10 +255,11 @@ def _feeds(audiences: Mapping[str, Mapping[str, JSON]]) -> dict[str, frozenset[s
 
 
 def _resolve_each(
-    audiences: Mapping[str, Mapping[str, JSON]], directory: Directory
+    audiences: Mapping[str, Mapping[str, JSON]], directory: Directory,
+    names: Iterable[str] | None = None,
 ) -> dict[str, frozenset[str]]:
     resolved: dict[str, frozenset[str]] = {}
-    for name in audiences:
+    for name in audiences if names is None else sorted(n for n in names if n in audiences):
         try:
             resolved[name] = resolve_audience(name, audiences, directory)
         except AudienceError:
@@ -179,8 +269,8 @@ def _resolve_each(
 
 def _assignment_impacts(
     writing: Sequence[Change],
-    before: _Reach,
-    after: _Reach,
+    before: Reach,
+    after: Reach,
     live: Mapping[Address, LiveResource],
     gains: _People,
     losses: _People,
@@ -213,7 +303,7 @@ def _assignment_impacts(
 
 
 def _gained_and_lost(
-    assignment: str, before: _Reach, after: _Reach
+    assignment: str, before: Reach, after: Reach
 ) -> tuple[dict[Item, frozenset[str]], dict[Item, frozenset[str]]]:
     """Per item, who gains it through ``assignment`` (no active assignment gave it
     before) and who loses it (no active assignment gives it after)."""
@@ -251,8 +341,8 @@ def _per_item(per_item: Mapping[Item, frozenset[str]]) -> tuple[tuple[str, int],
 
 def _audience_impacts(
     writing: Sequence[Change],
-    before: _Reach,
-    after: _Reach,
+    before: Reach,
+    after: Reach,
     live: Mapping[Address, LiveResource],
     gains: _People,
     losses: _People,
@@ -293,7 +383,7 @@ def _audience_impacts(
     return impacts
 
 
-def _assignments_fed_by(audience: str, before: _Reach, after: _Reach) -> list[str]:
+def _assignments_fed_by(audience: str, before: Reach, after: Reach) -> list[str]:
     """Active assignments (before or after the plan) whose audience is ``audience`` or
     includes or excludes it, however indirectly; by name, so the order is deterministic."""
     reached = {audience}

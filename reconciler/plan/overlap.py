@@ -7,6 +7,7 @@ reviewer should know that learners in both audiences are enrolled and notified o
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass
 
 from reconciler.model import DesiredState
@@ -24,8 +25,11 @@ class Overlap:
     learners_deduplicated: int
 
 
-def overlaps(state: DesiredState, directory: Directory) -> list[Overlap]:
-    """Every item shared by two or more active assignments, by item."""
+def overlaps(
+    state: DesiredState, directory: Directory, handed_out_by: Set[str] | None = None
+) -> list[Overlap]:
+    """Every item shared by two or more active assignments, by item (``handed_out_by``:
+    only the items these assignments hand out; only their audiences are resolved)."""
     assignments = {r.name: r.spec for r in state.of_kind("Assignment")}
     audiences = {r.name: r.spec for r in state.of_kind("Audience")}
     by_item: dict[Item, list[str]] = {}
@@ -34,9 +38,14 @@ def overlaps(state: DesiredState, directory: Directory) -> list[Overlap]:
             for item in dict.fromkeys(assignment_items(spec)):
                 by_item.setdefault(item, []).append(name)
     shared = {item: names for item, names in by_item.items() if len(names) > 1}
+    if handed_out_by is not None:
+        shared = {item: names for item, names in shared.items()
+                  if not handed_out_by.isdisjoint(names)}
     if not shared:
         return []
-    members = resolve_all(audiences, directory)
+    targets = {str(assignments[name].get("audience"))
+               for names in shared.values() for name in names}
+    members = resolve_all(audiences, directory, targets)
     found: list[Overlap] = []
     for item, names in sorted(shared.items()):
         reached = Counter(

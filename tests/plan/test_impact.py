@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reconciler.model import Address
+from reconciler.providers import LiveResource
 from reconciler.rules.directory import User
 
 from .builders import Users, assignment, audience, cert_plan, desired, live, make_plan, people
@@ -262,3 +263,42 @@ def test_people_gaining_items_from_two_assignments_are_counted_once_in_the_plan(
     assert (first.learners_added, second.learners_added) == (3, 5)
     assert plan.learners_added == 5
     assert second.sample_added == ("E1", "E2", "E3", "E4", "E5")  # who gain it through b
+
+
+def test_a_change_looks_only_at_assignments_sharing_its_items() -> None:
+    """Changing one assignment resolves and reads the status of the assignments
+    handing out the same items (they decide who gains), not of unrelated ones; what
+    the change does is what it always was."""
+    from dataclasses import replace
+
+    looked: list[str] = []
+
+    class Watched(dict[str, object]):
+        def __init__(self, name: str) -> None:
+            super().__init__(active=True, in_progress=0)
+            self.name = name
+
+        def get(self, key: str, default: object = None) -> object:
+            looked.append(self.name)
+            return super().get(key, default)
+
+    def watched(name: str, spec: dict[str, object]) -> LiveResource:
+        return replace(live(A, name, spec), status=Watched(name))
+
+    on_platform = [
+        live("Audience", "nurses", NURSES), live("Audience", "everyone", EVERYONE),
+        watched("nurses-hipaa", assignment("nurses", ("plan", "hipaa"))),
+        watched("all-hipaa", assignment("everyone", ("plan", "hipaa"))),
+        watched("all-fire", assignment("everyone", ("plan", "fire"))),
+    ]
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES), desired("Audience", "everyone", EVERYONE),
+         desired(A, "nurses-hipaa", assignment("everyone", ("plan", "hipaa"))),
+         desired(A, "all-hipaa", assignment("everyone", ("plan", "hipaa"))),
+         desired(A, "all-fire", assignment("everyone", ("plan", "fire")))],
+        on_platform, users=directory(),
+    )
+    impact = plan.by_address()[Address(A, "nurses-hipaa")].impact
+    # The physicians join nurses-hipaa's reach but all-hipaa gave them hipaa already.
+    assert (impact.newly_reached, impact.learners_added) == (2, 0)
+    assert "all-fire" not in looked and {"nurses-hipaa", "all-hipaa"} <= set(looked)

@@ -306,8 +306,8 @@ class Platform:
                  page: list[StoredResource]) -> Mapping[str, frozenset[str]] | None:
         """The members of each audience of ``page``, those it includes resolved once."""
         try:
-            return resolve_all(_Listed(page, StoredAudiences(conn)),
-                               self._membership.directory(conn))
+            return resolve_all(StoredAudiences(conn), self._membership.directory(conn),
+                               [audience.name for audience in page])
         except AudienceError:  # not for stored audiences; counted one by one, then
             return None
 
@@ -488,28 +488,6 @@ def _mark(sent: object, kept: str | None) -> str | None:
         return kept
     assert sent is None or isinstance(sent, str)  # parse_body checked
     return sent
-
-
-class _Listed(Mapping[str, Mapping[str, JSON]]):
-    """Every stored audience, iterating only those of a page (what ``resolve_all``
-    resolves; the ones they include are read when it asks)."""
-
-    def __init__(self, page: list[StoredResource], stored: StoredAudiences) -> None:
-        self._page = {audience.name: audience.spec for audience in page}
-        self._stored = stored
-
-    def __getitem__(self, name: str) -> Mapping[str, JSON]:
-        found = self._page.get(name)
-        return found if found is not None else self._stored[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._page or name in self._stored
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._page)
-
-    def __len__(self) -> int:
-        return len(self._page)
 
 
 def _audited(stored: StoredResource | None) -> JSON:
