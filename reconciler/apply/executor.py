@@ -178,6 +178,7 @@ def write_request(plan: Plan, change: Change) -> WriteRequest:
         spec_hash=change.spec_hash,
         labels=change.labels,
         annotations=change.annotations,
+        renamed_from=change.renamed_from,
     )
 
 
@@ -414,7 +415,8 @@ class _Run:
         """A platform without preconditions takes any write: learnops reads the resource
         back just before, and refuses to write over what moved since the plan."""
         try:
-            live = _find(self.provider.read_resources([change.address.kind]), change.address)
+            live = _find(self.provider.read_resources([change.address.kind]),
+                         change.renamed_from or change.address)
         except ProviderError as problem:
             return f"could not read it back before an unconditional write: {problem}"
         planned = None if change.before is None else content_hash(dict(change.before))

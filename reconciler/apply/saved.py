@@ -103,7 +103,8 @@ def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> No
             "nothing was written: plan again for this target",
             where=where,
         )
-    read_in_terms_of(provider, saved.compiled.state)  # reads as the plan's were
+    read_in_terms_of(provider, saved.compiled.state,  # reads as the plan's were
+                     {c.renamed_from: c.address for c in plan.changes if c.renamed_from})
 
 
 def check_platform_unmoved(saved: SavedPlan, target: Target) -> None:

@@ -36,6 +36,7 @@ Reason = Literal[
     "inactivated in code",  # an assignment's ``active`` turned false
     "re-activated",  # an assignment's ``active`` turned true again
     "kept for its assignment",  # an inline audience its (inactive) assignment still names
+    "renamed",  # its record was moved to this address (state mv): the platform renames it
 ]
 
 DiffOp = Literal["add", "remove", "change"]
@@ -118,6 +119,9 @@ class Change:
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     location: Location | None = None
+    # Where the platform holds it now, when the plan found it by its record's platform
+    # id under another address (``learnops state mv``): the write renames it.
+    renamed_from: Address | None = None
 
     @property
     def is_change(self) -> bool:

@@ -41,6 +41,7 @@ from reconciler.plan.directory_change import (
 )
 from reconciler.plan.impact import assess
 from reconciler.plan.model import Action, Change, FieldDiff, Plan, Problem, Reason, UserChange
+from reconciler.plan.moves import found_by_id
 from reconciler.plan.normalize import (
     essence,
     essence_json,
@@ -118,9 +119,13 @@ def build_plan(
     # The versions are read first: a write racing the reads below raises one, and a
     # saved plan made from a moved platform or state is then refused as stale.
     state_version = provider.state_version() if isinstance(provider, ChangeCounter) else None
-    read_in_terms_of(provider, compiled.state)
+    terms = read_in_terms_of(provider, compiled.state)
     live = provider.read_resources(KINDS)
     snapshot = state.snapshot(live)
+    renamed = found_by_id({r.address: r for r in live}, snapshot.records)[1]
+    if terms and renamed:  # read the renamed resources in their new names' terms
+        read_in_terms_of(provider, compiled.state, {old: new for new, old in renamed.items()})
+        live = provider.read_resources(KINDS)
     read: list[list[User]] = []  # the directory, once read
 
     def read_users() -> list[User]:
@@ -195,6 +200,7 @@ def plan_state(
         settled_records(snapshot.records, settled) if snapshot is not None
         else _platform_records(live.values())
     )
+    live, renamed = found_by_id(live, records)
     errors: list[Problem] = list(capability_errors)
     changes: dict[Address, Change] = {}
     for wanted_resource in desired.resources:
@@ -219,6 +225,12 @@ def plan_state(
     for address, gone in removed.items():
         changes[address] = _removal(gone, records[address], options, errors,
                                     owned=address in owned)
+    for address, old in renamed.items():  # the write renames it (state mv)
+        if address in changes:
+            moved = changes[address]
+            if moved.action == "no-op":
+                moved = replace(moved, action="update", reason="renamed")
+            changes[address] = replace(moved, renamed_from=old)
     _refuse_unapplicable_deletes(changes, wanted, live, options, errors)
 
     # With a directory source, the platform's users are compared with it and resource

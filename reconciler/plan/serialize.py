@@ -127,6 +127,7 @@ def _change_to_json(change: Change) -> dict[str, JSON]:
                 "col": change.location.col,
             }
         ),
+        **({} if change.renamed_from is None else {"renamed_from": str(change.renamed_from)}),
     }
 
 
@@ -153,6 +154,8 @@ def _change_from_json(item: Mapping[str, Any]) -> Change:
             if location is None
             else Location(location["file"], location["line"], location["col"])
         ),
+        renamed_from=(Address.parse(item["renamed_from"]) if item.get("renamed_from")
+                      else None),
     )
 
 

@@ -78,6 +78,9 @@ class WriteRequest:
     spec_hash: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    # The address the platform holds the resource under now (a rename: ``state mv``,
+    # on a provider whose ids are its own); ``None``: ``address`` itself.
+    renamed_from: Address | None = None
 
 
 @dataclass(frozen=True)
@@ -174,15 +177,22 @@ class TermsReader(Protocol):
     """A platform whose resources read back in more than one set of terms (Kolibri names a
     content node by its content id or by its title, and keeps an assignment's plans
     nowhere but in the spec): told the desired state before it is read, it reads back in
-    that state's terms, so the plan compares, and reports to learners, like with like."""
+    that state's terms, so the plan compares, and reports to learners, like with like.
+    ``renamed``: resources the platform holds under an old address (old -> new: a record
+    moved by ``learnops state mv``), read in the terms of the new one."""
 
-    def read_in_terms_of(self, desired: DesiredState) -> None: ...
+    def read_in_terms_of(self, desired: DesiredState,
+                         renamed: Mapping[Address, Address] | None = None) -> None: ...
 
 
-def read_in_terms_of(provider: object, desired: DesiredState) -> None:
-    """Tell ``provider`` the desired state it is read against, where it asks for one."""
+def read_in_terms_of(provider: object, desired: DesiredState,
+                     renamed: Mapping[Address, Address] | None = None) -> bool:
+    """Tell ``provider`` the desired state it is read against, where it asks for one
+    (whether it did)."""
     if isinstance(provider, TermsReader):
-        provider.read_in_terms_of(desired)
+        provider.read_in_terms_of(desired, renamed)
+        return True
+    return False
 
 
 @runtime_checkable

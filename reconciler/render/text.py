@@ -85,7 +85,9 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
 def _headline(plan: Plan, change: Change) -> str:
     location = change_location(plan, change)
     where = f"  [{location}]" if location else ""
-    return f"{symbol(change)} {change.action} {change.address} ({change.reason}){where}"
+    reason = (change.reason if change.renamed_from is None
+              else f"{change.reason} from {change.renamed_from}")
+    return f"{symbol(change)} {change.action} {change.address} ({reason}){where}"
 
 
 def _diff_lines(diff: FieldDiff) -> list[str]:

@@ -24,4 +24,5 @@ KOLIBRI: Final = Capabilities(
     change_counter=False,
     scheduler=False,
     dynamic_audiences=False,
+    own_ids=True,  # lessons and groups have ids of their own: learnops state mv renames them
 )

@@ -200,6 +200,10 @@ class KolibriPlatform:
                                 {"name": name, "parent": classroom_id})
         return Group(str(made["id"]), name, frozenset())
 
+    def rename_group(self, group: Group, name: str) -> Group:
+        self.client.send("PATCH", f"/api/auth/learnergroup/{group.id}/", {"name": name})
+        return Group(group.id, name, group.user_ids)
+
     def delete_group(self, group: Group) -> None:
         self.client.send("DELETE", f"/api/auth/learnergroup/{group.id}/")
 

@@ -9,7 +9,7 @@ the fingerprint of what was written live in learnops' state store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -27,7 +27,7 @@ from reconciler_kolibri.client import KolibriClient
 from reconciler_kolibri.platform import KolibriPlatform, Snapshot
 from reconciler_kolibri.release import due_releases
 from reconciler_kolibri.settings import KolibriSettings
-from reconciler_kolibri.terms import Terms, terms_of
+from reconciler_kolibri.terms import NO_TERMS, Terms, terms_of
 from reconciler_kolibri.translate import (
     assignment_body,
     assignment_spec,
@@ -60,6 +60,7 @@ class KolibriProvider:
         self._directory: list[User] | None = None
         self._read: Snapshot | None = None  # the last read, for planning against it
         self._desired: DesiredState | None = None  # whose terms reads are in
+        self._renamed: dict[Address, Address] = {}
         self._terms: Terms | None = None
 
     def __repr__(self) -> str:
@@ -71,14 +72,17 @@ class KolibriProvider:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def read_in_terms_of(self, desired: DesiredState) -> None:
-        """Read back, and hold, in ``desired``'s terms (:mod:`reconciler_kolibri.terms`)."""
-        self._desired, self._terms = desired, None
+    def read_in_terms_of(self, desired: DesiredState,
+                         renamed: Mapping[Address, Address] | None = None) -> None:
+        """Read back, and hold, in ``desired``'s terms (:mod:`reconciler_kolibri.terms`);
+        a lesson or group still under an old name (``renamed``) in its new name's."""
+        self._desired, self._renamed, self._terms = desired, dict(renamed or {}), None
 
     def terms(self) -> Terms:
         if self._terms is None:
-            self._terms = (Terms() if self._desired is None
-                           else terms_of(self._desired, catalog(self.platform.nodes())))
+            self._terms = (NO_TERMS if self._desired is None
+                           else terms_of(self._desired, catalog(self.platform.nodes()),
+                                         self._renamed))
         return self._terms
 
     def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
@@ -187,12 +191,14 @@ class KolibriProvider:
 
     def _write_audience(self, request: WriteRequest, snapshot: Snapshot) -> None:
         name = request.address.name
-        group = snapshot.groups.get(name)
+        group = snapshot.groups.get(_held_as(request))
         match request.action:
             case "create" | "update":
                 classroom = self.platform.ensure_classroom()
                 if group is None:
                     group = self.platform.create_group(classroom, name)
+                elif group.name != name:  # renamed in code, its record moved
+                    group = self.platform.rename_group(group, name)
                 self._set_members(name, self._spec(request), snapshot, classroom, group.id,
                                   group.user_ids)
             case "delete":
@@ -246,7 +252,7 @@ class KolibriProvider:
 
     def _write_assignment(self, request: WriteRequest, snapshot: Snapshot) -> None:
         name = request.address.name
-        lesson = snapshot.lessons.get(name)
+        lesson = snapshot.lessons.get(_held_as(request))
         match request.action:
             case "create" | "update":
                 classroom = self.platform.ensure_classroom()
@@ -269,7 +275,7 @@ class KolibriProvider:
 
     def _write_plan(self, request: WriteRequest, snapshot: Snapshot) -> None:
         name = request.address.name
-        existing = dict(plan_lessons(snapshot).get(name, []))
+        existing = dict(plan_lessons(snapshot).get(_held_as(request), []))
         match request.action:
             case "create" | "update":
                 spec = self._spec(request)
@@ -379,6 +385,11 @@ class KolibriProvider:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _held_as(request: WriteRequest) -> str:
+    """The name Kolibri holds the resource under: the old one while a rename is written."""
+    return (request.renamed_from or request.address).name
 
 
 def _by_step(releases: Sequence[Release]) -> dict[tuple[str, str], list[str]]:

@@ -40,7 +40,10 @@ class Terms:
 NO_TERMS: Final = Terms()
 
 
-def terms_of(desired: DesiredState, catalog: Mapping[str, Node]) -> Terms:
+def terms_of(desired: DesiredState, catalog: Mapping[str, Node],
+             renamed: Mapping[Address, Address] | None = None) -> Terms:
+    """``renamed`` (old -> new address): what Kolibri still holds under an old name is
+    read in the terms of the new one (a rename being planned, ``learnops state mv``)."""
     names: dict[Address, Mapping[str, str]] = {}
     plans: dict[str, tuple[str, ...]] = {}
     for assignment in desired.of_kind("Assignment"):
@@ -53,6 +56,11 @@ def terms_of(desired: DesiredState, catalog: Mapping[str, Node]) -> Terms:
         objects = [str(item) for step in steps if isinstance(step, dict)
                    for item in step.get("items") or []] if isinstance(steps, list) else []
         names[plan.address] = _spoken(objects, catalog)
+    for old, new in (renamed or {}).items():
+        if new in names:
+            names[old] = names[new]
+        if new.kind == "Assignment" and new.name in plans:
+            plans[old.name] = plans[new.name]
     return Terms(names, plans)
 
 
