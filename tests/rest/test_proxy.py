@@ -69,21 +69,23 @@ def proxy() -> Iterator[ForwardingProxy]:
 
 
 @pytest.fixture
-def no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                 "ALL_PROXY", "no_proxy", "NO_PROXY"):
+def environment(monkeypatch: pytest.MonkeyPatch, served: Served, token_env: str,
+                proxy: ForwardingProxy) -> pytest.MonkeyPatch:
+    """The reader's token, ``HTTP_PROXY`` naming the proxy, and no other proxy setting."""
+    for name in ("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                 "no_proxy", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(token_env, served.read_token)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
     return monkeypatch
 
 
 def test_reads_go_through_the_proxy_the_environment_names(
-    served: Served, make_rest: MakeRest, token_env: str, proxy: ForwardingProxy,
-    no_proxy_settings: pytest.MonkeyPatch,
+    served: Served, make_rest: MakeRest, proxy: ForwardingProxy,
+    environment: pytest.MonkeyPatch,
 ) -> None:
-    no_proxy_settings.setenv(token_env, served.read_token)
-    no_proxy_settings.setenv("HTTP_PROXY", proxy.url)
     provider = make_rest(served.url)
-    no_proxy_settings.delenv("HTTP_PROXY")  # read once, when the provider opened
+    environment.delenv("HTTP_PROXY")  # read once, when the provider opened
     assert provider.read_resources() == []
     assert provider.read_resources() == []
     assert len(proxy.seen) >= 8  # every collection, twice
@@ -91,11 +93,9 @@ def test_reads_go_through_the_proxy_the_environment_names(
 
 
 def test_hosts_no_proxy_lists_are_reached_directly(
-    served: Served, make_rest: MakeRest, token_env: str, proxy: ForwardingProxy,
-    no_proxy_settings: pytest.MonkeyPatch,
+    served: Served, make_rest: MakeRest, proxy: ForwardingProxy,
+    environment: pytest.MonkeyPatch,
 ) -> None:
-    no_proxy_settings.setenv(token_env, served.read_token)
-    no_proxy_settings.setenv("HTTP_PROXY", proxy.url)
-    no_proxy_settings.setenv("NO_PROXY", "127.0.0.1")
+    environment.setenv("NO_PROXY", "127.0.0.1")
     assert make_rest(served.url).read_resources() == []
     assert proxy.seen == []
