@@ -10,7 +10,7 @@ plainly; it is the reference the indexed engine is tested against.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import assert_never
@@ -301,7 +301,13 @@ def resolve_audience(name: str, audiences: AudienceSpecs, directory: Directory) 
 
     Raises AudienceError for a reference to an undefined audience or a malformed
     ``where``, and AudienceCycleError when includes/excludes loop back."""
-    return _Resolver(audiences, directory).resolve(name)
+    return resolver(audiences, directory)(name)
+
+
+def resolver(audiences: AudienceSpecs, directory: Directory) -> Callable[[str], frozenset[str]]:
+    """:func:`resolve_audience` for many audiences of the same specs and directory:
+    each audience, however many others include it, is resolved once."""
+    return _Resolver(audiences, directory).resolve
 
 
 def resolve_all(

@@ -1,9 +1,11 @@
 """A resource write enrolls all its learners at once (a statement per table, one
-progress worked out for learners who have done nothing yet): what learners and
-admins see must be what enrolling them one by one gave."""
+progress worked out for learners who have done nothing yet) and updates due dates a
+day of enrollment at a time: what learners and admins see must be what handling
+them one by one gave."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from reconciler_sandbox.engine import Platform
@@ -66,3 +68,21 @@ def test_a_learner_who_did_the_work_already_is_certified_on_enrollment(
         ("E1002", f"Certificate issued: Annual HIPAA, valid until "
                   f"{clock.day.replace(year=clock.day.year + 1).isoformat()}")]
     assert told(platform, "completed") == [(ADMIN, "E1002 completed Annual HIPAA")]
+
+
+def test_a_changed_due_counts_from_each_learners_own_enrollment(platform: Platform,
+                                                                clock: Clock) -> None:
+    put(platform, "LearningObject", "video", obj("Video"))
+    put(platform, "Audience", "team", audience(users=["E1001"]))
+    put(platform, "Assignment", "a1", assignment("team", {"object": "video"}, due="30d"))
+    first = clock.day
+    clock.day = first + timedelta(days=10)
+    put(platform, "Audience", "team", audience(users=["E1001", "E1002"]))
+    put(platform, "Assignment", "a1", assignment("team", {"object": "video"}, due="60d"))
+
+    def due(employee_id: str) -> str:
+        [enrolled] = platform.learner_view(employee_id, clock.day)["enrollments"]
+        return str(enrolled["due_on"])
+
+    assert due("E1001") == (first + timedelta(days=60)).isoformat()
+    assert due("E1002") == (first + timedelta(days=70)).isoformat()

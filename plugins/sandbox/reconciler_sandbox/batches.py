@@ -10,10 +10,11 @@ from typing import Final
 CHUNK: Final = 500
 
 
-def rows_in(conn: sqlite3.Connection, query: str, values: Sequence[object]
-            ) -> Iterator[sqlite3.Row]:
-    """The rows of ``query`` (whose ``{marks}`` stands for the ``IN`` list) for every
-    value of ``values``, a chunk of them per statement."""
+def rows_in(conn: sqlite3.Connection, query: str, values: Sequence[object],
+            before: Sequence[object] = ()) -> Iterator[sqlite3.Row]:
+    """The rows of ``query`` (whose ``{marks}`` stands for the ``IN`` list, after the
+    parameters ``before``) for every value of ``values``, a chunk of them per statement."""
     for start in range(0, len(values), CHUNK):
         chunk = values[start:start + CHUNK]
-        yield from conn.execute(query.format(marks=",".join("?" * len(chunk))), chunk)
+        yield from conn.execute(query.format(marks=",".join("?" * len(chunk))),
+                                (*before, *chunk))

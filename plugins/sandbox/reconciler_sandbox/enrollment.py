@@ -18,6 +18,7 @@ from datetime import date
 
 from reconciler.model import JSON
 from reconciler.rules.assignment import assignment_items, due_on, start_on
+from reconciler_sandbox.batches import rows_in
 from reconciler_sandbox.events import Event
 from reconciler_sandbox.journal import utc_now
 from reconciler_sandbox.notifications import happen_all
@@ -63,7 +64,7 @@ def reconcile_assignment(
     enrolled_on = start_on(spec, today)
     due = due_on(spec, enrolled_on)
     notify = bool((spec.get("notify") or {}).get("on_assign", True))
-    current = _current_enrollments(conn, {(k, n) for _, k, n in added})
+    current = _current_enrollments(conn, added, only)
     created = _enroll(conn, [key for key in added if key not in current], enrolled_on, today,
                       notify)
     touched: list[int | Enrollment] = []
@@ -98,19 +99,19 @@ def _refresh_due(conn: sqlite3.Connection, name: str, spec: Mapping[str, JSON]) 
     """A changed ``due`` applies to learners already enrolled through the assignment,
     counted from the day each was enrolled through it. Renewal cycles are not
     governed by the assignment's due: they stay due when the certificate expires."""
-    rows = conn.execute(
-        "SELECT s.enrollment_id, s.since, s.due_on FROM enrollment_sources s"
-        " JOIN enrollments e ON e.id = s.enrollment_id"
-        " WHERE s.assignment = ? AND s.active = 1 AND e.cycle = 1", (name,),
-    ).fetchall()
-    for row in rows:
-        due = due_on(spec, date.fromisoformat(row["since"]))
-        text = due.isoformat() if due else None
-        if text != row["due_on"]:
-            conn.execute(
-                "UPDATE enrollment_sources SET due_on = ? WHERE assignment = ?"
-                " AND enrollment_id = ?", (text, name, row["enrollment_id"]),
-            )
+    # Learners enrolled on the same day are due on the same day: one update per day.
+    for (since,) in conn.execute(
+        "SELECT DISTINCT s.since FROM enrollment_sources s JOIN enrollments e"
+        " ON e.id = s.enrollment_id WHERE s.assignment = ? AND s.active = 1 AND e.cycle = 1",
+        (name,),
+    ).fetchall():
+        due = due_on(spec, date.fromisoformat(since))
+        conn.execute(
+            "UPDATE enrollment_sources SET due_on = ? WHERE assignment = ? AND active = 1"
+            " AND since = ? AND due_on IS NOT ? AND EXISTS (SELECT 1 FROM enrollments e"
+            " WHERE e.id = enrollment_sources.enrollment_id AND e.cycle = 1)",
+            (due.isoformat() if due else None, name, since, due.isoformat() if due else None),
+        )
 
 
 def renewal_due(conn: sqlite3.Connection, enrollment_id: int) -> str | None:
@@ -135,15 +136,16 @@ def _reason(name: str, spec: Mapping[str, JSON] | None, why_leaving: str) -> str
 
 
 def _links(conn: sqlite3.Connection, name: str, only: frozenset[str] | None) -> dict[Key, Link]:
-    rows = conn.execute(
-        "SELECT s.enrollment_id, s.active, e.employee_id, e.item_kind, e.item_name, e.state"
-        " FROM enrollment_sources s JOIN enrollments e ON e.id = s.enrollment_id"
-        " WHERE s.assignment = ? AND e.state != 'renewed'", (name,),
-    ).fetchall()
+    """The enrollments ``name`` is a source of (of the learners ``only``, if given)."""
+    query = ("SELECT s.enrollment_id, s.active, e.employee_id, e.item_kind, e.item_name,"
+             " e.state FROM enrollment_sources s JOIN enrollments e ON e.id = s.enrollment_id"
+             " WHERE s.assignment = ? AND e.state != 'renewed'")
+    rows = (conn.execute(query, (name,)) if only is None else rows_in(
+        conn, query + " AND e.employee_id IN ({marks})", sorted(only), before=(name,)))
     return {
         (row["employee_id"], row["item_kind"], row["item_name"]):
             Link(row["enrollment_id"], bool(row["active"]), row["state"])
-        for row in rows if only is None or row["employee_id"] in only
+        for row in rows
     }
 
 
@@ -160,17 +162,23 @@ def _unlink(conn: sqlite3.Connection, assignment: str, enrollment_id: int, reaso
     )
 
 
-def _current_enrollments(conn: sqlite3.Connection,
-                         items: set[tuple[str, str]]) -> dict[Key, Link]:
-    """The latest cycle of every learner's enrollment in each of ``items``."""
+def _current_enrollments(conn: sqlite3.Connection, keys: list[Key],
+                         only: frozenset[str] | None) -> dict[Key, Link]:
+    """The latest cycle of each of ``keys``' enrollments, where there is one: read per
+    item, or (``only``: an import) per learner it changed."""
+    learners: dict[tuple[str, str], list[str]] = {}
+    for employee_id, kind, item in keys:
+        learners.setdefault((kind, item), []).append(employee_id)
+    query = ("SELECT id, employee_id, state FROM enrollments e WHERE item_kind = ?"
+             " AND item_name = ? {learners} AND cycle = (SELECT max(cycle) FROM enrollments"
+             " WHERE employee_id = e.employee_id AND item_kind = e.item_kind"
+             " AND item_name = e.item_name)")
     found: dict[Key, Link] = {}
-    for kind, item in items:
-        for row in conn.execute(
-            "SELECT id, employee_id, state FROM enrollments e WHERE item_kind = ?"
-            " AND item_name = ? AND cycle = (SELECT max(cycle) FROM enrollments"
-            " WHERE employee_id = e.employee_id AND item_kind = e.item_kind"
-            " AND item_name = e.item_name)", (kind, item),
-        ):
+    for (kind, item), employee_ids in learners.items():
+        rows = (conn.execute(query.format(learners=""), (kind, item)) if only is None
+                else rows_in(conn, query.format(learners="AND employee_id IN ({marks})"),
+                             employee_ids, before=(kind, item)))
+        for row in rows:
             found[(row["employee_id"], kind, item)] = Link(row["id"], True, row["state"])
     return found
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 
 from reconciler.errors import InvalidRequest
 from reconciler.model import JSON
-from reconciler.rules.audience import AudienceError, Directory, resolve_audience
+from reconciler.rules.audience import AudienceError, Directory, resolver
 from reconciler_sandbox.directory import all_users, users_version
 from reconciler_sandbox.enrollment import reconcile_assignment
 from reconciler_sandbox.learning import settle
@@ -69,13 +69,15 @@ class Membership:
                 self._cached = (version, Directory(all_users(conn)))
             return self._cached[1]
 
+    def resolver(self, conn: sqlite3.Connection) -> Callable[[str], frozenset[str]]:
+        """The members of audiences as stored now, each audience resolved once however
+        often asked for: for one transaction's work, never across writes."""
+        return resolver(StoredAudiences(conn), self.directory(conn))
+
     def members(self, conn: sqlite3.Connection, audience: str,
-                audiences: StoredAudiences | None = None) -> frozenset[str]:
+                resolve: Callable[[str], frozenset[str]] | None = None) -> frozenset[str]:
         try:
-            # Not ``audiences or ...``: the truth of a mapping is its row count (a query).
-            return resolve_audience(audience,
-                                    StoredAudiences(conn) if audiences is None else audiences,
-                                    self.directory(conn))
+            return (resolve or self.resolver(conn))(audience)
         except AudienceError as problem:
             # Only reachable for a write being checked: stored audiences always resolve.
             raise InvalidRequest(str(problem), pointer="/spec") from problem
@@ -83,14 +85,14 @@ class Membership:
     def reevaluate(self, conn: sqlite3.Connection, assignments: Iterable[str], today: date,
                    only: frozenset[str] | None = None,
                    why_leaving: str = "left the audience") -> None:
-        audiences = StoredAudiences(conn)
+        resolve = self.resolver(conn)  # assignments sharing audiences resolve them once
         touched: list[int | Enrollment] = []
         for name in assignments:
             stored = fetch(conn, "Assignment", name)
             if stored is None:
                 continue
             active = stored.spec.get("active", True) is not False
-            members = (self.members(conn, str(stored.spec["audience"]), audiences)
+            members = (self.members(conn, str(stored.spec["audience"]), resolve)
                        if active else frozenset())
             touched += reconcile_assignment(conn, name, stored.spec, members, today, only,
                                             why_leaving)
