@@ -23,7 +23,7 @@ or moves learners in progress (``migrate``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from reconciler.model import JSON, Address, DesiredState
@@ -168,9 +168,7 @@ def reach_before(
     live: Mapping[Address, LiveResource], directory: Directory, scope: Scope | None = None
 ) -> Reach:
     """Who gets what on the platform as it is (``scope``: only that part of it)."""
-    audiences = {
-        a.name: normalize_spec("Audience", r.spec) for a, r in live.items() if a.kind == "Audience"
-    }
+    audiences = {a.name: r.spec for a, r in live.items() if a.kind == "Audience"}
     assignments = {
         a.name: r.spec for a, r in live.items()
         if a.kind == "Assignment" and _in(scope, a.name) and _active(r.spec, r)
@@ -189,11 +187,7 @@ def reach_after(
     them, live ones where it leaves them alone, removed resources inactive."""
     specs = _planned_specs(changes, desired, live)
     removed = {c.address for c in changes if c.action in ("inactivate", "delete")}
-    audiences = {
-        a.name: normalize_spec("Audience", spec)
-        for a, spec in specs.items()
-        if a.kind == "Audience"
-    }
+    audiences = {a.name: spec for a, spec in specs.items() if a.kind == "Audience"}
     assignments = {
         a.name: spec
         for a, spec in specs.items()
@@ -214,12 +208,13 @@ def _reach(
     scope: Scope | None = None,
 ) -> Reach:
     names = None if scope is None else scope.audiences
+    normalized = _Normalized(audiences)
     try:
-        audience_members = resolve_all(audiences, directory, names)
+        audience_members = resolve_all(normalized, directory, names)
     except AudienceError:
         # A broken live audience (dangling include) must not stop the plan:
         # resolve what can be resolved, one audience at a time.
-        audience_members = _resolve_each(audiences, directory, names)
+        audience_members = _resolve_each(normalized, directory, names)
     members: dict[str, frozenset[str]] = {}
     items: dict[str, tuple[Item, ...]] = {}
     by_item: dict[Item, set[str]] = {}
@@ -244,7 +239,32 @@ def _reach(
     )
 
 
+class _Normalized(Mapping[str, Mapping[str, JSON]]):
+    """Audience specs in their canonical form, each made when resolving first reads
+    it: a plan resolves the audiences its changes reach, not every one."""
+
+    def __init__(self, specs: Mapping[str, Mapping[str, JSON]]) -> None:
+        self._specs = specs
+        self._normalized: dict[str, Mapping[str, JSON]] = {}
+
+    def __getitem__(self, name: str) -> Mapping[str, JSON]:
+        found = self._normalized.get(name)
+        if found is None:
+            found = self._normalized[name] = normalize_spec("Audience", self._specs[name])
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+
 def _feeds(audiences: Mapping[str, Mapping[str, JSON]]) -> dict[str, frozenset[str]]:
+    # Only which audiences name which: the specs as written serve (no normalising).
     fed: dict[str, set[str]] = {}
     for name, spec in audiences.items():
         for key in ("include", "exclude"):
