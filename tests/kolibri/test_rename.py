@@ -50,3 +50,39 @@ def test_a_renamed_assignment_moved_in_state_renames_its_lesson_and_keeps_progre
     assert (snapshot.accounts["E1001"].id, "Completed") in done
     code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
     assert code == 0 and "No changes" in out, out
+
+
+def test_a_renamed_audience_and_plan_moved_in_state_keep_their_group_and_lessons(
+    capsys: pytest.CaptureFixture[str], target: dict[str, JSON], tmp_path: Path,
+    provider: KolibriProvider,
+) -> None:
+    program = write_program(tmp_path / "program", target)
+    apply(capsys, program)
+    before = provider.platform.snapshot()
+    for name in ("audiences.yaml", "assignments.yaml", "plans.yaml"):
+        path = program / name
+        path.write_text(path.read_text().replace("nurses]", "ward-nurses]")
+                        .replace("{name: nurses}", "{name: ward-nurses}")
+                        .replace("audience: nurses", "audience: ward-nurses")
+                        .replace("hipaa-annual", "hipaa-yearly"))
+    for old, new in (("Audience/nurses", "Audience/ward-nurses"),
+                     ("CertificationPlan/hipaa-annual", "CertificationPlan/hipaa-yearly")):
+        code, out = run(capsys, "state", "mv", old, new, str(program))
+        assert code == 0, out
+    code, out = run(capsys, "plan", str(program))
+    assert code == 0, out
+    assert "~ update Audience/ward-nurses (renamed from Audience/nurses)" in out
+    assert ("~ update CertificationPlan/hipaa-yearly (renamed from "
+            "CertificationPlan/hipaa-annual)") in out
+    assert "+ create" not in out and "- delete" not in out
+
+    apply(capsys, program)
+    after = provider.platform.snapshot()
+    assert after.groups["ward-nurses"].id == before.groups["nurses"].id
+    assert "nurses" not in after.groups
+    assert {lesson.id for title, lesson in after.lessons.items()
+            if title.startswith("hipaa-yearly: ")} == {
+        lesson.id for title, lesson in before.lessons.items()
+        if title.startswith("hipaa-annual: ")}
+    code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
+    assert code == 0 and "No changes" in out, out

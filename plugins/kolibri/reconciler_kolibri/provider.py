@@ -24,7 +24,7 @@ from reconciler.rules.audience import Directory, resolve_audience
 from reconciler.rules.directory import DirectoryError, User, parse_users_csv
 from reconciler_kolibri.capabilities import KOLIBRI
 from reconciler_kolibri.client import KolibriClient
-from reconciler_kolibri.platform import KolibriPlatform, Snapshot
+from reconciler_kolibri.platform import Group, KolibriPlatform, Snapshot
 from reconciler_kolibri.release import due_releases
 from reconciler_kolibri.settings import KolibriSettings
 from reconciler_kolibri.terms import NO_TERMS, Terms, terms_of
@@ -242,13 +242,19 @@ class KolibriProvider:
         by_id = {a.id: a.username for a in snapshot.accounts.values()}
         for key in ("include", "exclude"):
             for other in spec.get(key) or []:
-                group = snapshot.groups.get(str(other))
+                group = self._group(snapshot, str(other))
                 if group is None:
                     raise InvalidRequest(f"Audience/{other} has no learner group on Kolibri",
                                          where=f"Audience/{name}")
                 users = sorted(by_id[u] for u in group.user_ids if u in by_id)
                 specs[str(other)] = {"users": users or _NOBODY}
         return resolve_audience(name, specs, Directory(self.read_users()))
+
+    def _group(self, snapshot: Snapshot, audience: str) -> Group | None:
+        """The learner group of ``audience``: under its old name while a rename is planned."""
+        held = {new: old for old, new in self._renamed.items()}.get(
+            Address("Audience", audience), Address("Audience", audience))
+        return snapshot.groups.get(audience) or snapshot.groups.get(held.name)
 
     def _write_assignment(self, request: WriteRequest, snapshot: Snapshot) -> None:
         name = request.address.name

@@ -31,6 +31,11 @@ class Terms:
 
     names: Mapping[Address, Mapping[str, str]] = field(default_factory=dict)
     plans: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    renamed: Mapping[Address, Address] = field(default_factory=dict)  # old -> new
+
+    def name_of(self, kind: str, held: str) -> str:
+        """What Kolibri holds as ``held`` reads as: its new name while a rename is planned."""
+        return self.renamed.get(Address(kind, held), Address(kind, held)).name
 
     def naming(self, owner: Address, canonical: Mapping[str, str]) -> dict[str, str]:
         """Node id -> the name ``owner`` reads it back as."""
@@ -61,7 +66,7 @@ def terms_of(desired: DesiredState, catalog: Mapping[str, Node],
             names[old] = names[new]
         if new.kind == "Assignment" and new.name in plans:
             plans[old.name] = plans[new.name]
-    return Terms(names, plans)
+    return Terms(names, plans, dict(renamed or {}))
 
 
 def _spoken(items: Iterable[str], catalog: Mapping[str, Node]) -> dict[str, str]:

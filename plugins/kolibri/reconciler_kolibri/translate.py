@@ -78,6 +78,8 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str],
     names = catalog(snapshot.nodes)
     by_node = canonical_names(names)
     applied = plan_lessons(snapshot)
+    plans = {terms.name_of("CertificationPlan", name) for name in applied}
+    audience_names = {g.id: terms.name_of("Audience", g.name) for g in snapshot.groups.values()}
     usernames = {a.id: a.username for a in snapshot.accounts.values()}
     for kind in kinds:
         match kind:
@@ -90,8 +92,8 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str],
             case "Assignment":
                 found.extend(
                     _assignment(lesson, terms.naming(Address("Assignment", title), by_node),
-                                [p for p in terms.plans.get(title, ()) if p in applied],
-                                snapshot.groups)
+                                [p for p in terms.plans.get(title, ()) if p in plans],
+                                snapshot.groups, audience_names)
                     for title, lesson in sorted(snapshot.lessons.items())
                     if NAME.match(title))
             case "CertificationPlan":
@@ -185,9 +187,9 @@ def lesson_essence(lesson: Lesson) -> dict[str, JSON]:
 
 
 def _assignment(lesson: Lesson, naming: Mapping[str, str], plans: Sequence[str],
-                groups: Mapping[str, Group]) -> LiveResource:
+                groups: Mapping[str, Group], audience_names: Mapping[str, str]) -> LiveResource:
     assigned = [g for g in groups.values() if g.id in lesson.group_ids]
-    audiences = sorted(g.name for g in assigned)
+    audiences = sorted(audience_names[g.id] for g in assigned)
     reached = set(lesson.learner_ids).union(*(g.user_ids for g in assigned))
     spec = assignment_spec(lesson.description, plans, _object_names(lesson, naming),
                            audiences[0] if audiences else "", lesson.active)
