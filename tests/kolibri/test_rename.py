@@ -86,3 +86,26 @@ def test_a_renamed_audience_and_plan_moved_in_state_keep_their_group_and_lessons
         if title.startswith("hipaa-annual: ")}
     code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
     assert code == 0 and "No changes" in out, out
+
+
+def test_a_saved_plan_renames_what_it_planned_to(
+    capsys: pytest.CaptureFixture[str], target: dict[str, JSON], tmp_path: Path,
+    provider: KolibriProvider,
+) -> None:
+    program = write_program(tmp_path / "program", target)
+    apply(capsys, program)
+    lesson = provider.platform.snapshot().lessons["hipaa-nurses"]
+    assignments = program / "assignments.yaml"
+    assignments.write_text(assignments.read_text().replace(
+        "metadata: {name: hipaa-nurses}", "metadata: {name: hipaa-nursing}"))
+    code, out = run(capsys, "state", "mv", "Assignment/hipaa-nurses",
+                    "Assignment/hipaa-nursing", str(program))
+    assert code == 0, out
+    saved = tmp_path / "rename.json"
+    code, out = run(capsys, "plan", str(program), "--out", str(saved))
+    assert code == 0, out
+    code, out = run(capsys, "apply", str(saved))
+    assert code == 0, out
+    assert provider.platform.snapshot().lessons["hipaa-nursing"].id == lesson.id
+    code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
+    assert code == 0 and "No changes" in out, out
