@@ -84,7 +84,7 @@ def test_apply_converges_through_failures_resets_and_throttling(
     serve: Serve, capsys: pytest.CaptureFixture[str]
 ) -> None:
     served = serve(
-        FaultOptions(fail_rate=0.2, reset_rate=0.1, burst429=9, retry_after=1, seed=20270101)
+        FaultOptions(fail_rate=0.2, reset_rate=0.1, burst429=9, retry_after=0, seed=20270101)
     )
     results = []
     for _ in range(4):  # each run retries within its bound; a rerun finishes the rest

@@ -40,12 +40,14 @@ def prepare_platform(platform: Platform, spec_dir: Path) -> str:
     return platform.create_token("apply-tests", ["admin"])
 
 
-def add_target(spec_dir: Path, url: str) -> None:
-    """``--target lms``: the served platform, over the rest provider."""
+def add_target(spec_dir: Path, url: str, *, retries: int | None = None) -> None:
+    """``--target lms``: the served platform, over the rest provider (``retries``: the
+    provider's option for reads, when not its default)."""
     config = spec_dir / "learnops.yaml"
+    extra = "" if retries is None else f", retries: {retries}"
     config.write_text(
         config.read_text(encoding="utf-8")
-        + f"targets:\n  {TARGET}: {{type: rest, url: '{url}', token_env: {TOKEN_ENV}}}\n",
+        + f"targets:\n  {TARGET}: {{type: rest, url: '{url}', token_env: {TOKEN_ENV}{extra}}}\n",
         encoding="utf-8",
     )
 
