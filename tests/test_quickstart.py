@@ -69,6 +69,9 @@ def test_first_command_applies_the_example_on_a_fresh_clone_twice(tmp_path: Path
     _tracked_copy(clone)
     command = quick_start_commands()[0]
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    # pip's own chores that no newcomer sees the result of: byte-compiling every installed
+    # module (the first run compiles what it imports) and asking PyPI for a newer pip.
+    env.update(PIP_NO_COMPILE="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
     # python3 of the machine, not of the test venv: what a newcomer has
     base = getattr(sys, "_base_executable", sys.executable)
     env["PATH"] = f"{Path(base).parent}{os.pathsep}{env.get('PATH', '')}"
