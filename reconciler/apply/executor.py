@@ -235,6 +235,8 @@ def execute(
             f"the plan has {len(plan.errors) or len(refused)} error(s), nothing was written; "
             f"first: {first}"
         )
+    if not provider.capabilities.concurrent_writes:
+        parallelism = 1  # threads would only queue for the platform's one writer
     book = Bookkeeper(state, lease, clock) if state is not None and lease is not None else None
     stop = stop or StopSignal()
     run = _Run(plan, provider, retry, on_event, stop, rng, book)

@@ -41,6 +41,9 @@ class Capabilities:
     # The platform's ids are its own (numbers, UUIDs), not learnops' names: a record can
     # move to another address (``learnops state mv``) and keep pointing at its resource.
     own_ids: bool = False
+    # The platform takes several writes at once (an API server): apply sends up to
+    # ``--parallelism`` together. Without it apply writes one at a time.
+    concurrent_writes: bool = False
 
     @property
     def default_state(self) -> str:
@@ -62,4 +65,5 @@ REFERENCE: Final = Capabilities(
     creates_objects=True,
     due_dates=True,
     min_score=True,
+    concurrent_writes=True,
 )

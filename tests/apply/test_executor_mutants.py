@@ -356,32 +356,59 @@ def test_a_stop_during_a_retry_wait_abandons_the_change_with_the_stop_reason(
     assert time.monotonic() - started < 10  # the wait ended with the stop
 
 
-def test_parallelism_bounds_the_writes_in_flight(sandbox: SandboxProvider) -> None:
-    class Counting(Wrapped):
-        def __init__(self, inner: SandboxProvider) -> None:
-            super().__init__(inner)
-            self.lock = threading.Lock()
-            self.in_flight = self.most = 0
+class Counting(Wrapped):
+    """Counts the writes in flight; ``together`` writes must all be in flight at once."""
 
-        def write(self, request: WriteRequest) -> LiveResource | None:
-            with self.lock:
-                self.in_flight += 1
-                self.most = max(self.most, self.in_flight)
+    def __init__(self, inner: SandboxProvider, *, concurrent: bool, together: int = 1) -> None:
+        super().__init__(inner)
+        self.capabilities = dataclasses.replace(inner.capabilities, concurrent_writes=concurrent)
+        self.lock = threading.Lock()
+        self.in_flight = self.most = 0
+        self.meet = threading.Barrier(together, timeout=10)
+
+    def write(self, request: WriteRequest) -> LiveResource | None:
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        try:
+            self.meet.wait()
             time.sleep(0.02)
-            try:
-                return self.inner.write(request)
-            finally:
-                with self.lock:
-                    self.in_flight -= 1
+            return self.inner.write(request)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
 
+
+def four_objects() -> Plan:
     objects = [create(f"LearningObject/o{i}", {**OBJECT, "title": f"O{i}"}) for i in range(4)]
-    counting = Counting(sandbox)
-    result = execute(plan(objects, [[str(c.address) for c in objects]]), counting,
-                     descendants=NO_DEPENDENTS, parallelism=1)
+    return plan(objects, [[str(c.address) for c in objects]])
+
+
+def test_parallelism_bounds_the_writes_in_flight(sandbox: SandboxProvider) -> None:
+    counting = Counting(sandbox, concurrent=True)
+    result = execute(four_objects(), counting, descendants=NO_DEPENDENTS, parallelism=1)
     assert result.ok and counting.most == 1
     with pytest.raises(UsageError, match="parallelism must be at least 1, not 0"):
-        execute(plan(objects, [[str(c.address) for c in objects]]), sandbox,
-                descendants=NO_DEPENDENTS, parallelism=0)
+        execute(four_objects(), sandbox, descendants=NO_DEPENDENTS, parallelism=0)
+
+
+def test_a_platform_taking_several_writes_at_once_gets_them_in_parallel(
+    sandbox: SandboxProvider,
+) -> None:
+    counting = Counting(sandbox, concurrent=True, together=2)  # the barrier needs two
+    result = execute(four_objects(), counting, descendants=NO_DEPENDENTS, parallelism=2)
+    assert result.ok and counting.most == 2
+
+
+def test_a_platform_taking_one_write_at_a_time_gets_one_whatever_the_parallelism(
+    sandbox: SandboxProvider,
+) -> None:
+    # The in-process sandbox: one SQLite file, one writer; threads would only queue.
+    assert sandbox.capabilities.concurrent_writes is False
+    counting = Counting(sandbox, concurrent=False)
+    result = execute(four_objects(), counting, descendants=NO_DEPENDENTS, parallelism=10)
+    assert result.ok and counting.most == 1
+    assert {r.address.name for r in sandbox.read_resources()} == {"o0", "o1", "o2", "o3"}
 
 
 def test_ctrl_c_starts_no_new_write_and_lets_the_one_in_flight_finish(
@@ -390,6 +417,7 @@ def test_ctrl_c_starts_no_new_write_and_lets_the_one_in_flight_finish(
     class Interrupted(Wrapped):
         def __init__(self, inner: SandboxProvider) -> None:
             super().__init__(inner)
+            self.capabilities = dataclasses.replace(inner.capabilities, concurrent_writes=True)
             self.written: list[str] = []
 
         def write(self, request: WriteRequest) -> LiveResource | None:

@@ -3,6 +3,7 @@ stop signal end it in bounded time, every change accounted for, and a rerun conv
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -35,6 +36,8 @@ class Outage:
     def __init__(self, inner: SandboxProvider, after: int, slow: float = 0.0) -> None:
         self.inner = inner
         self.name = inner.name
+        # A platform over the network, taking several writes at once, as rest's is.
+        self.capabilities = dataclasses.replace(inner.capabilities, concurrent_writes=True)
         self.after = after
         self.slow = slow
         self.landed = 0
@@ -156,6 +159,8 @@ def test_the_timeout_bounds_the_whole_apply(sandbox: SandboxProvider) -> None:
 def test_a_stop_abandons_retries_and_attempts_nothing_new(sandbox: SandboxProvider) -> None:
     class Busy:
         name = sandbox.name
+        # A platform taking several writes at once: five are in flight together.
+        capabilities = dataclasses.replace(sandbox.capabilities, concurrent_writes=True)
 
         def write(self, request: WriteRequest) -> LiveResource | None:
             raise TemporaryError("503 busy", delay=0.05)

@@ -24,5 +24,6 @@ KOLIBRI: Final = Capabilities(
     change_counter=False,
     scheduler=False,
     dynamic_audiences=False,
+    concurrent_writes=True,  # a web server: several lessons are written at once
     own_ids=True,  # lessons and groups have ids of their own: learnops state mv renames them
 )

@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Final, assert_never
 
@@ -36,8 +37,10 @@ class SandboxProvider:
     """A :class:`reconciler.providers.Provider` over :class:`Platform`, no HTTP between."""
 
     name = "sandbox"
-    # The reference platform: every capability, learnops' metadata held on it.
-    capabilities: Capabilities = REFERENCE
+    # The reference platform: every capability, learnops' metadata held on it. In
+    # process, one SQLite file takes one writer at a time: apply's threads would only
+    # queue for it (and cost CPU switching), so it writes one at a time.
+    capabilities: Capabilities = replace(REFERENCE, concurrent_writes=False)
 
     def __init__(self, config: ProviderConfig, project_root: Path) -> None:
         options = config.options

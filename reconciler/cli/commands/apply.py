@@ -60,7 +60,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--auto-approve", action="store_true",
                         help="apply without asking (CI); needed when not on a terminal")
     parser.add_argument("--parallelism", type=positive, default=DEFAULT_PARALLELISM, metavar="N",
-                        help=f"writes in flight at once (default: {DEFAULT_PARALLELISM})")
+                        help=f"writes in flight at once, on a platform taking several "
+                             f"(default: {DEFAULT_PARALLELISM})")
     parser.add_argument("--timeout", type=seconds, default=None, metavar="DURATION",
                         help="stop starting writes after this long (e.g. 10m; default: none)")
     parser.add_argument("--lock-timeout", type=seconds, default=60.0, metavar="DURATION",
