@@ -105,13 +105,11 @@ class KolibriConsole:
         raise KolibriUnavailable("the Kolibri console exited")
 
     def close(self) -> None:
+        # The session's home is thrown away after: nothing of the console's to keep.
         if self._process.stdin is not None:
             self._process.stdin.close()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(timeout=10)
+        self._process.kill()
+        self._process.wait(timeout=10)
 
 
 @dataclass(frozen=True)
@@ -254,14 +252,12 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the server and its workers: the session's copy of the home is deleted
+    after, so Kolibri's graceful shutdown (2 s) would save nothing anyone reads."""
     if process.poll() is not None:
         return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 @contextlib.contextmanager
