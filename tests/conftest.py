@@ -10,15 +10,29 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
-from kolibri.service import classroom, kolibri, pytest_collection_modifyitems
+from kolibri.service import classroom, kolibri, pytest_collection_modifyitems, pytest_sessionstart
 
 from tests.services import postgres_server
 
 __all__ = ["classroom", "kolibri", "postgres_dsn", "postgres_schema",
-           "pytest_collection_modifyitems"]
+           "pytest_cmdline_main", "pytest_collection_modifyitems", "pytest_sessionstart"]
 
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
+
+# The whole suite mostly waits (servers, subprocesses, retries): two workers finish it in
+# about 60% of the time on two cores. Only when pytest runs its testpaths (README's
+# command, CI); a run of named files stays in one process. ``-n N`` (``-n 0``) decides.
+WORKERS = 2
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads -n
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    whole_suite = config.args_source is pytest.Config.ArgsSource.TESTPATHS
+    if (whole_suite and config.pluginmanager.hasplugin("xdist")
+            and config.option.numprocesses is None and not hasattr(config, "workerinput")
+            and not config.option.collectonly and not config.option.usepdb):
+        config.option.numprocesses = WORKERS
 
 
 @pytest.fixture(scope="session")

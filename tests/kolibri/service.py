@@ -4,6 +4,7 @@ provider contract suite share one server."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ import pytest
 
 from tests import services
 
-from .live import KolibriUnavailable, LiveKolibri, running_kolibri
+from .live import KolibriUnavailable, LiveKolibri, installed, running_kolibri, template
 
 # Installing Kolibri on a fresh machine takes a minute or two; only the test that
 # happens to start the session pays it, so only that one gets the longer budget.
@@ -28,6 +29,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "kolibri" in getattr(item, "fixturenames", ()) or "kolibri" in params:
             item.add_marker(pytest.mark.timeout(SETUP_TIMEOUT))
             return
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With workers (``-n``), the controller installs Kolibri first: a worker that would
+    otherwise wait on another's install (minutes on a fresh machine) inside a test of
+    the ordinary timeout finds it ready. A failure here is the workers' to report."""
+    config = session.config
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        cache = services.cache_dir("kolibri")
+        with contextlib.suppress(KolibriUnavailable):
+            template(cache, installed(cache, {}), {})
 
 
 @pytest.fixture(scope="session")
