@@ -184,6 +184,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of webhook deliveries (a push of
+    # many branches, a retrying forge) overflowed it and the kernel dropped the rest,
+    # which their senders retried only after a second or more.
+    request_queue_size = 128
+
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that hangs up mid-request is not an error worth a traceback."""
         if isinstance(sys.exc_info()[1], _GONE):
