@@ -17,6 +17,21 @@ from .program import HANDWASHING, write_program
 from .test_cli import apply, run
 
 
+def rename_the_assignment(capsys: pytest.CaptureFixture[str], program: Path) -> None:
+    """hipaa-nurses renamed hipaa-nursing in code, and its record moved to match."""
+    assignments = program / "assignments.yaml"
+    assignments.write_text(assignments.read_text().replace(
+        "metadata: {name: hipaa-nurses}", "metadata: {name: hipaa-nursing}"))
+    code, out = run(capsys, "state", "mv", "Assignment/hipaa-nurses",
+                    "Assignment/hipaa-nursing", str(program))
+    assert code == 0, out
+
+
+def assert_no_changes(capsys: pytest.CaptureFixture[str], program: Path) -> None:
+    code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
+    assert code == 0 and "No changes" in out, out
+
+
 def test_a_renamed_assignment_moved_in_state_renames_its_lesson_and_keeps_progress(
     capsys: pytest.CaptureFixture[str], target: dict[str, JSON], tmp_path: Path,
     provider: KolibriProvider, activity: LiveKolibri,
@@ -25,13 +40,7 @@ def test_a_renamed_assignment_moved_in_state_renames_its_lesson_and_keeps_progre
     apply(capsys, program)
     lesson = provider.platform.snapshot().lessons["hipaa-nurses"]
     activity.complete("E1001", HANDWASHING, "2027-01-05")
-    assignments = program / "assignments.yaml"
-    assignments.write_text(assignments.read_text().replace(
-        "metadata: {name: hipaa-nurses}", "metadata: {name: hipaa-nursing}"))
-
-    code, out = run(capsys, "state", "mv", "Assignment/hipaa-nurses",
-                    "Assignment/hipaa-nursing", str(program))
-    assert code == 0, out
+    rename_the_assignment(capsys, program)
     code, out = run(capsys, "plan", str(program))
     assert code == 0, out
     assert "~ update Assignment/hipaa-nursing (renamed from Assignment/hipaa-nurses)" in out
@@ -48,8 +57,7 @@ def test_a_renamed_assignment_moved_in_state_renames_its_lesson_and_keeps_progre
     assert snapshot.classroom_id is not None
     done = [(p.learner_id, p.status) for p in provider.platform.progress(snapshot.classroom_id)]
     assert (snapshot.accounts["E1001"].id, "Completed") in done
-    code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
-    assert code == 0 and "No changes" in out, out
+    assert_no_changes(capsys, program)
 
 
 def test_a_renamed_audience_and_plan_moved_in_state_keep_their_group_and_lessons(
@@ -84,8 +92,7 @@ def test_a_renamed_audience_and_plan_moved_in_state_keep_their_group_and_lessons
             if title.startswith("hipaa-yearly: ")} == {
         lesson.id for title, lesson in before.lessons.items()
         if title.startswith("hipaa-annual: ")}
-    code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
-    assert code == 0 and "No changes" in out, out
+    assert_no_changes(capsys, program)
 
 
 def test_a_saved_plan_renames_what_it_planned_to(
@@ -95,17 +102,11 @@ def test_a_saved_plan_renames_what_it_planned_to(
     program = write_program(tmp_path / "program", target)
     apply(capsys, program)
     lesson = provider.platform.snapshot().lessons["hipaa-nurses"]
-    assignments = program / "assignments.yaml"
-    assignments.write_text(assignments.read_text().replace(
-        "metadata: {name: hipaa-nurses}", "metadata: {name: hipaa-nursing}"))
-    code, out = run(capsys, "state", "mv", "Assignment/hipaa-nurses",
-                    "Assignment/hipaa-nursing", str(program))
-    assert code == 0, out
+    rename_the_assignment(capsys, program)
     saved = tmp_path / "rename.json"
     code, out = run(capsys, "plan", str(program), "--out", str(saved))
     assert code == 0, out
     code, out = run(capsys, "apply", str(saved))
     assert code == 0, out
     assert provider.platform.snapshot().lessons["hipaa-nursing"].id == lesson.id
-    code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
-    assert code == 0 and "No changes" in out, out
+    assert_no_changes(capsys, program)

@@ -18,14 +18,20 @@ def platform_users(db: Path) -> set[str]:
         platform.close()
 
 
-def test_a_directory_change_ends_an_idle_spell(repo: SpecRepo, workdir: Path,
-                                                tmp_path: Path) -> None:
+def directory_from_hr(repo: SpecRepo, tmp_path: Path) -> Path:
+    """HR's users file, outside the repository, committed as the project's directory."""
     people = tmp_path / "hr" / "users.csv"
     people.parent.mkdir()
     people.write_text(USERS, encoding="utf-8")
     learnops_yaml = (repo.root / "specs" / "learnops.yaml").read_text(encoding="utf-8")
     repo.commit("directory from HR", {
         "specs/learnops.yaml": learnops_yaml + f"directory: {{type: csv, path: '{people}'}}\n"})
+    return people
+
+
+def test_a_directory_change_ends_an_idle_spell(repo: SpecRepo, workdir: Path,
+                                                tmp_path: Path) -> None:
+    people = directory_from_hr(repo, tmp_path)
     syncer = make_syncer(repo, workdir, auto_apply=True)
     assert cycle(syncer).failure is None
     assert cycle(syncer).idle
@@ -42,12 +48,7 @@ def test_a_directory_change_ends_an_idle_spell(repo: SpecRepo, workdir: Path,
 
 def test_a_restarted_sync_still_sees_the_directory_move(repo: SpecRepo, workdir: Path,
                                                          tmp_path: Path) -> None:
-    people = tmp_path / "hr" / "users.csv"
-    people.parent.mkdir()
-    people.write_text(USERS, encoding="utf-8")
-    learnops_yaml = (repo.root / "specs" / "learnops.yaml").read_text(encoding="utf-8")
-    repo.commit("directory from HR", {
-        "specs/learnops.yaml": learnops_yaml + f"directory: {{type: csv, path: '{people}'}}\n"})
+    people = directory_from_hr(repo, tmp_path)
     first = make_syncer(repo, workdir, auto_apply=True)
     assert cycle(first).failure is None
     first.close()
