@@ -41,6 +41,13 @@ def symbol(change: Change) -> str:
             assert_never(action)
 
 
+def reason_text(change: Change) -> str:
+    """Why the change is planned; a rename names where the resource comes from."""
+    if change.renamed_from is None:
+        return change.reason
+    return f"{change.reason} from {change.renamed_from}"
+
+
 def colour_of(change: Change) -> str:
     """ANSI SGR code for ``change`` (the CLI decides whether colour is used at all)."""
     if change.refused:

@@ -29,6 +29,7 @@ from reconciler.render.common import (
     diff_mark,
     field_diffs,
     impact_parts,
+    reason_text,
     refusal_text,
     state_mark,
     summary_line,
@@ -199,7 +200,7 @@ def _title(change: Change) -> str:
     refused = f" · ⛔ {refusal_text(change.refusal)}" if change.refusal else ""
     return (
         f"<code>{symbol(change)} {change.action}</code> <b>{change.address}</b> "
-        f"— {change.reason}{impact}{flag}{refused}"
+        f"— {reason_text(change)}{impact}{flag}{refused}"
     )
 
 

@@ -17,6 +17,7 @@ from reconciler.render.common import (
     diff_mark,
     field_diffs,
     impact_parts,
+    reason_text,
     refusal_text,
     state_mark,
     summary_line,
@@ -85,9 +86,7 @@ def render_text(plan: Plan, *, colour: bool = False) -> str:
 def _headline(plan: Plan, change: Change) -> str:
     location = change_location(plan, change)
     where = f"  [{location}]" if location else ""
-    reason = (change.reason if change.renamed_from is None
-              else f"{change.reason} from {change.renamed_from}")
-    return f"{symbol(change)} {change.action} {change.address} ({reason}){where}"
+    return f"{symbol(change)} {change.action} {change.address} ({reason_text(change)}){where}"
 
 
 def _diff_lines(diff: FieldDiff) -> list[str]:

@@ -45,6 +45,16 @@ def test_errors_and_disruptive_changes_stand_out() -> None:
     assert "**1 disruptive change(s)**" in text
 
 
+def test_a_rename_says_where_the_resource_comes_from_as_the_terminal_does() -> None:
+    plan = rich_plan()
+    target = Address("Assignment", "hipaa-2027-clinical")
+    plan = replace(plan, changes=tuple(
+        replace(c, renamed_from=Address("Assignment", "hipaa-2026")) if c.address == target
+        else c for c in plan.changes))
+    assert ("<b>Assignment/hipaa-2027-clinical</b> — spec changed from Assignment/hipaa-2026"
+            in render_markdown(plan))
+
+
 def test_an_audience_change_alone_makes_a_learner_impact_headline() -> None:
     narrowed = Change(
         Address("Audience", "clinical-employees"), "update", "spec changed",
