@@ -104,20 +104,7 @@ def _scope(
     sides = (_specs_before(live), _specs_after(changes, desired, live))
     changed_audiences = {c.address.name for c in writing if c.address.kind == "Audience"}
     # Whatever a changed audience feeds, however indirectly (both sides' includes).
-    reached = set(changed_audiences)
-    pending = list(changed_audiences)
-    fed: dict[str, set[str]] = {}
-    for _, audiences in sides:
-        for name, spec in audiences.items():
-            for key in ("include", "exclude"):
-                for source in spec.get(key) or []:
-                    if isinstance(source, str):
-                        fed.setdefault(source, set()).add(name)
-    while pending:
-        for name in fed.get(pending.pop(), ()):
-            if name not in reached:
-                reached.add(name)
-                pending.append(name)
+    reached = _fed_from(changed_audiences, [_feeds(audiences) for _, audiences in sides])
     concerned = {c.address.name for c in writing if c.address.kind == "Assignment"}
     for assignments, _ in sides:
         concerned.update(name for name, spec in assignments.items()
@@ -274,6 +261,24 @@ def _feeds(audiences: Mapping[str, Mapping[str, JSON]]) -> dict[str, frozenset[s
     return {source: frozenset(names) for source, names in fed.items()}
 
 
+def _fed_from(
+    audiences: Iterable[str], feeds: Iterable[Mapping[str, frozenset[str]]]
+) -> set[str]:
+    """``audiences`` and every audience they feed, however indirectly, through any of
+    ``feeds`` (:func:`_feeds` of each side of the plan)."""
+    sides = tuple(feeds)
+    reached = set(audiences)
+    pending = list(reached)
+    while pending:
+        source = pending.pop()
+        for side in sides:
+            for fed in side.get(source, _NO_ONE):
+                if fed not in reached:
+                    reached.add(fed)
+                    pending.append(fed)
+    return reached
+
+
 def _resolve_each(
     audiences: Mapping[str, Mapping[str, JSON]], directory: Directory,
     names: Iterable[str] | None = None,
@@ -406,14 +411,7 @@ def _audience_impacts(
 def _assignments_fed_by(audience: str, before: Reach, after: Reach) -> list[str]:
     """Active assignments (before or after the plan) whose audience is ``audience`` or
     includes or excludes it, however indirectly; by name, so the order is deterministic."""
-    reached = {audience}
-    pending = [audience]
-    while pending:
-        source = pending.pop()
-        for fed in before.feeds.get(source, _NO_ONE) | after.feeds.get(source, _NO_ONE):
-            if fed not in reached:
-                reached.add(fed)
-                pending.append(fed)
+    reached = _fed_from({audience}, (before.feeds, after.feeds))
     names = {a for a, target in before.targets.items() if target in reached}
     names |= {a for a, target in after.targets.items() if target in reached}
     return sorted(names)
