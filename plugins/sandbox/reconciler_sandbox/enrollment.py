@@ -106,11 +106,12 @@ def _refresh_due(conn: sqlite3.Connection, name: str, spec: Mapping[str, JSON]) 
         (name,),
     ).fetchall():
         due = due_on(spec, date.fromisoformat(since))
+        text = due.isoformat() if due else None
         conn.execute(
             "UPDATE enrollment_sources SET due_on = ? WHERE assignment = ? AND active = 1"
             " AND since = ? AND due_on IS NOT ? AND EXISTS (SELECT 1 FROM enrollments e"
             " WHERE e.id = enrollment_sources.enrollment_id AND e.cycle = 1)",
-            (due.isoformat() if due else None, name, since, due.isoformat() if due else None),
+            (text, name, since, text),
         )
 
 

@@ -54,13 +54,8 @@ def enrollments(conn: sqlite3.Connection, where: str = "1", args: Iterable[Any] 
 
 
 def completions_of(conn: sqlite3.Connection, employee_id: str) -> dict[str, list[date]]:
-    done: dict[str, list[date]] = defaultdict(list)
-    for row in conn.execute(
-        "SELECT object_name, completed_on FROM completions WHERE employee_id = ? AND passed = 1"
-        " ORDER BY completed_on", (employee_id,),
-    ):
-        done[row["object_name"]].append(date.fromisoformat(row["completed_on"]))
-    return done
+    """The days the learner passed each object, earliest first."""
+    return _completions_of_all(conn, [employee_id]).get(employee_id) or defaultdict(list)
 
 
 def progress_of(enrollment: Enrollment, specs: VersionSpecs, completions: Completions,
@@ -116,7 +111,8 @@ def _by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Enrollment]:
 
 def _completions_of_all(conn: sqlite3.Connection, employee_ids: Sequence[str]
                         ) -> dict[str, dict[str, list[date]]]:
-    """:func:`completions_of` each learner (those with none left out)."""
+    """:func:`completions_of` each learner, a chunk of them per statement (those with
+    none left out)."""
     done: dict[str, dict[str, list[date]]] = {}
     for row in rows_in(
         conn, "SELECT employee_id, object_name, completed_on FROM completions"
