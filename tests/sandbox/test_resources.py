@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import pytest
 from reconciler_sandbox.engine import Platform
+from reconciler_sandbox.journal import PRUNE_PER_WRITE, RETENTION
 
 from reconciler.errors import (
     InvalidRequest,
@@ -98,6 +104,73 @@ def test_idempotency_key_replays_the_first_answer(platform: Platform) -> None:
     platform.delete_resource("LearningObject", "a", if_match=1, actor="x", idempotency_key="d")
     with pytest.raises(NotFoundError):
         platform.get_resource("LearningObject", "a")
+
+
+@dataclass
+class Moment:
+    """The platform's clock (UTC), moved by the test."""
+
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def remembered_keys(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {key for (key,) in conn.execute("SELECT key FROM idempotency")}
+
+
+def test_a_remembered_answer_replays_within_retention_and_is_new_after(
+    tmp_path: Path,
+) -> None:
+    moment = Moment(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
+    platform = Platform(tmp_path / "kept.db", now=moment)
+    args = dict(if_none_match=True, actor="apply", idempotency_key="k-1")
+    first = platform.put_resource("LearningObject", "a", body(obj("A")), **args)
+    moment.at += RETENTION - timedelta(milliseconds=1)
+    assert platform.put_resource("LearningObject", "a", body(obj("A")), **args) == first
+    with pytest.raises(InvalidRequest, match="different request"):
+        platform.put_resource("LearningObject", "a", body(obj("B")), **args)
+    moment.at += timedelta(milliseconds=1)
+    # Another caller's keyed write prunes the expired answer ...
+    platform.put_resource("LearningObject", "b", body(obj("B")), if_none_match=True,
+                          actor="apply", idempotency_key="k-2")
+    assert remembered_keys(platform.path) == {"k-2"}
+    # ... and the key, sent again, is a new request: the create now meets "a" as it is.
+    with pytest.raises(PreconditionFailed, match="already exists"):
+        platform.put_resource("LearningObject", "a", body(obj("A")), **args)
+    updated, created = platform.put_resource(
+        "LearningObject", "a", body(obj("A2")), if_match=1, actor="apply",
+        idempotency_key="k-1")
+    assert (updated["metadata"]["version"], created) == (2, False)
+    assert remembered_keys(platform.path) == {"k-1", "k-2"}
+    platform.close()
+
+
+def test_expired_answers_are_pruned_a_few_per_keyed_write(tmp_path: Path) -> None:
+    moment = Moment(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
+    platform = Platform(tmp_path / "pruned.db", now=moment)
+    old = 3 * PRUNE_PER_WRITE
+    for index in range(old):
+        platform.put_resource("LearningObject", f"o{index}", body(obj("O")),
+                              if_none_match=True, actor="apply", idempotency_key=f"old-{index}")
+    moment.at += 2 * RETENTION
+    # A write without a key leaves the table alone; each keyed one deletes a few.
+    put(platform, "LearningObject", "unkeyed", obj("U"))
+    assert len(remembered_keys(platform.path)) == old
+    # The newest expired key is past this write's pruning, and still new: it creates.
+    newest = f"old-{old - 1}"
+    _, created = platform.put_resource("LearningObject", "fresh", body(obj("F")),
+                                       if_none_match=True, actor="apply",
+                                       idempotency_key=newest)
+    assert created
+    assert len(remembered_keys(platform.path)) == old - PRUNE_PER_WRITE
+    for index in range(2):
+        platform.delete_resource("LearningObject", f"o{index}", if_match=1, actor="x",
+                                 idempotency_key=f"new-{index}")
+    assert remembered_keys(platform.path) == {newest, "new-0", "new-1"}
+    platform.close()
 
 
 def test_pages_by_name_neither_skip_nor_repeat_under_writes(platform: Platform) -> None:

@@ -16,13 +16,14 @@ Time: :meth:`Platform.tick` runs the scheduler (:mod:`.scheduler`), which record
 what time causes, each event on its own day; reads never write. The platform's
 today is the later of its wall clock (``today``, in the project's time zone) and
 the day the scheduler last reached, so a rehearsal moved ahead stays ahead.
+``now`` (UTC) dates what is kept for a while: remembered idempotent answers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from reconciler_sandbox import (
     tokens,
     views,
 )
+from reconciler_sandbox.clock import now as utc_clock
 from reconciler_sandbox.clock import wall_clock
 from reconciler_sandbox.db import Database
 from reconciler_sandbox.membership import Membership, StoredAudiences
@@ -66,9 +68,11 @@ class Platform:
     """The reference learning platform. Safe to share between threads (a connection per
     thread) and to open from several processes at once (WAL, busy timeout)."""
 
-    def __init__(self, path: str | Path, *, today: Callable[[], date] | None = None) -> None:
+    def __init__(self, path: str | Path, *, today: Callable[[], date] | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
         self._db = Database(path)
         self._today = today or wall_clock()
+        self._now = now or utc_clock
         self._membership = Membership()
 
     @property
@@ -136,8 +140,9 @@ class Platform:
         request = {"op": "put", "kind": kind, "name": name, "body": body,
                    "if_match": if_match, "if_none_match": if_none_match}
         fingerprint = journal.fingerprint(request)
+        at = self._now()
         with self._db.write() as conn:
-            replayed = journal.replay(conn, idempotency_key, fingerprint)
+            replayed = journal.replay(conn, idempotency_key, fingerprint, at)
             if replayed is not None:
                 return replayed["resource"], bool(replayed["created"])
             before = resources.fetch(conn, kind, name)
@@ -163,7 +168,7 @@ class Platform:
                 journal.raise_state_version(conn)
             created = before is None
             journal.remember(conn, idempotency_key, fingerprint,
-                             {"resource": result, "created": created})
+                             {"resource": result, "created": created}, at)
             return result, created
 
     def delete_resource(self, kind: str, name: str, *, if_match: int | None, actor: str,
@@ -172,8 +177,9 @@ class Platform:
         check_kind(kind)
         fingerprint = journal.fingerprint(
             {"op": "delete", "kind": kind, "name": name, "if_match": if_match})
+        at = self._now()
         with self._db.write() as conn:
-            if journal.replay(conn, idempotency_key, fingerprint) is not None:
+            if journal.replay(conn, idempotency_key, fingerprint, at) is not None:
                 return
             before = self._existing(conn, kind, name)
             self._check_version(before, if_match)
@@ -191,7 +197,7 @@ class Platform:
             journal.record_audit(conn, actor=actor, action="delete", kind=kind, name=name,
                                  before=_audited(before), after=None)
             journal.raise_state_version(conn)
-            journal.remember(conn, idempotency_key, fingerprint, {"deleted": True})
+            journal.remember(conn, idempotency_key, fingerprint, {"deleted": True}, at)
 
     def inactivate_resource(self, kind: str, name: str, *, if_match: int | None, actor: str,
                             idempotency_key: str | None = None) -> dict[str, Any]:
@@ -204,8 +210,9 @@ class Platform:
                                  pointer="/kind")
         fingerprint = journal.fingerprint(
             {"op": "inactivate", "kind": kind, "name": name, "if_match": if_match})
+        at = self._now()
         with self._db.write() as conn:
-            replayed = journal.replay(conn, idempotency_key, fingerprint)
+            replayed = journal.replay(conn, idempotency_key, fingerprint, at)
             if replayed is not None:
                 return dict(replayed["resource"])
             before = self._existing(conn, kind, name)
@@ -228,7 +235,7 @@ class Platform:
                 journal.record_audit(conn, actor=actor, action="inactivate", kind=kind,
                                      name=name, before=_audited(before), after=_audited(after))
                 journal.raise_state_version(conn)
-            journal.remember(conn, idempotency_key, fingerprint, {"resource": result})
+            journal.remember(conn, idempotency_key, fingerprint, {"resource": result}, at)
             return result
 
     def _apply_effects(self, conn: Any, before: StoredResource | None,

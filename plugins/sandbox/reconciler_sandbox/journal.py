@@ -1,20 +1,38 @@
 """What every write leaves behind, inside its own transaction: an audit entry, a
 raised platform state version, and (when the caller sent one) the idempotency
-record that lets a retried request replay its first answer instead of writing twice."""
+record that lets a retried request replay its first answer instead of writing twice.
+
+Remembered answers are kept for :data:`RETENTION` (24 hours, as mature APIs keep
+theirs): a retry within it replays; the same key sent later is a new request. Every
+keyed write deletes a few expired answers (:data:`PRUNE_PER_WRITE`, oldest first, by
+an index), so the table holds about a day of keyed writes at a bounded cost per
+write. Time is the platform's clock, passed in (``now``), never read here.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
 from reconciler.errors import InvalidRequest
 from reconciler.model import JSON, canonical_json, content_hash
 
+RETENTION: Final = timedelta(hours=24)
+# More than the one answer a keyed write adds, so a backlog of expired ones drains.
+PRUNE_PER_WRITE: Final = 8
+
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(datetime.now(UTC))
+
+
+def utc_iso(moment: datetime) -> str:
+    """``moment`` as stored: ISO 8601 UTC to the millisecond, ``Z``; such texts compare
+    in time order."""
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
 
 
 def raise_state_version(conn: sqlite3.Connection) -> int:
@@ -57,13 +75,22 @@ def fingerprint(request: JSON) -> str:
     return content_hash(request)
 
 
-def replay(conn: sqlite3.Connection, key: str | None, request_fingerprint: str) -> JSON | None:
-    """The stored answer for ``key``, or None when the key is new (or absent).
-    A key reused for a different request is the caller's bug, not a replay."""
+def replay(conn: sqlite3.Connection, key: str | None, request_fingerprint: str,
+           now: datetime) -> JSON | None:
+    """The stored answer for ``key``, or None when the key is new, absent or its answer
+    older than :data:`RETENTION`. A key reused for a different request within it is
+    the caller's bug, not a replay. Deletes a few expired answers on the way."""
     if key is None:
         return None
+    oldest_kept = utc_iso(now - RETENTION)
+    conn.execute(
+        "DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency"
+        " WHERE created_at <= ? ORDER BY created_at LIMIT ?)",
+        (oldest_kept, PRUNE_PER_WRITE),
+    )
     row = conn.execute(
-        "SELECT fingerprint, response FROM idempotency WHERE key = ?", (key,)
+        "SELECT fingerprint, response FROM idempotency WHERE key = ? AND created_at > ?",
+        (key, oldest_kept),
     ).fetchone()
     if row is None:
         return None
@@ -76,12 +103,15 @@ def replay(conn: sqlite3.Connection, key: str | None, request_fingerprint: str) 
 
 
 def remember(conn: sqlite3.Connection, key: str | None, request_fingerprint: str,
-             response: JSON) -> None:
+             response: JSON, now: datetime) -> None:
     if key is None:
         return
+    # A row still under the key is an expired answer the pruning has not reached yet
+    # (a live one would have replayed): the new request's answer takes its place.
     conn.execute(
-        "INSERT INTO idempotency (key, fingerprint, response, created_at) VALUES (?, ?, ?, ?)",
-        (key, request_fingerprint, canonical_json(response), utc_now()),
+        "INSERT OR REPLACE INTO idempotency (key, fingerprint, response, created_at)"
+        " VALUES (?, ?, ?, ?)",
+        (key, request_fingerprint, canonical_json(response), utc_iso(now)),
     )
 
 

@@ -107,4 +107,7 @@ _V2: Final = (
     "CREATE INDEX notifications_by_date ON notifications (on_date, id)",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)
+# Expired idempotency answers are pruned oldest first, a few per keyed write.
+_V3: Final = ("CREATE INDEX idempotency_by_age ON idempotency (created_at)",)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3)
