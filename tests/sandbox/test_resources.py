@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from reconciler_sandbox import journal
 from reconciler_sandbox.engine import Platform
 from reconciler_sandbox.journal import PRUNE_PER_WRITE, RETENTION
 
@@ -171,6 +172,21 @@ def test_expired_answers_are_pruned_a_few_per_keyed_write(tmp_path: Path) -> Non
                                  idempotency_key=f"new-{index}")
     assert remembered_keys(platform.path) == {newest, "new-0", "new-1"}
     platform.close()
+
+
+def test_only_a_keyed_write_hashes_its_request(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hashed: list[object] = []
+    real = journal.content_hash
+    monkeypatch.setattr(journal, "content_hash",
+                        lambda value: hashed.append(value) or real(value))
+    put(platform, "LearningObject", "a", obj("A"))
+    platform.delete_resource("LearningObject", "a", if_match=1, actor="x")
+    assert hashed == []
+    platform.put_resource("LearningObject", "a", body(obj("A")), if_none_match=True,
+                          actor="apply", idempotency_key="k")
+    assert [request["op"] for request in hashed] == ["put"]  # type: ignore[index]
 
 
 def test_pages_by_name_neither_skip_nor_repeat_under_writes(platform: Platform) -> None:

@@ -137,12 +137,12 @@ class Platform:
         check_kind(kind)
         check_document(kind, name, body)  # the JSON Schema, for every caller alike
         parsed = parse_body(kind, body)
-        request = {"op": "put", "kind": kind, "name": name, "body": body,
-                   "if_match": if_match, "if_none_match": if_none_match}
-        fingerprint = journal.fingerprint(request)
-        at = self._now()
+        keyed = journal.keyed_request(
+            idempotency_key, {"op": "put", "kind": kind, "name": name, "body": body,
+                              "if_match": if_match, "if_none_match": if_none_match},
+            self._now())
         with self._db.write() as conn:
-            replayed = journal.replay(conn, idempotency_key, fingerprint, at)
+            replayed = journal.replay(conn, keyed)
             if replayed is not None:
                 return replayed["resource"], bool(replayed["created"])
             before = resources.fetch(conn, kind, name)
@@ -167,19 +167,18 @@ class Platform:
                 )
                 journal.raise_state_version(conn)
             created = before is None
-            journal.remember(conn, idempotency_key, fingerprint,
-                             {"resource": result, "created": created}, at)
+            journal.remember(conn, keyed, {"resource": result, "created": created})
             return result, created
 
     def delete_resource(self, kind: str, name: str, *, if_match: int | None, actor: str,
                         idempotency_key: str | None = None) -> None:
         """Delete a resource nothing refers to (see the module docstring for history)."""
         check_kind(kind)
-        fingerprint = journal.fingerprint(
-            {"op": "delete", "kind": kind, "name": name, "if_match": if_match})
-        at = self._now()
+        keyed = journal.keyed_request(
+            idempotency_key, {"op": "delete", "kind": kind, "name": name, "if_match": if_match},
+            self._now())
         with self._db.write() as conn:
-            if journal.replay(conn, idempotency_key, fingerprint, at) is not None:
+            if journal.replay(conn, keyed) is not None:
                 return
             before = self._existing(conn, kind, name)
             self._check_version(before, if_match)
@@ -197,7 +196,7 @@ class Platform:
             journal.record_audit(conn, actor=actor, action="delete", kind=kind, name=name,
                                  before=_audited(before), after=None)
             journal.raise_state_version(conn)
-            journal.remember(conn, idempotency_key, fingerprint, {"deleted": True}, at)
+            journal.remember(conn, keyed, {"deleted": True})
 
     def inactivate_resource(self, kind: str, name: str, *, if_match: int | None, actor: str,
                             idempotency_key: str | None = None) -> dict[str, Any]:
@@ -208,11 +207,12 @@ class Platform:
         if kind != "Assignment":
             raise InvalidRequest(f"only assignments can be inactivated, not a {kind}",
                                  pointer="/kind")
-        fingerprint = journal.fingerprint(
-            {"op": "inactivate", "kind": kind, "name": name, "if_match": if_match})
-        at = self._now()
+        keyed = journal.keyed_request(
+            idempotency_key,
+            {"op": "inactivate", "kind": kind, "name": name, "if_match": if_match},
+            self._now())
         with self._db.write() as conn:
-            replayed = journal.replay(conn, idempotency_key, fingerprint, at)
+            replayed = journal.replay(conn, keyed)
             if replayed is not None:
                 return dict(replayed["resource"])
             before = self._existing(conn, kind, name)
@@ -235,7 +235,7 @@ class Platform:
                 journal.record_audit(conn, actor=actor, action="inactivate", kind=kind,
                                      name=name, before=_audited(before), after=_audited(after))
                 journal.raise_state_version(conn)
-            journal.remember(conn, idempotency_key, fingerprint, {"resource": result}, at)
+            journal.remember(conn, keyed, {"resource": result})
             return result
 
     def _apply_effects(self, conn: Any, before: StoredResource | None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -71,18 +72,31 @@ def audit_entries(conn: sqlite3.Connection, *, after: int, limit: int) -> list[d
     ]
 
 
-def fingerprint(request: JSON) -> str:
-    return content_hash(request)
+@dataclass(frozen=True)
+class KeyedRequest:
+    """A write sent with an idempotency key: the key, what was asked (a hash of the
+    request) and when."""
+
+    key: str
+    fingerprint: str
+    at: datetime
 
 
-def replay(conn: sqlite3.Connection, key: str | None, request_fingerprint: str,
-           now: datetime) -> JSON | None:
-    """The stored answer for ``key``, or None when the key is new, absent or its answer
-    older than :data:`RETENTION`. A key reused for a different request within it is
-    the caller's bug, not a replay. Deletes a few expired answers on the way."""
-    if key is None:
+def keyed_request(key: str | None, request: JSON, at: datetime) -> KeyedRequest | None:
+    """``request`` under ``key``, or None without a key (then nothing is hashed: most
+    writes carry no key)."""
+    return None if key is None else KeyedRequest(key, content_hash(request), at)
+
+
+def replay(conn: sqlite3.Connection, request: KeyedRequest | None) -> JSON | None:
+    """The stored answer for the request's key, or None when the key is new, absent or
+    its answer older than :data:`RETENTION`. A key reused for a different request
+    within it is the caller's bug, not a replay. Deletes a few expired answers on the
+    way."""
+    if request is None:
         return None
-    oldest_kept = utc_iso(now - RETENTION)
+    key = request.key
+    oldest_kept = utc_iso(request.at - RETENTION)
     conn.execute(
         "DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency"
         " WHERE created_at <= ? ORDER BY created_at LIMIT ?)",
@@ -94,7 +108,7 @@ def replay(conn: sqlite3.Connection, key: str | None, request_fingerprint: str,
     ).fetchone()
     if row is None:
         return None
-    if row["fingerprint"] != request_fingerprint:
+    if row["fingerprint"] != request.fingerprint:
         raise InvalidRequest(
             f"idempotency key {key!r} was already used for a different request",
             pointer="/idempotency_key",
@@ -102,16 +116,15 @@ def replay(conn: sqlite3.Connection, key: str | None, request_fingerprint: str,
     return json.loads(row["response"])
 
 
-def remember(conn: sqlite3.Connection, key: str | None, request_fingerprint: str,
-             response: JSON, now: datetime) -> None:
-    if key is None:
+def remember(conn: sqlite3.Connection, request: KeyedRequest | None, response: JSON) -> None:
+    if request is None:
         return
     # A row still under the key is an expired answer the pruning has not reached yet
     # (a live one would have replayed): the new request's answer takes its place.
     conn.execute(
         "INSERT OR REPLACE INTO idempotency (key, fingerprint, response, created_at)"
         " VALUES (?, ?, ?, ?)",
-        (key, request_fingerprint, canonical_json(response), utc_iso(now)),
+        (request.key, request.fingerprint, canonical_json(response), utc_iso(request.at)),
     )
 
 
