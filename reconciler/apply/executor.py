@@ -48,9 +48,10 @@ from reconciler.errors import (
     UnreachableError,
     UsageError,
 )
-from reconciler.model import MANAGED_BY, Address, content_hash
+from reconciler.model import MANAGED_BY, Address, DesiredResource, DesiredState, content_hash
 from reconciler.plan.model import Change, Plan, UserChange
 from reconciler.plan.normalize import matches_hash
+from reconciler.plan.settle import holds
 from reconciler.providers import (
     DirectoryWriter,
     LiveResource,
@@ -58,6 +59,7 @@ from reconciler.providers import (
     Provider,
     WriteAction,
     WriteRequest,
+    held_by,
 )
 from reconciler.state import StateWriter
 
@@ -214,11 +216,14 @@ def execute(
     lease: Lock | None = None,
     clock: Callable[[], float] = time.time,
     timeout: float | None = None,
+    desired: DesiredState | None = None,
 ) -> ApplyResult:
     """Apply every change of ``plan``; ``descendants(address)`` names what depends on it.
     ``state`` (with the ``lease`` held on it) records every write; ``None``: the
     platform's own metadata is the record (``state: platform``). ``timeout`` (seconds)
-    bounds the whole apply: then no further writes start.
+    bounds the whole apply: then no further writes start. ``desired``: the specs the
+    plan was made from, for a platform that holds only part of a spec (a write whose
+    answer was lost landed when the platform holds its part of that spec).
 
     Refused changes must have been reported before: a plan holding one is an error.
     """
@@ -239,7 +244,7 @@ def execute(
         parallelism = 1  # threads would only queue for the platform's one writer
     book = Bookkeeper(state, lease, clock) if state is not None and lease is not None else None
     stop = stop or StopSignal()
-    run = _Run(plan, provider, retry, on_event, stop, rng, book)
+    run = _Run(plan, provider, retry, on_event, stop, rng, book, desired)
     serial = None if book is None else book.serial(plan)
     if book is not None:
         book.settle(plan.settled)  # what an interrupted apply left pending, as planned
@@ -278,8 +283,12 @@ class _Run:
         stop: StopSignal,
         rng: Callable[[], float],
         book: Bookkeeper | None = None,
+        desired: DesiredState | None = None,
     ) -> None:
         self.book = book
+        self.held = None if desired is None else held_by(provider, desired)
+        self.wanted: Mapping[Address, DesiredResource] = (
+            {} if desired is None or self.held is None else desired.by_address())
         self.plan = plan
         self.provider = provider
         self.retry = retry
@@ -540,13 +549,7 @@ class _Run:
                     and live.managed_by == MANAGED_BY
                     and live.spec_hash == request.spec_hash
                 )
-                return (
-                    live is not None
-                    and owned
-                    and matches_hash(live.address.kind, live.spec, request.spec_hash)
-                    and dict(live.labels) == dict(request.labels)
-                    and dict(live.annotations) == dict(request.annotations)
-                )
+                return live is not None and owned and self._holds(request, live)
             case "inactivate":
                 return live is not None and (
                     live.status.get("active") is False or live.spec.get("active") is False
@@ -555,6 +558,20 @@ class _Run:
                 return live is None
             case _:
                 assert_never(request.action)
+
+    def _holds(self, request: WriteRequest, live: LiveResource) -> bool:
+        """Does ``live`` hold what ``request`` wrote: its content (and labels and
+        annotations), or on a platform holding part of a spec, its part of it (as
+        settling a pending write judges it)."""
+        kind = request.address.kind
+        if self.held is not None:
+            return holds(kind, request.spec_hash, live, self.wanted.get(request.address),
+                         self.held)
+        return (
+            matches_hash(kind, live.spec, request.spec_hash)
+            and dict(live.labels) == dict(request.labels)
+            and dict(live.annotations) == dict(request.annotations)
+        )
 
     def _keep(self, request: WriteRequest, live: LiveResource | None) -> None:
         """The resource as a write left it, for the state's record of it."""

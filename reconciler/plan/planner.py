@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache, partial
+from functools import cache
 from typing import TYPE_CHECKING, Final
 
 from reconciler.directory import DirectorySnapshot
@@ -56,8 +56,8 @@ from reconciler.providers import (
     ChangeCounter,
     DirectoryWriter,
     LiveResource,
-    PartialHolder,
     Provider,
+    held_by,
     read_in_terms_of,
 )
 from reconciler.providers.honoured import unsupported
@@ -155,8 +155,7 @@ def build_plan(
             for d in unable if d.is_error
         ),
         source=directory,
-        held=(partial(provider.held, compiled.state) if isinstance(provider, PartialHolder)
-              else None),
+        held=held_by(provider, compiled.state),
     )
     return replace(
         plan,

@@ -71,7 +71,7 @@ def _settle(
     match write.action:
         case "create" | "update":
             return outcome(resource is not None
-                           and _holds(write, resource, wanted, held))
+                           and holds(write.address.kind, write.spec_hash, resource, wanted, held))
         case "inactivate":
             return outcome(resource is not None and (
                 resource.status.get("active") is False or resource.spec.get("active") is False))
@@ -81,19 +81,21 @@ def _settle(
             assert_never(write.action)
 
 
-def _holds(
-    write: PendingWrite,
+def holds(
+    kind: str,
+    spec_hash: str | None,
     resource: LiveResource,
     wanted: DesiredResource | None,
     held: Callable[[DesiredResource], DesiredResource] | None,
 ) -> bool:
-    """Whether ``resource`` holds what ``write`` was made from."""
-    kind = write.address.kind
-    if matches_hash(kind, resource.spec, write.spec_hash):
+    """Whether ``resource`` holds what a write of the spec hashed ``spec_hash`` wrote
+    (``wanted``: that spec in the code now; ``held``: what the platform holds of a spec).
+    Settling a pending write asks it, and so does apply after a write's answer was lost."""
+    if matches_hash(kind, resource.spec, spec_hash):
         return True
     # A platform that holds part of a spec (Kolibri) cannot show the written spec's
     # hash: it holds what it holds of that spec when the code still says the same.
-    if wanted is None or held is None or wanted.spec_hash != write.spec_hash:
+    if wanted is None or held is None or wanted.spec_hash != spec_hash:
         return False
     shown = held(wanted)
     return essence(kind, shown.spec, shown.labels, shown.annotations) == essence(

@@ -12,8 +12,9 @@ platforms have is an optional protocol, probed with ``isinstance``:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -183,6 +184,13 @@ class TermsReader(Protocol):
 
     def read_in_terms_of(self, desired: DesiredState,
                          renamed: Mapping[Address, Address] | None = None) -> None: ...
+
+
+def held_by(provider: object,
+            desired: DesiredState) -> Callable[[DesiredResource], DesiredResource] | None:
+    """What ``provider`` holds of a resource of ``desired``, where it holds only part of a
+    spec (:class:`PartialHolder`); ``None``: all of it."""
+    return partial(provider.held, desired) if isinstance(provider, PartialHolder) else None
 
 
 def read_in_terms_of(provider: object, desired: DesiredState,

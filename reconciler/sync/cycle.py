@@ -315,7 +315,8 @@ class Syncer:
             return execute(gated_plan(plan, selection), provider.provider,
                            descendants=write_dependents(plan.order, descendants),
                            parallelism=self.options.parallelism,
-                           stop=stop, state=provider.state, lease=lock)
+                           stop=stop, state=provider.state, lease=lock,
+                           desired=compiled.state)
 
     def _hold_good(
         self, stop: StopSignal, started: float, commit: str, invalid: SpecError | UsageError,

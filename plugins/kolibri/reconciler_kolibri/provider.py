@@ -93,7 +93,9 @@ class KolibriProvider:
         """What Kolibri will show of ``resource`` once written (the planner compares the
         live resource with it): an audience as the people it resolves to, a lesson
         without due dates, notifications or labels."""
-        snapshot = self._read if self._read is not None else self.platform.snapshot()
+        # Read once: apply asks while other writes (in other threads) drop the last read.
+        last = self._read
+        snapshot = last if last is not None else self.platform.snapshot()
         names = catalog(snapshot.nodes)
         terms, by_node = self.terms(), canonical_names(names)
         naming = terms.naming(resource.address, by_node)

@@ -202,6 +202,7 @@ def _execute(
             plan, target.provider, descendants=write_dependents(plan.order, descendants),
             parallelism=args.parallelism,
             on_event=on_event, stop=stop, state=target.state, lease=lock, timeout=args.timeout,
+            desired=compiled.state,
         )
 
 
