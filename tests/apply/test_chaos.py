@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 
 GENERATED = 240  # learning objects on top of specs/: enough writes to be killed among
 NO_DUPLICATES = {"creates": [], "enrollments": [], "notifications": []}
+PARALLELISM = 4  # the apply's: at most this many writes in flight when the server dies
 
 
 def generated_objects(count: int) -> str:
@@ -104,7 +105,7 @@ class Lms:
         with out.open("w") as stdout, err.open("w") as stderr:
             process = subprocess.Popen(
                 [sys.executable, "-m", "reconciler", "apply", str(self.spec_dir), "--target",
-                 TARGET, "--auto-approve", "--parallelism", "4", *extra],
+                 TARGET, "--auto-approve", "--parallelism", str(PARALLELISM), *extra],
                 env=self.env, stdout=stdout, stderr=stderr,
             )
         return Apply(process, out, err)
@@ -198,7 +199,10 @@ def test_a_server_that_stays_down_ends_the_apply_with_a_summary_and_a_rerun_conv
     summary = re.search(r"Apply failed: (\d+) applied, (\d+) failed, (\d+) not attempted", out)
     assert summary is not None, (out[-3000:], err)
     applied, failed, not_attempted = (int(n) for n in summary.groups())
-    assert applied >= 40 and not_attempted > 0
+    # Writes the platform stored before the kill were answered, but for those in
+    # flight: stored, their answers lost with the server (reported failed, and settled
+    # by the rerun).
+    assert applied >= 40 - PARALLELISM and not_attempted > 0
     assert applied + failed + not_attempted == out.count("\n+ create ")  # all accounted for
     assert "Stopped early: the platform is unreachable" in out
     assert "Traceback" not in err

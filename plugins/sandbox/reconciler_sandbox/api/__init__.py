@@ -17,6 +17,7 @@ from .faults import FaultInjector
 from .guards import BodyLimit, RateLimit
 from .options import ApiOptions, FaultOptions
 from .problems import install_handlers
+from .writes import WriterThread
 
 API_PREFIX = "/api/v1"
 
@@ -45,6 +46,7 @@ def create_app(platform: Platform, *, options: ApiOptions | None = None) -> Fast
     )
     app.state.platform = platform
     app.state.options = options
+    app.state.writer = WriterThread()
     install_handlers(app)
     app.include_router(resources.router(), prefix=API_PREFIX)
     app.include_router(platform_routes.router(), prefix=API_PREFIX)

@@ -12,6 +12,7 @@ from typing import Annotated, Final, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from .context import platform_of
 from .problems import ApiProblem
@@ -34,27 +35,34 @@ class Caller:
 
 
 def require(scope: Scope) -> Callable[..., Awaitable[Caller]]:
-    """A dependency: the caller, if its token grants ``scope``."""
+    """A dependency: the caller, if its token grants ``scope``. The bearer scheme
+    is a dependency too, so the OpenAPI document states it."""
 
-    # async: run on the event loop, not in a worker thread. The token lookup is one
-    # indexed read (WAL: never waits for a writer); a worker-thread hop for it cost
-    # more than the lookup itself, on every request.
     async def caller(
         request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Caller:
-        challenge = {"WWW-Authenticate": 'Bearer realm="learnops"'}
-        if credentials is None:
-            raise ApiProblem(401, "unauthorized", "a bearer token is required", headers=challenge)
-        holder = platform_of(request).token_holder(credentials.credentials)
-        if holder is None:
-            raise ApiProblem(401, "unauthorized", "unknown token", headers=challenge)
-        found = Caller(*holder)
-        if not found.allows(scope):
-            raise ApiProblem(
-                403, "forbidden", f"token '{found.name}' lacks the '{scope}' scope this needs"
-            )
-        return found
+        return await authorized(request, scope)
 
     return caller
 
+
+# async: run on the event loop, not in a worker thread. The token lookup is one
+# indexed read (WAL: never waits for a writer); a worker-thread hop for it cost
+# more than the lookup itself, on every request.
+async def authorized(request: Request, scope: Scope) -> Caller:
+    """The caller, if the request's bearer token grants ``scope`` (HTTPBearer's
+    reading of the header). Write routes call it directly: see resources.py."""
+    found_scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    challenge = {"WWW-Authenticate": 'Bearer realm="learnops"'}
+    if not (found_scheme and token) or found_scheme.lower() != "bearer":
+        raise ApiProblem(401, "unauthorized", "a bearer token is required", headers=challenge)
+    holder = platform_of(request).token_holder(token)
+    if holder is None:
+        raise ApiProblem(401, "unauthorized", "unknown token", headers=challenge)
+    found = Caller(*holder)
+    if not found.allows(scope):
+        raise ApiProblem(
+            403, "forbidden", f"token '{found.name}' lacks the '{scope}' scope this needs"
+        )
+    return found

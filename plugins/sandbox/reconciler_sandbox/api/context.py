@@ -9,6 +9,7 @@ from fastapi import Request
 from reconciler_sandbox.engine import Platform
 
 from .options import ApiOptions
+from .writes import WriterThread
 
 
 def platform_of(request: Request) -> Platform:
@@ -17,3 +18,7 @@ def platform_of(request: Request) -> Platform:
 
 def options_of(request: Request) -> ApiOptions:
     return cast(ApiOptions, request.app.state.options)
+
+
+def writer_of(request: Request) -> WriterThread:
+    return cast(WriterThread, request.app.state.writer)

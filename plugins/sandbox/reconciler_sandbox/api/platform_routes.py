@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.concurrency import run_in_threadpool
 
 from reconciler.model import JSON
 from reconciler_sandbox.locks import MAX_TTL_SECONDS
@@ -16,7 +15,7 @@ from reconciler_sandbox.locks import MAX_TTL_SECONDS
 from . import paging
 from .auth import Caller, require
 from .bodies import invalid, json_body
-from .context import options_of, platform_of
+from .context import options_of, platform_of, writer_of
 from .problems import ApiProblem
 
 Reader = Annotated[Caller, Depends(require("read"))]
@@ -78,10 +77,8 @@ def _state_and_directory(api: APIRouter) -> None:
         except UnicodeDecodeError:
             raise ApiProblem(400, "bad_request", "the CSV must be UTF-8") from None
         platform = platform_of(request)
-        # The engine is synchronous; keep the event loop free while it works.
-        counts = await run_in_threadpool(
-            platform.import_users_csv, text, actor=caller.name, source="request body"
-        )
+        counts = await writer_of(request).run(
+            lambda: platform.import_users_csv(text, actor=caller.name, source="request body"))
         return JSONResponse(counts)
 
 
@@ -101,17 +98,21 @@ def _learners_and_reports(api: APIRouter) -> None:
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
             "schema": _COMPLETION_SCHEMA}}}},
     )
-    def record_completion(
+    async def record_completion(
         request: Request,
         employee_id: str,
         caller: Writer,
         body: Annotated[JSON, Depends(json_body)],
     ) -> dict[str, Any]:
         platform = platform_of(request)
-        object_name, completed_on, score = _completion(body, platform.today())
-        return platform.record_completion(
-            employee_id, object_name, completed_on=completed_on, score=score, actor=caller.name
-        )
+
+        def complete() -> dict[str, Any]:
+            object_name, completed_on, score = _completion(body, platform.today())
+            return platform.record_completion(
+                employee_id, object_name, completed_on=completed_on, score=score,
+                actor=caller.name)
+
+        return await writer_of(request).run(complete)
 
     @api.get(
         "/reports/enrollments.csv",
@@ -234,11 +235,12 @@ def _locks(api: APIRouter) -> None:
             "application/json": {"schema": lock_body}}}},
         responses={409: {"description": "Held by another apply; the error names the holder."}},
     )
-    def acquire(
+    async def acquire(
         request: Request, _: Writer, body: Annotated[JSON, Depends(json_body)]
     ) -> dict[str, Any]:
-        holder = _text(body, "holder")
-        return platform_of(request).acquire_lock(holder, _ttl(body))
+        holder, ttl = _text(body, "holder"), _ttl(body)
+        return await writer_of(request).run(
+            lambda: platform_of(request).acquire_lock(holder, ttl))
 
     @api.post(
         "/locks/apply:renew",
@@ -247,10 +249,12 @@ def _locks(api: APIRouter) -> None:
         openapi_extra={"requestBody": {"required": True, "content": {
             "application/json": {"schema": renew_body}}}},
     )
-    def renew(
+    async def renew(
         request: Request, _: Writer, body: Annotated[JSON, Depends(json_body)]
     ) -> dict[str, Any]:
-        return platform_of(request).renew_lock(_text(body, "lock_id"), _ttl(body))
+        lock_id, ttl = _text(body, "lock_id"), _ttl(body)
+        return await writer_of(request).run(
+            lambda: platform_of(request).renew_lock(lock_id, ttl))
 
     @api.delete(
         "/locks/apply",
@@ -259,22 +263,27 @@ def _locks(api: APIRouter) -> None:
         status_code=204,
         response_class=Response,
     )
-    def release(
+    async def release(
         request: Request,
         caller: Writer,
         lock_id: Annotated[str, Query(min_length=1)],
         force: Annotated[bool, Query(description="Break another holder's lease (admin).")] = False,
     ) -> Response:
         platform = platform_of(request)
-        held = platform.lock_holder()
-        if not force and held is not None and lock_id == held["lease_id"]:
-            raise ApiProblem(403, "forbidden", "releasing another's lease needs admin: force=true")
-        if force:
-            if not caller.allows("admin"):
-                raise ApiProblem(403, "forbidden", "force-unlock needs a token with admin scope")
-            platform.force_unlock(lock_id)
-        else:
-            platform.release_lock(lock_id)
+        if force and not caller.allows("admin"):
+            raise ApiProblem(403, "forbidden", "force-unlock needs a token with admin scope")
+
+        def release_lease() -> None:
+            held = platform.lock_holder()
+            if not force and held is not None and lock_id == held["lease_id"]:
+                raise ApiProblem(403, "forbidden",
+                                 "releasing another's lease needs admin: force=true")
+            if force:
+                platform.force_unlock(lock_id)
+            else:
+                platform.release_lock(lock_id)
+
+        await writer_of(request).run(release_lease)
         return Response(status_code=204)
 
 

@@ -9,30 +9,68 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from reconciler.errors import NotFoundError
-from reconciler.model import COLLECTIONS, JSON
+from reconciler.model import COLLECTIONS
 
 from . import paging
-from .auth import Caller, require
+from .auth import Caller, authorized, require
 from .bodies import json_body, resource_write
-from .context import options_of, platform_of
+from .context import options_of, platform_of, writer_of
 from .problems import ApiProblem
 
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description='The version read, e.g. "7".')
-]
-IfNoneMatch = Annotated[
-    str | None, Header(alias="If-None-Match", description='"*" to create; a version on GET.')
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=200, description="Replays the first result."),
-]
+IF_MATCH: Final = ("If-Match", 'The version read, e.g. "7".')
+IF_NONE_MATCH: Final = ("If-None-Match", '"*" to create; a version on GET.')
+IDEMPOTENCY_KEY: Final = ("Idempotency-Key", "Replays the first result.")
+MAX_KEY_LENGTH: Final = 200
+IfNoneMatch = Annotated[str | None, Header(alias=IF_NONE_MATCH[0], description=IF_NONE_MATCH[1])]
+
+
+@dataclass(frozen=True)
+class WriteHeaders:
+    """What a write's headers say. Write routes read them (and the token and the body)
+    themselves rather than through FastAPI parameters: solving those took more of a
+    small write's time than the write. ``header_docs`` states them in OpenAPI."""
+
+    if_match: str | None
+    if_none_match: str | None
+    idempotency_key: str | None
+
+    @classmethod
+    def of(cls, request: Request) -> WriteHeaders:
+        headers = request.headers
+        key = headers.get(IDEMPOTENCY_KEY[0])
+        if key is not None and len(key) > MAX_KEY_LENGTH:
+            raise ApiProblem(400, "bad_request", f"header/{IDEMPOTENCY_KEY[0]}: String should "
+                                                 f"have at most {MAX_KEY_LENGTH} characters")
+        return cls(headers.get(IF_MATCH[0]), headers.get(IF_NONE_MATCH[0]), key)
+
+
+async def write_request(request: Request) -> tuple[Caller, WriteHeaders]:
+    """The caller (a ``write`` token) and the headers of a write, checked in the order
+    FastAPI checked its parameters: the token, then the headers."""
+    caller = await authorized(request, "write")
+    return caller, WriteHeaders.of(request)
+
+
+def header_docs(*headers: tuple[str, str]) -> list[dict[str, Any]]:
+    """OpenAPI parameters for ``headers`` (name, description), as FastAPI states an
+    optional ``str`` header; the idempotency key with its length limit."""
+    docs = []
+    for name, description in headers:
+        text: dict[str, Any] = {"type": "string"}
+        if name == IDEMPOTENCY_KEY[0]:
+            text["maxLength"] = MAX_KEY_LENGTH
+        docs.append({"name": name, "in": "header", "required": False,
+                     "description": description,
+                     "schema": {"anyOf": [text, {"type": "null"}], "description": description,
+                                "title": name}})
+    return docs
 
 
 def etag(resource: dict[str, Any]) -> str:
@@ -126,18 +164,17 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
         return JSONResponse(
             paging.page(collection, fetched, size, lambda item: str(item["metadata"]["name"])))
 
-    def inactivate_resource(
-        request: Request,
-        name: str,
-        caller: Annotated[Caller, Depends(require("write"))],
-        if_match: IfMatch = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> JSONResponse:
-        version = required_version(if_match, "inactivation", _reader(request, kind, name))
-        resource = platform_of(request).inactivate_resource(
-            kind, name, if_match=version, actor=caller.name, idempotency_key=idempotency_key
-        )
-        return resource_response(resource)
+    async def inactivate_resource(request: Request, name: str) -> JSONResponse:
+        caller, headers = await write_request(request)
+
+        def inactivate() -> dict[str, Any]:
+            version = required_version(
+                headers.if_match, "inactivation", _reader(request, kind, name))
+            return platform_of(request).inactivate_resource(
+                kind, name, if_match=version, actor=caller.name,
+                idempotency_key=headers.idempotency_key)
+
+        return resource_response(await writer_of(request).run(inactivate))
 
     def get_resource(
         request: Request,
@@ -151,15 +188,11 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
             return Response(status_code=304, headers={"ETag": tag})
         return resource_response(resource)
 
-    def put_resource(
-        request: Request,
-        name: str,
-        caller: Annotated[Caller, Depends(require("write"))],
-        body: Annotated[JSON, Depends(json_body)],
-        if_match: IfMatch = None,
-        if_none_match: IfNoneMatch = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> JSONResponse:
+    async def put_resource(request: Request, name: str) -> JSONResponse:
+        caller = await authorized(request, "write")
+        body = await json_body(request)
+        headers = WriteHeaders.of(request)
+        if_match, if_none_match = headers.if_match, headers.if_none_match
         if if_match is None and if_none_match is None:
             raise ApiProblem(
                 428,
@@ -175,33 +208,36 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
             raise ApiProblem(428, "precondition_required",
                              'a PUT takes If-Match: "<version>" or If-None-Match: *, '
                              f"not If-None-Match: {if_none_match[:40]!r}")
-        write = resource_write(body)
-        resource, created = platform_of(request).put_resource(
-            kind,
-            name,
-            write,
-            if_match=None if if_match is None else matched_version(
-                if_match, _reader(request, kind, name)),
-            if_none_match=if_none_match is not None,
-            actor=caller.name,
-            idempotency_key=idempotency_key,
-        )
+        written = resource_write(body)
+
+        def write() -> tuple[dict[str, Any], bool]:
+            return platform_of(request).put_resource(
+                kind,
+                name,
+                written,
+                if_match=None if if_match is None else matched_version(
+                    if_match, _reader(request, kind, name)),
+                if_none_match=if_none_match is not None,
+                actor=caller.name,
+                idempotency_key=headers.idempotency_key,
+            )
+
+        resource, created = await writer_of(request).run(write)
         response = resource_response(resource, 201 if created else 200)
         if created:
             response.headers["Location"] = request.url.path
         return response
 
-    def delete_resource(
-        request: Request,
-        name: str,
-        caller: Annotated[Caller, Depends(require("write"))],
-        if_match: IfMatch = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response:
-        version = required_version(if_match, "delete", _reader(request, kind, name))
-        platform_of(request).delete_resource(
-            kind, name, if_match=version, actor=caller.name, idempotency_key=idempotency_key
-        )
+    async def delete_resource(request: Request, name: str) -> Response:
+        caller, headers = await write_request(request)
+
+        def delete() -> None:
+            version = required_version(headers.if_match, "delete", _reader(request, kind, name))
+            platform_of(request).delete_resource(
+                kind, name, if_match=version, actor=caller.name,
+                idempotency_key=headers.idempotency_key)
+
+        await writer_of(request).run(delete)
         return Response(status_code=204)
 
     base = f"/{collection}"
@@ -217,14 +253,15 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
                                           **_problems(400, 401, 403, 429)}),
         (item, get_resource, "GET", {}, {**one, "304": {"description": "Not modified"},
                                          **_problems(401, 403, 404, 429)}),
-        (item, put_resource, "PUT", _body_doc(kind),
+        (item, put_resource, "PUT",
+         {**_body_doc(kind), **_write_doc(IF_MATCH, IF_NONE_MATCH, IDEMPOTENCY_KEY)},
          {**one, "201": {**one["200"], "description": "Created"}, **write_errors}),
-        (item, delete_resource, "DELETE", {},
+        (item, delete_resource, "DELETE", _write_doc(IF_MATCH, IDEMPOTENCY_KEY),
          {"204": {"description": "Deleted"}, **write_errors}),
     ]
     if kind == "Assignment":  # the one kind with an inactive state (the others answer 404)
-        routes.insert(1, (f"{item}:inactivate", inactivate_resource, "POST", {},
-                          {**one, **write_errors}))
+        routes.insert(1, (f"{item}:inactivate", inactivate_resource, "POST",
+                          _write_doc(IF_MATCH, IDEMPOTENCY_KEY), {**one, **write_errors}))
     for path, endpoint, method, extra, responses in routes:
         api.add_api_route(
             path,
@@ -246,6 +283,11 @@ _REASONS: Final = {
     422: "Invalid body (see pointer)", 428: "A write without If-Match / If-None-Match",
     429: "Rate limited (Retry-After)",
 }
+
+
+def _write_doc(*headers: tuple[str, str]) -> dict[str, Any]:
+    """What a write route's signature no longer tells FastAPI: its headers and token."""
+    return {"parameters": header_docs(*headers), "security": [{"HTTPBearer": []}]}
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
