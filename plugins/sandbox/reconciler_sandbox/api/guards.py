@@ -10,7 +10,10 @@ import hashlib
 import math
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -97,15 +100,29 @@ class _Bucket:
     refilled_at: float
 
 
+# Callers remembered before buckets that refilled are dropped (about 3 MB of them).
+MAX_CALLERS: Final = 10_000
+
+
 class RateLimit:
     """A token bucket per caller (the bearer token's hash, else the client address):
-    ``per_second`` requests a second, bursts up to one second's worth."""
+    ``per_second`` requests a second, bursts up to one second's worth.
 
-    def __init__(self, app: ASGIApp, per_second: float) -> None:
+    A bucket refilled to capacity is the same as a new one, so past ``max_callers``
+    the least recently used buckets are dropped while they are full: a client sending
+    a new token with every request cannot grow memory beyond the bound and the callers
+    of the last refill time (``capacity / per_second``), and a caller being limited
+    keeps its bucket. Buckets are kept least recently used first, so a drop looks at
+    the oldest only: each bucket is dropped once, a constant cost per request."""
+
+    def __init__(self, app: ASGIApp, per_second: float, *, max_callers: int = MAX_CALLERS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
         self.per_second = per_second
         self.capacity = max(1.0, per_second)
-        self._buckets: dict[str, _Bucket] = {}
+        self.max_callers = max_callers
+        self._clock = clock
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -124,19 +141,39 @@ class RateLimit:
             return
         await self.app(scope, receive, send)
 
+    @property
+    def callers(self) -> int:
+        """How many callers' buckets are held."""
+        return len(self._buckets)
+
     def _take(self, key: str) -> float:
         """Seconds until a token is free (0: one was taken)."""
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
-            bucket = self._buckets.setdefault(key, _Bucket(self.capacity, now))
-            bucket.tokens = min(
-                self.capacity, bucket.tokens + (now - bucket.refilled_at) * self.per_second
-            )
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = _Bucket(self.capacity, now)
+                self._drop_full(now)
+            else:
+                self._buckets.move_to_end(key)
+                bucket.tokens = self._tokens(bucket, now)
             bucket.refilled_at = now
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0
                 return 0.0
             return (1.0 - bucket.tokens) / self.per_second
+
+    def _tokens(self, bucket: _Bucket, now: float) -> float:
+        return min(self.capacity, bucket.tokens + (now - bucket.refilled_at) * self.per_second)
+
+    def _drop_full(self, now: float) -> None:
+        """Past the bound, forget the least recently used callers while their buckets
+        are full again."""
+        while len(self._buckets) > self.max_callers:
+            key, oldest = next(iter(self._buckets.items()))
+            if self._tokens(oldest, now) < self.capacity:
+                return  # still refilling; those after it came later: stop here
+            del self._buckets[key]
 
 
 def _caller_key(scope: Scope) -> str:

@@ -47,7 +47,9 @@ class FaultOptions:
 @dataclass(frozen=True)
 class ApiOptions:
     """``rate_limit`` is requests per second per caller (its token, else its address);
-    ``None`` turns it off. ``max_body_bytes`` answers larger requests 413."""
+    ``None`` turns it off; past 10,000 callers, those whose bucket has refilled are
+    forgotten (memory stays bounded whatever tokens clients send). ``max_body_bytes``
+    answers larger requests 413."""
 
     max_body_bytes: int = 1024 * 1024
     rate_limit: float | None = None
