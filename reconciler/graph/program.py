@@ -8,7 +8,7 @@ topological order is apply order and its reverse is removal order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 import networkx as nx
 
@@ -26,8 +26,16 @@ def _order(address: Address) -> tuple[int, str]:
 class ProgramGraph:
     """A read-only view over a networkx DiGraph of :class:`Address` nodes."""
 
-    def __init__(self, graph: nx.DiGraph) -> None:
+    def __init__(self, graph: nx.DiGraph,
+                 locations: Mapping[Address, Location] | None = None) -> None:
         self._graph = graph
+        # Where each resource is written: beside the graph, not node data, since
+        # networkx adds a node with data through a caught TypeError (every node of
+        # a large program). A graph made elsewhere may carry them as node data.
+        self._locations = dict(locations) if locations is not None else {
+            node: found for node, found in graph.nodes(data="location")
+            if isinstance(found, Location)
+        }
         # The graph never changes: its generations are worked out once (the acyclicity
         # check walks them anyway) and sorted the first time they are asked for.
         self._unsorted: list[list[Address]] | None = None
@@ -37,18 +45,17 @@ class ProgramGraph:
     def build(cls, state: DesiredState) -> ProgramGraph:
         """Raises ``SpecError`` naming a whole cycle, should the specs hold one."""
         graph = nx.DiGraph()
+        locations = {resource.address: resource.location for resource in state.resources}
         # Bulk adds: several times faster than one call per node or edge.
-        graph.add_nodes_from(
-            (resource.address, {"location": resource.location}) for resource in state.resources
-        )
+        graph.add_nodes_from(locations)
         graph.add_edges_from(
             # dependency -> dependent: the one place the direction is chosen
             (reference.target, resource.address, {"relation": reference.relation})
             for resource in state.resources
             for reference in spec_references(resource.kind, resource.spec)
-            if reference.target in graph
+            if reference.target in locations
         )
-        program = cls(graph)
+        program = cls(graph, locations)
         program._refuse_cycles()
         return program
 
@@ -93,8 +100,10 @@ class ProgramGraph:
         )
 
     def location(self, address: Address) -> Location | None:
-        found = self._graph.nodes[address].get("location")
-        return found if isinstance(found, Location) else None
+        """Raises ``KeyError`` for an address not in the graph."""
+        if address not in self._graph:
+            raise KeyError(address)
+        return self._locations.get(address)
 
     def generations(self) -> list[list[Address]]:
         """Apply order: each generation depends only on earlier ones, so its members

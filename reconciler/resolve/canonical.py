@@ -16,21 +16,21 @@ Spec = dict[str, JSON]
 def learning_object(spec: Mapping[str, JSON]) -> Spec:
     canonical: Spec = {"title": spec["title"], "type": spec["type"]}
     _copy_if_given(spec, canonical, "duration")
-    canonical["languages"] = list(_list(spec, "languages"))
+    canonical["languages"] = _list(spec, "languages")
     _copy_if_given(spec, canonical, "url")
     canonical["completion"] = _plain(spec.get("completion") or {"type": "view"})
-    canonical["prerequisites"] = list(_list(spec, "prerequisites"))
+    canonical["prerequisites"] = _list(spec, "prerequisites")
     canonical["existing"] = spec.get("existing") is True
     return canonical
 
 
 def audience(spec: Mapping[str, JSON]) -> Spec:
     return {
-        "users": list(_list(spec, "users")),
-        "groups": list(_list(spec, "groups")),
-        "include": list(_list(spec, "include")),
+        "users": _list(spec, "users"),
+        "groups": _list(spec, "groups"),
+        "include": _list(spec, "include"),
         "where": _plain(spec.get("where") or {}),
-        "exclude": list(_list(spec, "exclude")),
+        "exclude": _list(spec, "exclude"),
     }
 
 
@@ -52,7 +52,7 @@ def certification_plan(spec: Mapping[str, JSON]) -> Spec:
             canonical["certificate"]["renew_from"] = "expiry"
     notify = spec.get("notify") if isinstance(spec.get("notify"), Mapping) else {}
     assert isinstance(notify, Mapping)
-    canonical["notify"] = {"admins": list(_list(notify, "admins")), "on": list(_list(notify, "on"))}
+    canonical["notify"] = {"admins": _list(notify, "admins"), "on": _list(notify, "on")}
     canonical["in_progress"] = spec.get("in_progress", "keep")
     return canonical
 
@@ -67,7 +67,7 @@ def _step(step: JSON, *, first: bool) -> Spec:
         release.setdefault("delay", "0d")
     canonical: Spec = {
         "name": step["name"],
-        "items": list(_list(step, "items")),
+        "items": _list(step, "items"),
         "release": release,
     }
     _copy_if_given(step, canonical, "due")
@@ -86,7 +86,7 @@ def assignment(spec: Mapping[str, JSON], audience_name: str) -> Spec:
     assert isinstance(notify, Mapping)
     canonical["notify"] = {
         "on_assign": notify.get("on_assign", True) is not False,
-        "reminders": list(_list(notify, "reminders")),
+        "reminders": _list(notify, "reminders"),
     }
     canonical["active"] = spec.get("active", True) is not False
     canonical["on_remove"] = spec.get("on_remove", "inactivate")
@@ -100,15 +100,16 @@ def _copy_if_given(source: Mapping[str, JSON], target: Spec, key: str) -> None:
 
 def _list(source: Mapping[str, JSON], key: str) -> list[JSON]:
     value = source.get(key)
-    return [_plain(item) for item in value] if isinstance(value, list) else []
+    return _plain(value) if isinstance(value, list) else []
 
 
 def _plain(value: JSON) -> JSON:
     """A private copy: YAML aliases may share one value between documents. Loaded
     values are JSON (dicts, lists and immutable scalars), so copying the containers
     is a deep copy, without ``copy.deepcopy``'s memo and dispatch."""
+    # Strings, most of the leaves, skip the call.
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: item if type(item) is str else _plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [item if type(item) is str else _plain(item) for item in value]
     return value

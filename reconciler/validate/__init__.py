@@ -184,7 +184,7 @@ def _across(unique: list[SpecDocument], valid: list[SpecDocument]) -> list[Diagn
             inline[derived] = resource
     known["Audience"] |= inline.keys()
     # Each resource's references are read once and serve every check below.
-    references = {id(resource): list(spec_references(resource.kind, resource.spec))
+    references = {id(resource): spec_references(resource.kind, resource.spec)
                   for resource in unique}
     found += check_references(((r, references[id(r)]) for r in unique), known)
     used = [(resource, ref) for resource in valid for ref in references[id(resource)]]

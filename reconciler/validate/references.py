@@ -7,7 +7,7 @@ both read them from :func:`spec_references`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from reconciler.diagnostics import Diagnostic, error
@@ -28,51 +28,58 @@ class Reference(NamedTuple):
     relation: str
 
 
-def spec_references(kind: str, spec: Mapping[str, JSON]) -> Iterator[Reference]:
+def spec_references(kind: str, spec: Mapping[str, JSON]) -> list[Reference]:
     """Every name ``spec`` refers to, in document order. Works on a schema-valid
     spec as written (an inline audience is searched for its own references) and
-    on a resolved one."""
+    on a resolved one. Validate and the graph ask for every resource's, so the
+    list is filled in place (no generators)."""
+    found: list[Reference] = []
     match kind:
         case "LearningObject":
-            yield from _names(spec, ("prerequisites",), "LearningObject", "requires")
+            _names(spec, ("prerequisites",), "LearningObject", "requires", found)
         case "Audience":
-            yield from _audience(spec, ())
+            _audience(spec, (), found)
         case "CertificationPlan":
             for index, step in enumerate(_list(spec.get("steps"))):
                 if isinstance(step, dict):
-                    yield from _names(step, ("steps", index, "items"), "LearningObject", "releases")
+                    _names(step, ("steps", index, "items"), "LearningObject", "releases", found)
         case "Assignment":
             for index, item in enumerate(_list(spec.get("items"))):
                 if isinstance(item, dict) and isinstance(item.get("plan"), str):
-                    yield Reference(
+                    found.append(Reference(
                         ("items", index, "plan"),
                         Address("CertificationPlan", item["plan"]),
                         "assigns",
-                    )
+                    ))
                 elif isinstance(item, dict) and isinstance(item.get("object"), str):
-                    yield Reference(
+                    found.append(Reference(
                         ("items", index, "object"),
                         Address("LearningObject", item["object"]),
                         "assigns",
-                    )
+                    ))
             audience = spec.get("audience")
             if isinstance(audience, str):
-                yield Reference(("audience",), Address("Audience", audience), "targets")
+                found.append(Reference(("audience",), Address("Audience", audience), "targets"))
             elif isinstance(audience, dict):
-                yield from _audience(audience, ("audience",))
+                _audience(audience, ("audience",), found)
+    return found
 
 
-def _audience(spec: Mapping[str, JSON], at: NodePath) -> Iterator[Reference]:
-    yield from _names(spec, (*at, "include"), "Audience", "includes")
-    yield from _names(spec, (*at, "exclude"), "Audience", "excludes")
+def _audience(spec: Mapping[str, JSON], at: NodePath, found: list[Reference]) -> None:
+    _names(spec, (*at, "include"), "Audience", "includes", found)
+    _names(spec, (*at, "exclude"), "Audience", "excludes", found)
 
 
 def _names(
-    holder: Mapping[str, JSON], path: NodePath, kind: str, relation: str
-) -> Iterator[Reference]:
-    for index, name in enumerate(_list(holder.get(str(path[-1])))):
+    holder: Mapping[str, JSON], path: NodePath, kind: str, relation: str,
+    found: list[Reference],
+) -> None:
+    names = holder.get(str(path[-1]))
+    if not isinstance(names, list):
+        return
+    for index, name in enumerate(names):
         if isinstance(name, str):
-            yield Reference((*path, index), Address(kind, name), relation)
+            found.append(Reference((*path, index), Address(kind, name), relation))
 
 
 def _list(value: JSON) -> list[JSON]:
