@@ -8,7 +8,9 @@ compiled (once per commit); a revision that does not compile is never applied: t
 last good revision stays and the failure names the file and line. While the head
 is bad, the last good revision is still what the platform should equal: each time
 the platform's state version moves, it is planned again to report drift (reverted
-with ``self_heal``), and the status stays Failed with the head's error. A plan whose
+with ``self_heal``), and the status stays Failed with the head's error. A sync that
+restarted (``sync --once`` is a process a cycle) knows the good revision by name (the
+remembered status): it compiles it again from its commit when it needs it. A plan whose
 errors stand (conflicts, refusals) is not applied either. With ``auto_apply`` the
 gated plan is planned again under the platform's apply lock and executed; a last
 plan, after the lock is released, says where the platform stands.
@@ -324,6 +326,8 @@ class Syncer:
         """The head does not compile: plan the last good revision to report drift (and
         revert only drift, with ``self_heal``); the cycle fails with the head's error."""
         if self._good is None:
+            self._good = self._recompile_good(commit)
+        if self._good is None:
             self._settled = _Settled(commit, None)
             return self._invalid(started, commit, invalid)
         good_commit, good = self._good
@@ -354,6 +358,19 @@ class Syncer:
         self._settled = _Settled(commit, _mark(plan), _directory(plan))
         report = self._invalid(started, commit, invalid)
         return replace(report, applied=applied, failed=failed)
+
+    def _recompile_good(self, head: str) -> tuple[str, Compiled] | None:
+        """The last good revision the status names, compiled again from its commit (the
+        head is back on disk afterwards). None: there is none, or it cannot be had (its
+        commit gone from the repository): the head's failure is all there is to say."""
+        good = self.status.revision
+        if good is None or good == head:
+            return None
+        try:
+            with self.copy.checked_out_at(good):
+                return good, compile_dir(self.copy.files_at(self.options.path))
+        except (GitError, SpecError, UsageError):
+            return None
 
     # -- outcomes --------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -90,10 +91,20 @@ class WorkingCopy:
             ["rev-parse", "--verify", "--quiet", f"{self.remote.tracking_ref}^{{commit}}"]
         ).strip()
         if commit != self._checked_out:
-            self._git(["-c", "advice.detachedHead=false", "checkout", "--force", "--detach",
-                       "--quiet", commit])
-            self._checked_out = commit
+            self._checkout(commit)
         return commit
+
+    @contextmanager
+    def checked_out_at(self, commit: str) -> Iterator[None]:
+        """The files of ``commit`` (one fetched before) on disk for the block, then those
+        checked out before it again: an earlier revision compiled once more."""
+        before = self._checked_out
+        self._checkout(commit)
+        try:
+            yield
+        finally:
+            if before is not None and before != commit:
+                self._checkout(before)
 
     def files_at(self, relative: str) -> Path:
         """A folder of the working copy (the spec directory, ``--path``). A commit can
@@ -125,6 +136,11 @@ class WorkingCopy:
         self.path.mkdir(parents=True, exist_ok=True)
         self._git(["init", "--quiet"])
         self._git(["remote", "add", "origin", self.remote.location])
+
+    def _checkout(self, commit: str) -> None:
+        self._git(["-c", "advice.detachedHead=false", "checkout", "--force", "--detach",
+                   "--quiet", commit])
+        self._checked_out = commit
 
     def _current(self) -> str | None:
         try:

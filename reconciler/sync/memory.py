@@ -6,7 +6,8 @@ moved. The settled commit, the platform mark it left and the status are written 
 ``.git/learnops-sync.json`` (inside the working copy's git folder, so no checkout
 touches it); the next run with the same options starts from there, so an unchanged
 repository costs one ``git ls-remote`` and one state read, and under a bad head the
-status still names the last good revision. A memory of other options (another
+status still names the last good revision (compiled again from its commit to plan drift
+against it when the platform moves). A memory of other options (another
 target, path or gates) is not used.
 """
 
@@ -30,7 +31,7 @@ Mark = tuple[str, int, int | None]
 @dataclass(frozen=True)
 class Memory:
     settled_commit: str
-    mark: Mark | None  # None: a bad revision with no good one before it
+    mark: Mark | None  # None: a bad revision with no good one to hold to
     status: SyncStatus
     directory: str | None = None  # the directory source's digest, when there is one
 

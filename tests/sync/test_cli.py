@@ -17,7 +17,7 @@ import requests
 from reconciler.cli.main import main
 from reconciler.sync.server import signature
 
-from .repo import HIPAA, SpecRepo, resource, resource_writes
+from .repo import HIPAA, SpecRepo, resource, resource_writes, write_behind_learnops
 
 
 def sync_args(repo: SpecRepo, workdir: Path, *extra: str) -> list[str]:
@@ -102,6 +102,52 @@ def test_once_json_under_a_bad_commit_shows_the_last_good_revision(
     assert (again["status"], again["head"], again["revision"]) == ("Failed", bad, repo.first)
     assert again["last_error"] == status["last_error"]
     assert resource_writes(repo.db)[5:] == []
+
+
+@pytest.mark.parametrize("self_heal", [False, True])
+def test_once_under_a_bad_commit_plans_drift_against_the_last_good_revision(
+    repo: SpecRepo, workdir: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, self_heal: bool,
+) -> None:
+    """As the loop does: a run is a new process, so the good revision is compiled again
+    from its commit when the platform moved; the bad head is still not applied."""
+    import reconciler.sync.cycle as cycle_module
+
+    compiles: list[Path] = []
+    real = cycle_module.compile_dir
+    monkeypatch.setattr(cycle_module, "compile_dir",
+                        lambda root: compiles.append(root) or real(root))
+    once = sync_args(repo, workdir, "--once", "--auto-apply",
+                     *(["--self-heal"] if self_heal else []), "--output", "json")
+    assert main(once) == 0
+    bad = repo.commit("typo", {
+        "specs/assignments/hipaa.yaml": HIPAA.replace("due: 30d", "due: 60d").replace(
+            "audience: nurses", "audience: nursez"),
+    })
+    assert main(once) == 1
+    write_behind_learnops(repo.db, "Assignment", "privacy-nurses", due="7d")
+    capsys.readouterr()
+    compiled = len(compiles)
+
+    assert main(once) == 1
+
+    status = json.loads(capsys.readouterr().out)
+    assert (status["status"], status["head"], status["revision"]) == ("Failed", bad, repo.first)
+    assert status["last_error"]["where"].startswith("specs/assignments/hipaa.yaml:6:")
+    assert len(compiles) == compiled + 2  # the bad head, then the good revision again
+    due = resource(repo.db, "Assignment", "privacy-nurses")["spec"]["due"]
+    if self_heal:
+        assert (status["drifted"], due) == ([], "14d")
+        assert status["last_applied"]["changes"] == [
+            {"address": "Assignment/privacy-nurses", "action": "update"}]
+    else:
+        assert (status["drifted"], due) == (["Assignment/privacy-nurses"], "7d")
+    assert resource(repo.db, "Assignment", "hipaa-nurses")["spec"]["due"] == "30d"
+    # Nothing moved since: the next run is idle (no compile) and still shows the same.
+    assert main(once) == 1
+    again = json.loads(capsys.readouterr().out)
+    assert len(compiles) == compiled + 2
+    assert (again["drifted"], again["revision"]) == (status["drifted"], repo.first)
 
 
 def test_a_repository_that_is_not_there_is_one_line(

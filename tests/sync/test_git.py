@@ -45,6 +45,23 @@ def test_update_follows_new_commits_and_keeps_untracked_state(
     assert WorkingCopy(copy.remote, workdir).checked_out == second
 
 
+def test_an_earlier_revision_is_on_disk_for_a_block_then_the_head_again(
+    repo: SpecRepo, workdir: Path
+) -> None:
+    copy = WorkingCopy(Remote.of(str(repo.root), "main"), workdir)
+    copy.update()
+    repo.remove("specs/assignments/privacy.yaml")
+    second = repo.commit("privacy ends")
+    copy.update()
+    privacy = workdir / "specs" / "assignments" / "privacy.yaml"
+
+    with copy.checked_out_at(repo.first):
+        assert privacy.exists() and copy.checked_out == repo.first
+
+    assert not privacy.exists()
+    assert copy.checked_out == second == WorkingCopy(copy.remote, workdir).checked_out
+
+
 def test_a_missing_branch_is_named(repo: SpecRepo, workdir: Path) -> None:
     copy = WorkingCopy(Remote.of(str(repo.root), "release"), workdir)
     with pytest.raises(GitError, match="the branch 'release' does not exist"):

@@ -12,7 +12,9 @@ Exit (``--once``): 0 when the cycle succeeded (in sync or not), 1 when it failed
 (or found nothing new under a head that failed before).
 
 ``--once`` remembers where it stopped in its working copy (:mod:`reconciler.sync.memory`),
-so a second run on an unchanged repository is as cheap as an idle loop cycle.
+so a second run on an unchanged repository is as cheap as an idle loop cycle. Under a
+bad head it still plans drift against the last good revision (compiled again from its
+commit), as the loop does.
 SIGTERM or Ctrl-C stops between steps; an apply in progress starts no new writes.
 """
 
