@@ -11,10 +11,16 @@ allocated, every member of every set in the result (a third of a second for the
 11 million audience memberships of a large directory). So the block's survivors are
 moved straight to the oldest generation instead (``freeze`` then ``unfreeze``: a
 list splice, no scan), where they wait for the next full collection like any
-long-lived data; a cycle made meanwhile is freed then, not at once. Objects moved
-that way do not count towards CPython's trigger of a full collection, so a process
-that keeps compiling (``learnops sync``) runs one itself once a million have been
-moved since the last: what the interpreter's own rule would roughly have done.
+long-lived data; a cycle made meanwhile is freed then, not at once.
+
+Objects moved that way do not count towards CPython's trigger of a full collection,
+so a process that keeps compiling (``learnops sync``) runs one itself, as the next
+block starts, once more objects have been moved since the last than both
+``FULL_COLLECTION_AFTER`` and the number that survived it: like the interpreter's
+own rule (a quarter of the survivors), each full collection then costs in
+proportion to the work done since. Not when a block ends: the heap is largest
+then (the block's result is all in it and the collection would find nothing of
+it to free), and a one-shot command would pay for it just before exiting.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from contextlib import contextmanager
 from typing import Any
 
 FULL_COLLECTION_AFTER = 1_000_000  # objects moved to the oldest generation
-_moved = 0
+_moved = 0  # since the last full collection
+_survivors = 0  # of the last full collection this module ran
 
 
 def _count_full_collections(phase: str, info: dict[str, Any]) -> None:
@@ -40,6 +47,8 @@ gc.callbacks.append(_count_full_collections)
 @contextmanager
 def cycle_collection_paused() -> Iterator[None]:
     was_enabled = gc.isenabled()
+    if was_enabled and _moved > max(FULL_COLLECTION_AFTER, _survivors):
+        _collect()
     gc.disable()
     try:
         yield
@@ -48,11 +57,17 @@ def cycle_collection_paused() -> Iterator[None]:
             _resume()
 
 
+def _collect() -> None:
+    global _survivors
+    gc.collect()  # resets _moved through the callback
+    gc.freeze()  # every survivor is in the oldest generation now: freezing moves all
+    _survivors = gc.get_freeze_count()
+    gc.unfreeze()
+
+
 def _resume() -> None:
     global _moved
     _moved += gc.get_count()[0]  # young objects: allocated minus freed since the last scan
     gc.freeze()
     gc.unfreeze()
     gc.enable()
-    if _moved > FULL_COLLECTION_AFTER:
-        gc.collect()  # resets _moved through the callback

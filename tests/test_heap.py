@@ -61,12 +61,38 @@ def test_survivors_skip_the_young_scan_and_cycles_are_still_freed(collector_on: 
     assert gc.collect() >= 2  # the node and its __dict__
 
 
-def test_a_full_collection_follows_once_enough_has_been_moved(
+def test_a_full_collection_starts_the_next_block_once_enough_has_been_moved(
     collector_on: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(heap, "FULL_COLLECTION_AFTER", 500)
+    monkeypatch.setattr(heap, "_survivors", 0)
     with cycle_collection_paused():
         node = weakref.ref(_Node())  # garbage already, kept alive by its own cycle
         kept = [[n] for n in range(1000)]
-    assert node() is None  # moved past the bound: the cycle did not wait in the old generation
+    # Not as the block ends: its result is all in the heap then, and a one-shot
+    # command would pay a full collection just before it exits.
+    assert node() is not None
+    with cycle_collection_paused():
+        assert node() is None  # moved past the bound: the next block began by collecting
     assert len(kept) == 1000
+
+
+def test_the_bound_grows_with_what_survived_the_last_full_collection(
+    collector_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(heap, "FULL_COLLECTION_AFTER", 500)
+    monkeypatch.setattr(heap, "_survivors", 0)
+    with cycle_collection_paused():
+        kept = [[n] for n in range(1000)]
+    with cycle_collection_paused():  # collects, and counts the heap that survives
+        pass
+    assert heap._survivors > len(kept)  # this test process's whole heap, at least
+    with cycle_collection_paused():
+        node = weakref.ref(_Node())
+        more = [[n] for n in range(1000)]
+    with cycle_collection_paused():
+        # 1,000 moved is past FULL_COLLECTION_AFTER but far from the heap's size: a
+        # collection now would cost the whole heap for little, so it waits.
+        assert node() is not None
+    gc.collect()
+    assert node() is None and len(more) == 1000
