@@ -16,8 +16,9 @@ gated plan is planned again under the platform's apply lock and executed; a last
 plan, after the lock is released, says where the platform stands.
 
 Between steps the cycle looks at its :class:`StopSignal`: a stopped cycle ends
-before its next step; a stopped apply starts no further writes, lets those in
-flight finish (each write is whole), and releases its lock.
+before its next step; a stopped apply (a signal, or ``apply_timeout`` run out) starts
+no further writes, lets those in flight finish (each write is whole), and releases
+its lock.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class SyncOptions:
     allow_disruptive: bool = False
     parallelism: int = 10
     lock_timeout: float = 60.0
+    # Seconds one cycle's apply may take; then it starts no further writes and the
+    # cycle fails (retried by the next one). None: unbounded.
+    apply_timeout: float | None = None
 
     @property
     def gates(self) -> GateOptions:
@@ -318,7 +322,7 @@ class Syncer:
                            descendants=write_dependents(plan.order, descendants),
                            parallelism=self.options.parallelism,
                            stop=stop, state=provider.state, lease=lock,
-                           desired=compiled.state)
+                           desired=compiled.state, timeout=self.options.apply_timeout)
 
     def _hold_good(
         self, stop: StopSignal, started: float, commit: str, invalid: SpecError | UsageError,

@@ -160,6 +160,15 @@ def resource(db: Path, kind: str, name: str) -> dict[str, Any]:
         platform.close()
 
 
+def lock_holder(db: Path) -> dict[str, Any] | None:
+    """Who holds the platform's apply lock now (None: nobody)."""
+    platform = Platform(db)
+    try:
+        return platform.lock_holder()
+    finally:
+        platform.close()
+
+
 def write_behind_learnops(db: Path, kind: str, name: str, **spec_changes: Any) -> None:
     """Someone edits a resource in the platform's UI: same marks, other content."""
     platform = Platform(db)

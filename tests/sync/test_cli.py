@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -17,7 +18,15 @@ import requests
 from reconciler.cli.main import main
 from reconciler.sync.server import signature
 
-from .repo import HIPAA, SpecRepo, resource, resource_writes, write_behind_learnops
+from .repo import (
+    ALL_ADDRESSES,
+    HIPAA,
+    SpecRepo,
+    lock_holder,
+    resource,
+    resource_writes,
+    write_behind_learnops,
+)
 
 
 def sync_args(repo: SpecRepo, workdir: Path, *extra: str) -> list[str]:
@@ -148,6 +157,35 @@ def test_once_under_a_bad_commit_plans_drift_against_the_last_good_revision(
     again = json.loads(capsys.readouterr().out)
     assert len(compiles) == compiled + 2
     assert (again["drifted"], again["revision"]) == (status["drifted"], repo.first)
+
+
+def test_timeout_cuts_a_cycles_apply_short_and_the_next_run_finishes(
+    repo: SpecRepo, workdir: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reconciler_sandbox.provider import SandboxProvider
+
+    real = SandboxProvider.write
+
+    def slow(self: SandboxProvider, request: Any) -> Any:
+        time.sleep(0.4)  # a platform taking its time: five writes take two seconds
+        return real(self, request)
+
+    monkeypatch.setattr(SandboxProvider, "write", slow)
+    started = time.monotonic()
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply", "--timeout", "200ms")) == 1
+    assert time.monotonic() - started < 1.9
+    err = capsys.readouterr().err
+    assert "ran out of time (--timeout 0.2s)" in err
+    assert "not applied; the next cycle finishes them" in err
+    written = resource_writes(repo.db)
+    assert len(written) < 5
+    assert lock_holder(repo.db) is None  # released: the next run need not wait
+    monkeypatch.setattr(SandboxProvider, "write", real)
+    assert main(sync_args(repo, workdir, "--once", "--auto-apply", "--timeout", "1m")) == 0
+    assert f"sync {repo.first[:12]}: Synced" in capsys.readouterr().out
+    assert sorted(resource_writes(repo.db)) == sorted(
+        [("learnops", "create", *address.split("/")) for address in ALL_ADDRESSES])
 
 
 def test_a_repository_that_is_not_there_is_one_line(

@@ -9,7 +9,8 @@ in the working copy across cycles. To follow a platform kept elsewhere, name a
 target with ``--target`` (a ``rest`` URL, or a sandbox ``path`` that is absolute).
 
 Exit (``--once``): 0 when the cycle succeeded (in sync or not), 1 when it failed
-(or found nothing new under a head that failed before).
+(or found nothing new under a head that failed before, or ``--timeout`` cut its apply
+short: the next run finishes it).
 
 ``--once`` remembers where it stopped in its working copy (:mod:`reconciler.sync.memory`),
 so a second run on an unchanged repository is as cheap as an idle loop cycle. Under a
@@ -66,6 +67,10 @@ def register(subparsers: Any) -> None:
                         help="writes in flight at once (default: 10)")
     parser.add_argument("--lock-timeout", type=seconds, default=60.0, metavar="DURATION",
                         help="how long to wait for another apply's lock (default: 60s)")
+    parser.add_argument("--timeout", type=seconds, default=None, metavar="DURATION",
+                        help="bound each cycle's apply: after this long it starts no "
+                             "further writes and the cycle fails; the next one finishes "
+                             "(default: none)")
     parser.add_argument("--listen", metavar="HOST:PORT",
                         help="serve /healthz, /status, /metrics and /webhook")
     parser.add_argument("--webhook-secret-env", default=DEFAULT_SECRET_ENV, metavar="NAME",
@@ -94,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             path=args.path, target=args.target, auto_apply=args.auto_apply,
             self_heal=args.self_heal, prune=args.prune, allow_disruptive=args.allow_disruptive,
             parallelism=args.parallelism, lock_timeout=args.lock_timeout,
+            apply_timeout=args.timeout,
         ),
     )
     log = args.output == "text"
