@@ -8,6 +8,7 @@ learnops' kinds: :mod:`reconciler_kolibri.translate` maps between the two.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -97,6 +98,9 @@ class KolibriPlatform:
         # Read once per run: learnops never writes content, and a classroom keeps its id.
         self._nodes: tuple[Node, ...] | None = None
         self._classroom_id: str | None = None
+        # Apply writes several resources at once; the first ones of a new classroom must
+        # not each make one (their lessons and groups would land in different classrooms).
+        self._classroom_lock = threading.Lock()
 
     # -- reads -------------------------------------------------------------------------
 
@@ -172,13 +176,15 @@ class KolibriPlatform:
     # -- writes ------------------------------------------------------------------------
 
     def ensure_classroom(self) -> str:
-        existing = self.classroom_id()
-        if existing is not None:
-            return existing
-        made = self.client.send("POST", "/api/auth/classroom/",
-                                {"name": self.classroom_name, "parent": self.client.facility_id})
-        self._classroom_id = str(made["id"])
-        return self._classroom_id
+        with self._classroom_lock:
+            existing = self.classroom_id()
+            if existing is not None:
+                return existing
+            made = self.client.send("POST", "/api/auth/classroom/",
+                                    {"name": self.classroom_name,
+                                     "parent": self.client.facility_id})
+            self._classroom_id = str(made["id"])
+            return self._classroom_id
 
     def create_account(self, username: str, full_name: str) -> Account:
         made = self.client.send("POST", "/api/auth/facilityuser/", {
