@@ -47,9 +47,11 @@ class Bookkeeper:
         else:  # the platform answered without the resource: what was written
             found = essence_json(kind, _Written(request))
             platform_id, fingerprint = request.address.name, None
+        written = request.spec if request.action in ("create", "update") else None
         self.state.record(self.lease, Record(
             address=request.address, platform_id=platform_id, spec_hash=request.spec_hash,
             essence=found, fingerprint=fingerprint, applied_at=utc_iso(self.clock()),
+            spec=None if written is None else dict(written),
         ))
 
     def settle(self, settled: Iterable[Settled]) -> None:

@@ -388,6 +388,13 @@ def _classify(
             where(),
         ))
         return None
+    if not diff and compared is not resource:
+        # A platform holding part of a spec shows no change to the rest (a step's release,
+        # an assignment's plans or start): learnops acts on that part itself, from what was
+        # applied, so a change to it is written (and recorded) like any other.
+        unshown = _unshown_diff(resource, record)
+        if unshown is not None:
+            return change("update", "spec changed", unshown)
     if not diff:
         return change("no-op", "unchanged")
     if resource.kind == "Assignment" and is_active(live.spec) != is_active(resource.spec):
@@ -397,6 +404,19 @@ def _classify(
             return change("update", "re-activated", diff)
         return change("inactivate", "inactivated in code", diff)
     return change("update", _update_reason(resource, live, record), diff)
+
+
+def _unshown_diff(resource: DesiredResource,
+                  record: Record) -> tuple[FieldDiff, ...] | None:
+    """How ``resource`` differs from the spec its record says was applied (``None``: it
+    does not); a record without that spec (written before learnops kept it, or
+    imported) has only its hash to tell, and no lines to show."""
+    if record.spec is None:
+        return None if record.spec_hash == resource.spec_hash else ()
+    applied, wanted = essence(resource.kind, record.spec), essence(resource.kind, resource.spec)
+    if applied == wanted:
+        return None
+    return diff_essence(applied, wanted, set_lists=set_list_paths(resource.kind))
 
 
 def _update_reason(resource: DesiredResource, live: LiveResource, record: Record) -> Reason:

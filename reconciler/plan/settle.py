@@ -60,11 +60,13 @@ def _settle(
     def outcome(landed: bool) -> Settled:
         record = None
         if landed and resource is not None:
+            written = (wanted.spec if wanted is not None and write.spec_hash is not None
+                       and wanted.spec_hash == write.spec_hash else None)
             record = Record(
                 address=write.address, platform_id=resource.platform_id or write.address.name,
                 spec_hash=write.spec_hash, essence=essence_json(write.address.kind, resource),
                 fingerprint=None if resource.version is None else str(resource.version),
-                applied_at=write.started_at,
+                applied_at=write.started_at, spec=None if written is None else dict(written),
             )
         return Settled(write.address, write.action, landed, record)
 

@@ -2,9 +2,10 @@
 
 A platform with a scheduler of its own releases steps on their dates by itself; one
 without it implements :class:`Releaser`, and ``learnops release`` (for cron) and
-every ``learnops sync`` cycle call it. It works from the specs and the platform as
-they are now, so a second call on the same day does nothing. ``plan`` shows the
-dry run as "releases due".
+every ``learnops sync`` cycle call it with the specs as applied (what learners were
+promised: a change in the files counts once applied) and it reads the platform as it is
+now, so a second call on the same day does nothing. ``plan`` shows the dry run, by the
+specs in the files, as "releases due".
 """
 
 from __future__ import annotations

@@ -46,7 +46,10 @@ class StateConflictError(ReconcilerError):
 class Record:
     """One resource learnops manages. ``essence`` is what learnops last wrote, as the
     planner compares it (``None`` where the backend keeps only the hash: ``platform``);
-    ``fingerprint`` the platform's version of it after the write, if it has one."""
+    ``fingerprint`` the platform's version of it after the write, if it has one.
+    ``spec`` is the spec that write was made from, whole: where a platform holds only
+    part of it (Kolibri), learnops acts on the rest itself (``learnops release``), and
+    acts on what was applied, not on the files (``None``: not known, e.g. imported)."""
 
     address: Address
     platform_id: str
@@ -54,6 +57,7 @@ class Record:
     essence: Mapping[str, JSON] | None = None
     fingerprint: str | None = None
     applied_at: str = ""  # ISO 8601 UTC; empty when the backend does not know
+    spec: Mapping[str, JSON] | None = None
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -61,11 +65,12 @@ class Record:
             "spec_hash": self.spec_hash,
             "essence": dict(self.essence) if self.essence is not None else None,
             "fingerprint": self.fingerprint, "applied_at": self.applied_at,
+            "spec": dict(self.spec) if self.spec is not None else None,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, JSON]) -> Record:
-        essence = data.get("essence")
+        essence, spec = data.get("essence"), data.get("spec")
         fingerprint, spec_hash = data.get("fingerprint"), data.get("spec_hash")
         return cls(
             address=Address.parse(str(data["address"])), platform_id=str(data["platform_id"]),
@@ -73,6 +78,7 @@ class Record:
             essence=dict(essence) if isinstance(essence, Mapping) else None,
             fingerprint=None if fingerprint is None else str(fingerprint),
             applied_at=str(data.get("applied_at") or ""),
+            spec=dict(spec) if isinstance(spec, Mapping) else None,
         )
 
 

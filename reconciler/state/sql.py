@@ -22,7 +22,7 @@ from reconciler.model import Address
 from reconciler.providers import LiveResource, Lock
 from reconciler.state import PendingWrite, Record, Snapshot, StateConflictError
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 
 # Migrations in order: MIGRATIONS[n] brings a schema at version n to n + 1.
 MIGRATIONS: Final = (
@@ -43,6 +43,8 @@ MIGRATIONS: Final = (
     ("ALTER TABLE locks ADD COLUMN session TEXT",),
     # 3: what a pending write was written from, so the next plan can tell it landed.
     ("ALTER TABLE pending ADD COLUMN spec_hash TEXT",),
+    # 4: the spec a record's write was made from (what release acts on, on Kolibri).
+    ("ALTER TABLE records ADD COLUMN spec TEXT",),
 )
 
 
@@ -125,8 +127,8 @@ class SqlState(ABC):
         with self.transaction() as cur:
             lineage, serial = self._workspace(cur)
             cur.execute(
-                "SELECT address, platform_id, spec_hash, essence, fingerprint, applied_at "
-                "FROM records WHERE workspace = ?", (self.workspace,),
+                "SELECT address, platform_id, spec_hash, essence, fingerprint, applied_at, "
+                "spec FROM records WHERE workspace = ?", (self.workspace,),
             )
             records = {
                 record.address: record for record in (_record(row) for row in cur.fetchall())
@@ -210,14 +212,15 @@ class SqlState(ABC):
             return expect_serial + 1
 
     def _put(self, cur: Cursor, record: Record) -> None:
-        essence = None if record.essence is None else json.dumps(record.essence, sort_keys=True)
+        essence, spec = (None if value is None else json.dumps(value, sort_keys=True)
+                         for value in (record.essence, record.spec))
         cur.execute("DELETE FROM records WHERE workspace = ? AND address = ?",
                     (self.workspace, str(record.address)))
         cur.execute(
             "INSERT INTO records (workspace, address, platform_id, spec_hash, essence, "
-            "fingerprint, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "fingerprint, applied_at, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (self.workspace, str(record.address), record.platform_id, record.spec_hash,
-             essence, record.fingerprint, record.applied_at),
+             essence, record.fingerprint, record.applied_at, spec),
         )
 
     def _check_lease(self, cur: Cursor, lease: Lock) -> None:
@@ -284,8 +287,8 @@ class SqlState(ABC):
 
 
 def _record(row: Sequence[Any]) -> Record:
-    essence = None if row[3] is None else json.loads(row[3])
+    essence, spec = (None if text is None else json.loads(text) for text in (row[3], row[6]))
     return Record(
         address=Address.parse(row[0]), platform_id=str(row[1]), spec_hash=row[2],
-        essence=essence, fingerprint=row[4], applied_at=str(row[5]),
+        essence=essence, fingerprint=row[4], applied_at=str(row[5]), spec=spec,
     )

@@ -37,7 +37,7 @@ from reconciler.apply.executor import (
     execute,
 )
 from reconciler.apply.lock import ApplyLease, default_holder
-from reconciler.apply.release import releases
+from reconciler.apply.release import applied_state, releases
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.diagnostics import Diagnostic
 from reconciler.directory import read_snapshot
@@ -259,7 +259,9 @@ class Syncer:
         if self.options.auto_apply and (result is None or result.ok):
             # A platform without a scheduler gets its due releases from every cycle.
             _between(stop)
-            report = releases(provider.provider, compiled.state,
+            # By what was applied: a change the gates held back is not released either.
+            applied = applied_state(compiled.state, provider.state.snapshot().records)
+            report = releases(provider.provider, applied.state,
                               self._today(compiled.state.project.timezone), dry_run=False)
             released = tuple(report.lines()) if report is not None else ()
         return self._settle(started, commit, plan, selection, result, released)

@@ -71,9 +71,18 @@ def test_a_new_nurse_gains_the_content_id_named_video_and_nobody_else_changes(
 
 
 def test_naming_the_video_by_its_title_instead_changes_nothing_on_kolibri(
-    capsys: pytest.CaptureFixture[str], program: Path,
+    capsys: pytest.CaptureFixture[str], program: Path, provider: KolibriProvider,
 ) -> None:
+    before = provider.platform.snapshot().lessons["hipaa-nurses"]
     for name in ("objects.yaml", "assignments.yaml"):
         path = program / name
         path.write_text(path.read_text().replace(HANDWASHING_CONTENT_ID, "handwashing-video"))
+    # The spec changed (the state records it: release acts on what was applied), and
+    # nobody gains or loses anything by it.
+    [(address, impact)] = impacts(capsys, program).items()
+    assert address == "Assignment/hipaa-nurses"
+    assert impact.get("items_gained", []) == impact.get("items_lost", []) == []
+    assert impact.get("learners_added", 0) == impact.get("learners_removed", 0) == 0
+    apply(capsys, program)
+    assert provider.platform.snapshot().lessons["hipaa-nurses"] == before
     assert impacts(capsys, program) == {}

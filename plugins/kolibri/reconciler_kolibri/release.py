@@ -10,8 +10,9 @@ dynamic groups, so ``learnops release`` (and every ``sync`` cycle) does it.
 - Audience groups are kept equal to the audiences' resolution over the directory.
 - With ``manage_users: true``, facility accounts follow the directory.
 
-Everything is computed from the specs and Kolibri as it is now, so running it twice
-does nothing the second time. A learner's enrollment day is the assignment's start
+Everything is computed from the specs it is given (the caller's: the specs as applied,
+:func:`reconciler.apply.release.applied_state`) and Kolibri as it is now, so running it
+twice does nothing the second time. A learner's enrollment day is the assignment's start
 (its date, or the day its lesson was made on Kolibri for ``start: immediately``):
 Kolibri records no date when someone joins a group.
 """

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.apply.release import release_directory
-from reconciler.cli import clock
+from reconciler.cli import clock, console
 from reconciler.cli.arguments import add_dir, add_target, day
 from reconciler.cli.project_file import project_zone
 
@@ -34,6 +34,11 @@ def run(args: argparse.Namespace) -> int:
     if report is None:
         print(f"{outcome.provider} releases steps on their dates itself: nothing to do.")
         return 0
+    if outcome.unapplied:
+        shown = ", ".join(str(address) for address in outcome.unapplied[:3])
+        more = f" and {len(outcome.unapplied) - 3} more" if len(outcome.unapplied) > 3 else ""
+        console.warning(f"the specs have unapplied changes ({shown}{more}): released as "
+                        "last applied; learnops apply makes them count")
     verb = "due" if outcome.dry_run else "done"
     lines = report.lines()
     if not lines:
