@@ -161,7 +161,7 @@ class WorkingCopy:
         except FileNotFoundError:
             raise GitError("git is not installed (the git command line is needed)") from None
         except subprocess.TimeoutExpired:
-            raise GitError(f"git {args[0]} took longer than {GIT_TIMEOUT:g}s",
+            raise GitError(f"git {_command(args)} took longer than {GIT_TIMEOUT:g}s",
                            where=self.remote.location) from None
         if done.returncode == 0:
             return done.stdout
@@ -169,9 +169,17 @@ class WorkingCopy:
         if missing is not None and (done.returncode == 2 or not reason):
             raise GitError(missing, where=self.remote.location)
         raise GitError(
-            f"git {args[0]} failed: {reason or f'exit status {done.returncode}'}",
+            f"git {_command(args)} failed: {reason or f'exit status {done.returncode}'}",
             where=self.remote.location,
         )
+
+
+def _command(args: Sequence[str]) -> str:
+    """The git command ``args`` run, past any ``-c name=value`` (``checkout``, not ``-c``)."""
+    rest = list(args)
+    while rest[:1] == ["-c"]:
+        rest = rest[2:]
+    return rest[0] if rest else ""
 
 
 def git_reason(stderr: str) -> str:

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from reconciler.cli.main import main
+from reconciler.sync.memory import MEMORY_FILE
 from reconciler.sync.server import signature
 
 from .repo import (
@@ -157,6 +158,27 @@ def test_once_under_a_bad_commit_plans_drift_against_the_last_good_revision(
     again = json.loads(capsys.readouterr().out)
     assert len(compiles) == compiled + 2
     assert (again["drifted"], again["revision"]) == (status["drifted"], repo.first)
+
+
+def test_once_under_a_bad_commit_whose_good_revision_is_gone_reports_the_head(
+    repo: SpecRepo, workdir: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The remembered good revision cannot be had (history rewritten, objects gone):
+    the run says what is wrong with the head, as when there never was a good one."""
+    once = sync_args(repo, workdir, "--once", "--auto-apply")
+    assert main(once) == 0
+    memory = workdir / MEMORY_FILE
+    document = json.loads(memory.read_text())
+    document["status"]["revision"] = "0" * 40
+    memory.write_text(json.dumps(document))
+    repo.commit("typo", {
+        "specs/assignments/hipaa.yaml": HIPAA.replace("audience: nurses", "audience: nursez"),
+    })
+    capsys.readouterr()
+    assert main(once) == 1
+    err = capsys.readouterr().err
+    assert "specs/assignments/hipaa.yaml:6:" in err and "Traceback" not in err
+    assert len(resource_writes(repo.db)) == 5
 
 
 def test_timeout_cuts_a_cycles_apply_short_and_the_next_run_finishes(

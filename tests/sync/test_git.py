@@ -60,6 +60,11 @@ def test_an_earlier_revision_is_on_disk_for_a_block_then_the_head_again(
 
     assert not privacy.exists()
     assert copy.checked_out == second == WorkingCopy(copy.remote, workdir).checked_out
+    gone = "0" * 40
+    with pytest.raises(GitError, match="git checkout failed: reference is not a tree"), \
+            copy.checked_out_at(gone):
+        pass
+    assert copy.checked_out == second
 
 
 def test_a_missing_branch_is_named(repo: SpecRepo, workdir: Path) -> None:
