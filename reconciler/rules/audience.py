@@ -13,6 +13,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
+from itertools import chain
 from typing import assert_never
 
 from reconciler.heap import cycle_collection_paused
@@ -64,10 +66,16 @@ class Directory:
     """The users of a platform, indexed for audience resolution.
 
     Indexes hold active users only (inactive users are never members): attribute ->
-    value -> ids, attribute -> ids having it, group -> ids, and, built on first use,
-    attribute -> ids sorted by date for ``after``/``before``. Read-only once built."""
+    value -> ids, attribute -> ids having it, group -> ids, and attribute -> ids sorted
+    by date for ``after``/``before``. The sets are made on first use (an audience
+    touches a few of the values; ``hire_date`` alone has thousands), so what is read
+    never changes once built."""
 
     def __init__(self, users: Iterable[User]) -> None:
+        with cycle_collection_paused():  # a list per value of every attribute, no cycles
+            self._index(users)
+
+    def _index(self, users: Iterable[User]) -> None:
         by_id = {user.employee_id: user for user in users}  # a later row wins
         self._by_id = by_id
         self._users = tuple(by_id[key] for key in sorted(by_id))
@@ -93,14 +101,9 @@ class Directory:
                 else:
                     members.append(employee_id)
         self.active_ids = frozenset(user.employee_id for user in self._users if user.active)
-        self._values = {
-            attribute: {value: frozenset(ids) for value, ids in by_value.items()}
-            for attribute, by_value in values.items()
-        }
-        self._having = {
-            attribute: frozenset().union(*by_value.values())
-            for attribute, by_value in self._values.items()
-        }
+        self._values = values  # the ids of each value, in employee id order
+        self._with_value: dict[tuple[str, str], frozenset[str]] = {}
+        self._having: dict[str, frozenset[str]] = {}
         self._groups = {group: frozenset(ids) for group, ids in groups.items()}
         self._dates: dict[str, tuple[list[date], list[str]]] = {}
         # Audiences repeat conditions (job_role: Nurse); each is computed once.
@@ -128,10 +131,23 @@ class Directory:
         return self._groups.get(group, _EMPTY)
 
     def with_value(self, attribute: str, value: str) -> frozenset[str]:
-        return self._values.get(attribute, {}).get(value, _EMPTY)
+        key = (attribute, value)
+        found = self._with_value.get(key)
+        if found is None:
+            ids = self._values.get(attribute, {}).get(value)
+            if ids is None:
+                return _EMPTY
+            found = self._with_value[key] = frozenset(ids)
+        return found
 
     def with_attribute(self, attribute: str) -> frozenset[str]:
-        return self._having.get(attribute, _EMPTY)
+        found = self._having.get(attribute)
+        if found is None:
+            by_value = self._values.get(attribute)
+            if by_value is None:
+                return _EMPTY
+            found = self._having[attribute] = frozenset(chain.from_iterable(by_value.values()))
+        return found
 
     def dated(self, attribute: str, after: date | None, before: date | None) -> list[str]:
         """Ids whose ``attribute`` is a date strictly between the bounds (None: open)."""
@@ -190,14 +206,15 @@ class Match:
     def size(self) -> int:
         return sum(map(len, self.parts))
 
+    @cached_property
+    def members(self) -> frozenset[str]:
+        """``⋃parts``, built once: audiences repeat conditions, and one ``&`` with the
+        union costs less than one per part."""
+        return _union(self.parts or (_EMPTY,))
+
 
 def _union(parts: Sequence[frozenset[str]]) -> frozenset[str]:
     return parts[0] if len(parts) == 1 else frozenset().union(*parts)
-
-
-def _within(members: frozenset[str], parts: Sequence[frozenset[str]]) -> frozenset[str]:
-    """``members ∩ ⋃parts`` without building the union: each ``&`` costs the smaller side."""
-    return _union([members & part for part in parts]) if parts else _EMPTY
 
 
 def _without(members: frozenset[str], removed: Sequence[frozenset[str]]) -> frozenset[str]:
@@ -280,18 +297,17 @@ class _Resolver:
         members: frozenset[str]
         if everyone:
             # Index sets hold active users only, so "everyone ∩ X" is X itself.
-            members = _union(required.pop(0).parts or (_EMPTY,)) if required \
-                else directory.active_ids
+            members = required.pop(0).members if required else directory.active_ids
         elif required and required[0].size < sum(map(len, base)):
             # Push the most selective condition into each base set: cheaper than the union.
-            narrowest = required.pop(0).parts
-            members = _union([ids & part for ids in base for part in narrowest] or [_EMPTY])
+            narrowest = required.pop(0).members
+            members = _union([ids & narrowest for ids in base] or [_EMPTY])
         else:
             members = _union(base or [_EMPTY])
         for found in required:
             if not members:
                 break
-            members = _within(members, found.parts)
+            members = members & found.members
         removed.extend(self.memo[excluded] for excluded in _names(spec, "exclude"))
         return _without(members, removed) if members and removed else members
 
