@@ -18,9 +18,12 @@ so a process that keeps compiling (``learnops sync``) runs one itself, as the ne
 block starts, once more objects have been moved since the last than both
 ``FULL_COLLECTION_AFTER`` and the number that survived it: like the interpreter's
 own rule (a quarter of the survivors), each full collection then costs in
-proportion to the work done since. Not when a block ends: the heap is largest
-then (the block's result is all in it and the collection would find nothing of
-it to free), and a one-shot command would pay for it just before exiting.
+proportion to the work done since. Even then only if the heap has grown by as much:
+most of what was moved (an earlier compile's result) has usually been freed by
+reference counting since, and counting the heap walks a list, where a collection
+follows every reference of every object. Never when a block ends: the heap is
+largest then (the block's result is all in it and the collection would find
+nothing of it to free), and a one-shot command would pay for it just before exiting.
 """
 
 from __future__ import annotations
@@ -58,11 +61,21 @@ def cycle_collection_paused() -> Iterator[None]:
 
 
 def _collect() -> None:
-    global _survivors
-    gc.collect()  # resets _moved through the callback
-    gc.freeze()  # every survivor is in the oldest generation now: freezing moves all
-    _survivors = gc.get_freeze_count()
+    global _moved, _survivors
+    bound = max(FULL_COLLECTION_AFTER, _survivors)
+    if _tracked() - _survivors > bound:
+        gc.collect()  # resets _moved through the callback
+        _survivors = _tracked()
+    else:
+        _moved = 0  # freed since: nothing to look for until as much again is moved
+
+
+def _tracked() -> int:
+    """The objects the collector tracks (``freeze`` gathers every generation in one)."""
+    gc.freeze()
+    tracked = gc.get_freeze_count()
     gc.unfreeze()
+    return tracked
 
 
 def _resume() -> None:
