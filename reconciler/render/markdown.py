@@ -54,7 +54,7 @@ FULL_PLAN: Final = (
 def render_markdown(plan: Plan, *, limit: int = LIMIT, schedule_start: date | None = None) -> str:
     """``schedule_start``: draw each changed certification plan's schedule (before and
     after) for a learner enrolling that day; ``None`` leaves the charts out."""
-    head = _head(plan) + _directory(plan) + _releases(plan)
+    head = _head(plan) + _directory(plan) + _releases(plan) + _settled(plan)
     groups = _by_kind([change for change in plan.changes if change.is_change])
     full = _full(plan, head, groups, limit, schedule_start)
     if full is not None:
@@ -162,6 +162,19 @@ def _releases(plan: Plan) -> str:
     lines += [f"- `{_cell(line)}`" for line in plan.releases_due[:MAX_PROBLEMS]]
     if len(plan.releases_due) > MAX_PROBLEMS:
         lines.append(f"- … and {len(plan.releases_due) - MAX_PROBLEMS} more")
+    return "\n".join(lines) + "\n\n"
+
+
+def _settled(plan: Plan) -> str:
+    """Writes an interrupted apply left pending, and what the platform says of each:
+    part of the head, so a reviewer sees every state change even in a large plan."""
+    if not plan.settled:
+        return ""
+    lines = [f"**State** — {len(plan.settled)} write(s) an interrupted apply left pending, "
+             "settled from the platform (apply records this):", ""]
+    lines += [f"- `{_cell(settled.describe())}`" for settled in plan.settled[:MAX_PROBLEMS]]
+    if len(plan.settled) > MAX_PROBLEMS:
+        lines.append(f"- … and {len(plan.settled) - MAX_PROBLEMS} more: {FULL_PLAN}")
     return "\n".join(lines) + "\n\n"
 
 

@@ -87,6 +87,9 @@ def test_a_write_that_landed_before_the_kill_is_recorded_by_the_next_apply(
     assert "LO701" not in out
     assert f"{address}: the interrupted create landed; recorded as managed" in out
     assert f"create {address}" not in out  # it is there already: not written again
+    code, comment = run(capsys, "plan", str(project), "--output", "markdown")
+    assert code == 0, comment  # the pull request's reviewers see it too
+    assert f"- `{address}: the interrupted create landed; recorded as managed`" in comment
 
     applied_and_settled(capsys, project, address)
 
@@ -112,6 +115,9 @@ def test_a_write_that_never_reached_the_platform_is_forgotten_and_made_again(
     assert code == 0, out
     assert f"{address}: the interrupted create did not land; forgotten" in out
     assert f"+ create {address}" in out
+    code, comment = run(capsys, "plan", str(project), "--output", "markdown")
+    assert code == 0, comment
+    assert f"- `{address}: the interrupted create did not land; forgotten`" in comment
 
     applied_and_settled(capsys, project, address)
 
