@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from reconciler.errors import NotFoundError
 from reconciler.model import COLLECTIONS
+from reconciler_sandbox.journal import RETENTION
 
 from . import paging
 from .auth import Caller, authorized, require
@@ -26,7 +27,11 @@ from .problems import ApiProblem
 
 IF_MATCH: Final = ("If-Match", 'The version read, e.g. "7".')
 IF_NONE_MATCH: Final = ("If-None-Match", '"*" to create; a version on GET.')
-IDEMPOTENCY_KEY: Final = ("Idempotency-Key", "Replays the first result.")
+IDEMPOTENCY_KEY: Final = (
+    "Idempotency-Key",
+    f"Replays the first result for {RETENTION.total_seconds() / 3600:g} hours;"
+    " then the key is new.",
+)
 MAX_KEY_LENGTH: Final = 200
 IfNoneMatch = Annotated[str | None, Header(alias=IF_NONE_MATCH[0], description=IF_NONE_MATCH[1])]
 
