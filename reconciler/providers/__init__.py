@@ -48,7 +48,8 @@ class LiveResource:
     """A resource as the platform holds it (the wire shape of DESIGN §7, typed).
 
     ``version`` is the platform's precondition token (``None``: it has none, writes
-    are unconditional); ``platform_id`` its own id where that is not the name.
+    are unconditional); ``platform_id`` its own id where that is not the name (the ids
+    of all its objects, comma-separated, where it is several: a Kolibri plan's lessons).
     ``managed_by`` and ``spec_hash`` are learnops' metadata where the platform keeps
     it (:class:`MetadataHolder`); elsewhere the state store holds ownership."""
 

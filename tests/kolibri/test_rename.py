@@ -14,7 +14,9 @@ from reconciler.model import JSON
 
 from .live import LiveKolibri
 from .program import HANDWASHING, write_program
-from .test_cli import apply, run
+from .test_cli import apply, program, run
+
+__all__ = ["program"]  # the fixture
 
 
 def rename_the_assignment(capsys: pytest.CaptureFixture[str], program: Path) -> None:
@@ -109,4 +111,32 @@ def test_a_saved_plan_renames_what_it_planned_to(
     code, out = run(capsys, "apply", str(saved))
     assert code == 0, out
     assert provider.platform.snapshot().lessons["hipaa-nursing"].id == lesson.id
+    assert_no_changes(capsys, program)
+
+
+def test_a_renamed_plan_whose_steps_changed_on_kolibri_is_still_the_same_plan(
+    capsys: pytest.CaptureFixture[str], program: Path, provider: KolibriProvider,
+) -> None:
+    apply(capsys, program)
+    before = provider.platform.snapshot().lessons
+    provider.platform.delete_lesson(before["hipaa-annual: refresher"])  # a coach's doing
+    for name in ("assignments.yaml", "plans.yaml"):
+        path = program / name
+        path.write_text(path.read_text().replace("hipaa-annual", "hipaa-yearly"))
+    code, out = run(capsys, "state", "mv", "CertificationPlan/hipaa-annual",
+                    "CertificationPlan/hipaa-yearly", str(program))
+    assert code == 0, out
+    code, out = run(capsys, "plan", str(program))
+    assert code == 0, out
+    # Renamed, and its deleted step is drift to put back: the lessons it has are its own.
+    assert ("~ update CertificationPlan/hipaa-yearly (drift from "
+            "CertificationPlan/hipaa-annual)") in out, out
+    assert "+ step refresher added" in out and "+ create" not in out, out
+
+    apply(capsys, program)
+    after = provider.platform.snapshot().lessons
+    for step in ("basics", "quiz"):  # the same lessons, with whom they were released to
+        assert after[f"hipaa-yearly: {step}"].id == before[f"hipaa-annual: {step}"].id
+    assert "hipaa-yearly: refresher" in after
+    assert not any(title.startswith("hipaa-annual: ") for title in after)
     assert_no_changes(capsys, program)
