@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic, error, has_errors, sorted_diagnostics
@@ -139,7 +140,11 @@ def _secrets(document: Document) -> list[Diagnostic]:
 
 
 def _address(document: Document) -> Address | None:
-    kind, name = document.get(("kind",)), document.get(("metadata", "name"))
+    body = document.body
+    if not isinstance(body, dict):
+        return None
+    kind, metadata = body.get("kind"), body.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
     if kind in KINDS and isinstance(name, str):
         return Address(str(kind), name)
     return None
@@ -187,11 +192,9 @@ def _across(unique: list[SpecDocument], valid: list[SpecDocument]) -> list[Diagn
     references = {id(resource): spec_references(resource.kind, resource.spec)
                   for resource in unique}
     found += check_references(((r, references[id(r)]) for r in unique), known)
-    used = [(resource, ref) for resource in valid for ref in references[id(resource)]]
-    found += _cycles(used, _NameLocations(valid))
+    found += _cycles(valid, references, _NameLocations(valid))
     # A reference from a document the schema rejected still counts as a use.
-    anywhere = [ref for resource in unique for ref in references[id(resource)]]
-    found += unused(valid, anywhere)
+    found += unused(valid, chain.from_iterable(references.values()))
     return found
 
 
@@ -213,13 +216,14 @@ class _NameLocations(Mapping[Address, Location]):
 
 
 def _cycles(
-    used: list[tuple[SpecDocument, Reference]], locations: Mapping[Address, Location]
+    valid: list[SpecDocument], references: Mapping[int, list[Reference]],
+    locations: Mapping[Address, Location],
 ) -> list[Diagnostic]:
     # Only prerequisites and audience include/exclude can loop: the other references
     # always point to an earlier kind (plan -> object, assignment -> plan/audience).
-    uses: list[Use] = [
-        (resource.address, ref.target, ref.relation)
-        for resource, ref in used
-        if resource.kind == ref.target.kind
-    ]
+    uses: list[Use] = []
+    for resource in valid:
+        address = resource.address
+        uses += [(address, ref.target, ref.relation) for ref in references[id(resource)]
+                 if ref.target.kind == address.kind]
     return find_cycles(uses, locations)

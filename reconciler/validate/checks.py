@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from reconciler.diagnostics import Diagnostic, error
@@ -55,22 +55,23 @@ def _dates(resource: SpecDocument) -> Iterator[Diagnostic]:
 
 def _date_shaped(value: JSON, path: NodePath, found: list[tuple[NodePath, str]]) -> None:
     """Collects the date-shaped strings under ``value``. It visits every node of
-    every spec, so it appends instead of yielding, and the cheap length and dash
-    test spares the regex for the strings that are plainly not dates."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, str):
-                if len(item) == 10 and item[4] == "-" and _DATE_SHAPE.fullmatch(item):
-                    found.append(((*path, key), item))
-            elif isinstance(item, dict | list):
-                _date_shaped(item, (*path, key), found)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, str):
-                if len(item) == 10 and item[4] == "-" and _DATE_SHAPE.fullmatch(item):
-                    found.append(((*path, index), item))
-            elif isinstance(item, dict | list):
-                _date_shaped(item, (*path, index), found)
+    every spec, so it appends instead of yielding, tests exact types (loaded values
+    are plain dicts, lists and scalars), and the cheap length and dash test spares
+    the regex for the strings that are plainly not dates."""
+    items: Iterable[tuple[str | int, JSON]]
+    if type(value) is dict:
+        items = value.items()
+    elif type(value) is list:
+        items = enumerate(value)
+    else:
+        return
+    for key, item in items:
+        kind = type(item)
+        if kind is str:
+            if len(item) == 10 and item[4] == "-" and _DATE_SHAPE.fullmatch(item):
+                found.append(((*path, key), item))
+        elif kind is dict or kind is list:
+            _date_shaped(item, (*path, key), found)
 
 
 def _existing_object(resource: SpecDocument) -> Iterator[Diagnostic]:

@@ -27,7 +27,9 @@ class SpecDocument:
     metadata: Mapping[str, JSON] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        spec, metadata = self.document.get(("spec",)), self.document.get(("metadata",))
+        body = self.document.body
+        spec, metadata = (body.get("spec"), body.get("metadata")) if isinstance(body, dict) \
+            else (None, None)
         object.__setattr__(self, "spec", spec if isinstance(spec, dict) else {})
         object.__setattr__(self, "metadata", metadata if isinstance(metadata, dict) else {})
 
