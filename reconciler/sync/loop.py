@@ -91,6 +91,10 @@ class SyncLoop:
                 report = self.syncer.cycle(signal)
             finally:
                 self._current = None
+        if report.failure is None:
+            # The stop came as the cycle was ending (its status written, its memory
+            # being saved): it cut nothing short, and the stop is a clean one.
+            self.cut_short = False
         if report.failure is not None and report.retryable:
             self.failures += 1
         elif report.failure is None:

@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output == "json":
         print(json.dumps(status.to_json(), indent=2))
     if gate.exit_code is not None and service.loop.cut_short:
-        return gate.exit_code  # stopped mid-cycle: 130/143; between cycles it is a clean stop
+        return gate.exit_code  # a cycle cut short: 130/143; otherwise the stop is a clean one
     if report is None:
         return 0
     # An idle cycle under a head already known bad fails too: the sync is stuck there.
