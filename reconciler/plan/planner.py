@@ -411,8 +411,10 @@ def _unshown_diff(resource: DesiredResource,
     """How ``resource`` differs from the spec its record says was applied (``None``: it
     does not); a record without that spec (written before learnops kept it, or
     imported) has only its hash to tell, and no lines to show."""
+    if record.spec_hash == resource.spec_hash:
+        return None  # the very spec applied (most resources: no normalising needed)
     if record.spec is None:
-        return None if record.spec_hash == resource.spec_hash else ()
+        return ()
     applied, wanted = essence(resource.kind, record.spec), essence(resource.kind, resource.spec)
     if applied == wanted:
         return None
