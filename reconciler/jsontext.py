@@ -25,6 +25,8 @@ class TooDeep(ValueError):
 def nesting_depth_ok(data: bytes, limit: int = MAX_DEPTH) -> None:
     """Raises :class:`TooDeep` at the first bracket past ``limit``; strings are skipped
     whole, so brackets inside them do not count. Malformed input is left to the decoder."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return  # no more openers than the limit (counted in C): most documents end here
     depth = 0
     for match in _STRING_OR_BRACKET.finditer(data):
         token = match.group()
