@@ -63,11 +63,15 @@ def assess(
     desired: DesiredState,
     live: Mapping[Address, LiveResource],
     directory: Callable[[], Directory],
+    *,
+    plan_versions: bool = True,
 ) -> Assessment:
     """The impact of each change that writes something (no-ops have none).
 
     ``directory`` is only called when an assignment or audience changes: a plan
-    that touches neither never pays for reading it."""
+    that touches neither never pays for reading it. ``plan_versions``: the platform
+    keeps each learner on the version they enrolled in (else every changed plan
+    moves its learners, whatever ``in_progress`` says: see Capabilities)."""
     writing = [change for change in changes if change.is_change]
     impacts: dict[Address, Impact] = {}
     gains, losses = _People(), _People()
@@ -80,7 +84,8 @@ def assess(
         impacts.update(_audience_impacts(writing, before, after, live, gains, losses))
     for change in writing:
         if change.address.kind in ("CertificationPlan", "LearningObject"):
-            impacts[change.address] = _status_impact(change, live.get(change.address))
+            impacts[change.address] = _status_impact(
+                change, live.get(change.address), plan_versions)
     return Assessment(impacts, frozenset(gains.seen), frozenset(losses.seen))
 
 
@@ -417,7 +422,8 @@ def _assignments_fed_by(audience: str, before: Reach, after: Reach) -> list[str]
     return sorted(names)
 
 
-def _status_impact(change: Change, resource: LiveResource | None) -> Impact:
+def _status_impact(change: Change, resource: LiveResource | None,
+                   plan_versions: bool) -> Impact:
     status = resource.status if resource else {}
     enrolled = _count(status, "enrolled")
     in_progress = _count(status, "in_progress")
@@ -425,7 +431,7 @@ def _status_impact(change: Change, resource: LiveResource | None) -> Impact:
     if change.address.kind != "CertificationPlan" or change.action not in ("update", "adopt"):
         return Impact(enrolled=enrolled, in_progress=in_progress, learners=learners)
     spec_changed = any(not diff.path.startswith("metadata.") for diff in change.diff)
-    policy = (change.after or {}).get("in_progress", "keep")
+    policy = (change.after or {}).get("in_progress", "keep") if plan_versions else "migrate"
     return Impact(
         enrolled=enrolled,
         in_progress=in_progress,

@@ -156,6 +156,7 @@ def build_plan(
         ),
         source=directory,
         held=held_by(provider, compiled.state),
+        plan_versions=provider.capabilities.plan_versions,
     )
     return replace(
         plan,
@@ -183,13 +184,15 @@ def plan_state(
     capability_errors: tuple[Problem, ...] = (),
     source: DirectorySnapshot | None = None,
     held: Callable[[DesiredResource], DesiredResource] | None = None,
+    plan_versions: bool = True,
 ) -> Plan:
     """The plan of ``desired`` against already-read live state (no platform calls
     except ``read_users``, and only when assignments or audiences change, or when a
     directory ``source`` is given: then its people are desired state too).
     ``snapshot``: the state's records (``None``: the platform's own metadata).
     ``held``: the part of a desired resource the platform holds (``PartialHolder``),
-    what the live resource is compared with; ``None``: all of it."""
+    what the live resource is compared with; ``None``: all of it. ``plan_versions``:
+    the platform keeps learners on the plan version they enrolled in (Capabilities)."""
     live = {resource.address: resource for resource in live_resources}
     settled = (
         settle(snapshot.pending, live, desired.by_address(), held) if snapshot is not None
@@ -243,7 +246,8 @@ def plan_state(
         directory = planned_users
     else:
         directory = cache(lambda: Directory(platform_users()))
-    assessment = assess(tuple(changes.values()), desired, live, directory)
+    assessment = assess(tuple(changes.values()), desired, live, directory,
+                        plan_versions=plan_versions)
     for address, impact in assessment.impacts.items():
         change = replace(changes[address], impact=impact)
         if impact.migrated and impact.in_progress > 0:
@@ -253,8 +257,10 @@ def plan_state(
                 errors.append(Problem(
                     DISRUPTIVE_NOT_ALLOWED,
                     f"{address} moves {impact.in_progress} learner(s) in progress to a new "
-                    "version (in_progress: migrate); pass --allow-disruptive to do so, or use "
-                    "in_progress: keep",
+                    + ("version (in_progress: migrate); pass --allow-disruptive to do so, or use "
+                       "in_progress: keep" if plan_versions else
+                       f"version ({target_provider} keeps no plan versions: a changed plan "
+                       "changes for everyone in it); pass --allow-disruptive to do so"),
                     _where(options.source_dir, change.location) or str(address),
                 ))
         changes[address] = change

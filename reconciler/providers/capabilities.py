@@ -44,6 +44,9 @@ class Capabilities:
     # The platform takes several writes at once (an API server): apply sends up to
     # ``--parallelism`` together. Without it apply writes one at a time.
     concurrent_writes: bool = False
+    # Learners keep the plan version they enrolled in (``in_progress: keep``). Without
+    # it a changed plan changes for everyone in it, as if ``in_progress: migrate``.
+    plan_versions: bool = False
 
     @property
     def default_state(self) -> str:
@@ -66,4 +69,5 @@ REFERENCE: Final = Capabilities(
     due_dates=True,
     min_score=True,
     concurrent_writes=True,
+    plan_versions=True,
 )

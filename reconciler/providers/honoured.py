@@ -50,7 +50,7 @@ def _honours_everything(caps: Capabilities) -> bool:
     """Whether no check of ``_asks`` can fire (the reference platform): keep in step."""
     return (caps.kinds >= frozenset(KINDS) and caps.release_modes >= RELEASE_MODES
             and caps.creates_objects and caps.min_score and caps.certificates
-            and caps.notifications and caps.due_dates)
+            and caps.notifications and caps.due_dates and caps.plan_versions)
 
 
 def _asks(kind: str, spec: dict[str, JSON],
@@ -79,6 +79,9 @@ def _asks(kind: str, spec: dict[str, JSON],
 
 
 def _plan(spec: dict[str, JSON], caps: Capabilities) -> Iterator[tuple[NodePath, str]]:
+    if spec.get("in_progress") == "keep" and not caps.plan_versions:
+        yield ("in_progress",), ("keeps no plan versions: a changed plan changes for the "
+                                 "learners already in it (remove in_progress, or say migrate)")
     if "certificate" in spec and not caps.certificates:
         yield ("certificate",), "issues no certificates"
     notify = spec.get("notify")

@@ -114,7 +114,8 @@ class Users:
 
 def make_plan(wanted: Iterable[DesiredResource], on_platform: Iterable[LiveResource] = (), *,
               users: Users | None = None, allow_delete: bool = False,
-              allow_disruptive: bool = False, state_version: int = 42) -> Plan:
+              allow_disruptive: bool = False, state_version: int = 42,
+              plan_versions: bool = True) -> Plan:
     resources = list(wanted)
     return plan_state(
         state(*resources), kind_generations(resources), list(on_platform),
@@ -122,6 +123,7 @@ def make_plan(wanted: Iterable[DesiredResource], on_platform: Iterable[LiveResou
         target_provider="sandbox", state_version=state_version,
         options=PlanOptions(allow_delete=allow_delete, allow_disruptive=allow_disruptive,
                             source_dir="specs"),
+        plan_versions=plan_versions,
     )
 
 

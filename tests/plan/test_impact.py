@@ -164,6 +164,24 @@ def test_editing_a_kept_plan_makes_a_new_version_and_is_not_disruptive() -> None
     assert not change.disruptive and plan.ok
 
 
+def test_a_plan_edited_where_the_platform_keeps_no_versions_moves_its_learners() -> None:
+    """Kolibri: a step lesson changed is changed for everyone in it, whatever the
+    spec's in_progress says; the plan must not promise that learners keep theirs."""
+    old = cert_plan("a", "b")
+    new = cert_plan("a", "b", title="Renamed")
+    on_platform = [live("CertificationPlan", "hipaa", old, status={"in_progress": 4})]
+    wanted = [desired("CertificationPlan", "hipaa", new)]
+
+    refused = make_plan(wanted, on_platform, plan_versions=False)
+    change = refused.changes[0]
+    assert change.impact.migrated and not change.impact.new_version
+    assert change.disruptive and not refused.ok
+    assert "keeps no plan versions" in refused.errors[0].message
+    assert "in_progress: keep" not in refused.errors[0].message  # it could not help
+    allowed = make_plan(wanted, on_platform, plan_versions=False, allow_disruptive=True)
+    assert allowed.ok and allowed.changes[0].impact.migrated
+
+
 def test_migrating_learners_in_progress_is_disruptive_and_needs_the_flag() -> None:
     old = cert_plan("a", "b", in_progress="migrate")
     new = cert_plan("a", "b", in_progress="migrate", title="Renamed")

@@ -96,6 +96,7 @@ spec:
     - {name: three, items: [quiz], release: {date: 2026-01-01}}
     - {name: four, items: [quiz], release: {after_step: one}}
   certificate: {template: compliance, valid_for: 1y}
+  in_progress: keep
 ---
 apiVersion: learnops/v1
 kind: Assignment
@@ -127,4 +128,22 @@ def test_the_short_cut_for_a_platform_lacking_nothing_misses_no_lack(tmp_path: P
     for capabilities in weaker:
         assert (unsupported(documents, capabilities, "t")
                 == every_unsupported(documents, capabilities, "t")), capabilities
-    assert sum(bool(every_unsupported(documents, c, "t")) for c in weaker) == 9
+    assert sum(bool(every_unsupported(documents, c, "t")) for c in weaker) == 10
+
+
+def test_keeping_learners_on_their_version_is_refused_where_no_versions_are_kept(
+    tmp_path: Path,
+) -> None:
+    from reconciler.load import load_dir
+    from reconciler.providers.honoured import unsupported
+
+    (tmp_path / "plan.yaml").write_text(
+        "apiVersion: learnops/v1\nkind: CertificationPlan\nmetadata: {name: yearly}\n"
+        "spec:\n  title: Yearly\n  steps: [{name: one, items: [quiz]}]\n"
+        "  in_progress: keep\n")
+    documents = load_dir(tmp_path).documents
+    assert unsupported(documents, REFERENCE, "sandbox") == []
+    [refused] = unsupported(documents, Capabilities(), "target 'school' (kolibri)")
+    assert refused.code == "LO901" and refused.location is not None
+    assert refused.location.line == 7  # in_progress, where it is written
+    assert "keeps no plan versions" in refused.message
