@@ -13,10 +13,10 @@ plan is. The result always fits ``limit``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from itertools import chain
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 import yaml
 
@@ -40,6 +40,7 @@ from reconciler.render.common import (
 )
 from reconciler.render.directory import directory_headline, people_lines, reach_lines
 
+T = TypeVar("T")
 LIMIT: Final = 65_000  # GitHub's 65,536 less room for a CI job's marker and footer
 MAX_PROBLEMS: Final = 50  # more than this and the JSON plan is the place to read them
 # A reviewer reads the comment on the pull request, where `--output json` is out of
@@ -159,9 +160,7 @@ def _releases(plan: Plan) -> str:
         return ""
     lines = [f"**Releases due** ({len(plan.releases_due)}; `learnops release` or sync "
              "performs them)", ""]
-    lines += [f"- `{_cell(line)}`" for line in plan.releases_due[:MAX_PROBLEMS]]
-    if len(plan.releases_due) > MAX_PROBLEMS:
-        lines.append(f"- … and {len(plan.releases_due) - MAX_PROBLEMS} more")
+    lines += _capped(plan.releases_due)
     return "\n".join(lines) + "\n\n"
 
 
@@ -172,9 +171,7 @@ def _settled(plan: Plan) -> str:
         return ""
     lines = [f"**State** — {len(plan.settled)} write(s) an interrupted apply left pending, "
              "settled from the platform (apply records this):", ""]
-    lines += [f"- `{_cell(settled.describe())}`" for settled in plan.settled[:MAX_PROBLEMS]]
-    if len(plan.settled) > MAX_PROBLEMS:
-        lines.append(f"- … and {len(plan.settled) - MAX_PROBLEMS} more: {FULL_PLAN}")
+    lines += _capped(plan.settled, lambda settled: settled.describe(), f": {FULL_PLAN}")
     return "\n".join(lines) + "\n\n"
 
 
@@ -200,9 +197,15 @@ def _problems(title: str, problems: tuple[Problem, ...]) -> list[str]:
 
 def _problem_lines(problems: tuple[Problem, ...], severity: Literal["error", "warning"]
                    ) -> list[str]:
-    lines = [f"- `{_cell(p.format(severity))}`" for p in problems[:MAX_PROBLEMS]]
-    if len(problems) > MAX_PROBLEMS:
-        lines.append(f"- … and {len(problems) - MAX_PROBLEMS} more: {FULL_PLAN}")
+    return _capped(problems, lambda problem: problem.format(severity), f": {FULL_PLAN}")
+
+
+def _capped(items: Sequence[T], text: Callable[[T], str] = str, after_more: str = "",
+            ) -> list[str]:
+    """The first ``MAX_PROBLEMS`` of ``items`` as code bullets, and a count of the rest."""
+    lines = [f"- `{_cell(text(item))}`" for item in items[:MAX_PROBLEMS]]
+    if len(items) > MAX_PROBLEMS:
+        lines.append(f"- … and {len(items) - MAX_PROBLEMS} more{after_more}")
     return lines
 
 

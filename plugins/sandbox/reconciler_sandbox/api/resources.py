@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, NamedTuple
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -25,15 +25,25 @@ from .bodies import json_body, resource_write
 from .context import options_of, platform_of, writer_of
 from .problems import ApiProblem
 
-IF_MATCH: Final = ("If-Match", 'The version read, e.g. "7".')
-IF_NONE_MATCH: Final = ("If-None-Match", '"*" to create; a version on GET.')
-IDEMPOTENCY_KEY: Final = (
+
+class WriteHeader(NamedTuple):
+    """A header a write may send, as OpenAPI states it."""
+
+    name: str
+    description: str
+    max_length: int | None = None
+
+
+IF_MATCH: Final = WriteHeader("If-Match", 'The version read, e.g. "7".')
+IF_NONE_MATCH: Final = WriteHeader("If-None-Match", '"*" to create; a version on GET.')
+IDEMPOTENCY_KEY: Final = WriteHeader(
     "Idempotency-Key",
     f"Replays the first result for {RETENTION.total_seconds() / 3600:g} hours;"
     " then the key is new.",
+    max_length=200,
 )
-MAX_KEY_LENGTH: Final = 200
-IfNoneMatch = Annotated[str | None, Header(alias=IF_NONE_MATCH[0], description=IF_NONE_MATCH[1])]
+IfNoneMatch = Annotated[
+    str | None, Header(alias=IF_NONE_MATCH.name, description=IF_NONE_MATCH.description)]
 
 
 @dataclass(frozen=True)
@@ -49,11 +59,11 @@ class WriteHeaders:
     @classmethod
     def of(cls, request: Request) -> WriteHeaders:
         headers = request.headers
-        key = headers.get(IDEMPOTENCY_KEY[0])
-        if key is not None and len(key) > MAX_KEY_LENGTH:
-            raise ApiProblem(400, "bad_request", f"header/{IDEMPOTENCY_KEY[0]}: String should "
-                                                 f"have at most {MAX_KEY_LENGTH} characters")
-        return cls(headers.get(IF_MATCH[0]), headers.get(IF_NONE_MATCH[0]), key)
+        key, longest = headers.get(IDEMPOTENCY_KEY.name), IDEMPOTENCY_KEY.max_length
+        if key is not None and longest is not None and len(key) > longest:
+            raise ApiProblem(400, "bad_request", f"header/{IDEMPOTENCY_KEY.name}: String should "
+                                                 f"have at most {longest} characters")
+        return cls(headers.get(IF_MATCH.name), headers.get(IF_NONE_MATCH.name), key)
 
 
 async def write_request(request: Request) -> tuple[Caller, WriteHeaders]:
@@ -63,14 +73,13 @@ async def write_request(request: Request) -> tuple[Caller, WriteHeaders]:
     return caller, WriteHeaders.of(request)
 
 
-def header_docs(*headers: tuple[str, str]) -> list[dict[str, Any]]:
-    """OpenAPI parameters for ``headers`` (name, description), as FastAPI states an
-    optional ``str`` header; the idempotency key with its length limit."""
+def header_docs(*headers: WriteHeader) -> list[dict[str, Any]]:
+    """OpenAPI parameters for ``headers``, as FastAPI states an optional ``str`` header."""
     docs = []
-    for name, description in headers:
+    for name, description, max_length in headers:
         text: dict[str, Any] = {"type": "string"}
-        if name == IDEMPOTENCY_KEY[0]:
-            text["maxLength"] = MAX_KEY_LENGTH
+        if max_length is not None:
+            text["maxLength"] = max_length
         docs.append({"name": name, "in": "header", "required": False,
                      "description": description,
                      "schema": {"anyOf": [text, {"type": "null"}], "description": description,
@@ -290,7 +299,7 @@ _REASONS: Final = {
 }
 
 
-def _write_doc(*headers: tuple[str, str]) -> dict[str, Any]:
+def _write_doc(*headers: WriteHeader) -> dict[str, Any]:
     """What a write route's signature no longer tells FastAPI: its headers and token."""
     return {"parameters": header_docs(*headers), "security": [{"HTTPBearer": []}]}
 
