@@ -226,6 +226,21 @@ def test_dangling_references_and_referenced_deletes_are_refused(platform: Platfo
     platform.delete_resource("Audience", "nurses", if_match=1, actor="x")
 
 
+def test_a_changed_reference_moves_what_is_held(platform: Platform) -> None:
+    put(platform, "LearningObject", "hipaa", obj("HIPAA"))
+    put(platform, "LearningObject", "fire", obj("Fire safety"))
+    put(platform, "Audience", "nurses", audience(groups=["nursing"]))
+    put(platform, "Assignment", "a1", assignment("nurses", {"object": "hipaa"}))
+    with pytest.raises(InvalidRequest, match="LearningObject/ghost"):
+        put(platform, "Assignment", "a1", assignment("nurses", {"object": "ghost"}))
+    put(platform, "Assignment", "a1", assignment("nurses", {"object": "fire"}))
+    platform.delete_resource("LearningObject", "hipaa", if_match=1, actor="x")  # let go
+    with pytest.raises(PermanentError, match="still used by Assignment/a1"):
+        platform.delete_resource("LearningObject", "fire", if_match=1, actor="x")
+    with pytest.raises(PermanentError, match="still used by Assignment/a1"):
+        platform.delete_resource("Audience", "nurses", if_match=1, actor="x")  # kept
+
+
 def test_audience_cycles_and_bad_specs_are_refused(platform: Platform) -> None:
     put(platform, "Audience", "a", audience(groups=["nursing"]))
     put(platform, "Audience", "b", audience(include=["a"]))

@@ -158,14 +158,8 @@ class Platform:
             if before is not None and before.same_content(after):
                 result = self._wire(conn, before)
             else:
-                resources.store(conn, after)
-                self._apply_effects(conn, before, after)
-                result = self._wire(conn, after)
-                journal.record_audit(
-                    conn, actor=actor, action="update" if before else "create", kind=kind,
-                    name=name, before=_audited(before), after=_audited(after),
-                )
-                journal.raise_state_version(conn)
+                result = self._change(conn, before, after, actor=actor,
+                                      action="update" if before else "create")
             created = before is None
             journal.remember(conn, keyed, {"resource": result, "created": created})
             return result, created
@@ -229,19 +223,25 @@ class Platform:
                     labels=before.labels, annotations=before.annotations, spec=spec,
                     created_at=before.created_at, updated_at=journal.utc_now(),
                 )
-                resources.store(conn, after)
-                self._apply_effects(conn, before, after)
-                result = self._wire(conn, after)
-                journal.record_audit(conn, actor=actor, action="inactivate", kind=kind,
-                                     name=name, before=_audited(before), after=_audited(after))
-                journal.raise_state_version(conn)
+                result = self._change(conn, before, after, actor=actor, action="inactivate")
             journal.remember(conn, keyed, {"resource": result})
             return result
 
-    def _apply_effects(self, conn: Any, before: StoredResource | None,
-                       after: StoredResource) -> None:
-        """What a stored change means for learners, in the same transaction."""
+    def _change(self, conn: Any, before: StoredResource | None, after: StoredResource, *,
+                actor: str, action: str) -> dict[str, Any]:
+        """Store ``after`` (``before``: as it was) with what it means for learners, the
+        audit entry and a new state version; the resource as now served."""
         today = self._platform_today(conn)
+        resources.store(conn, after, before)
+        self._apply_effects(conn, before, after, today)
+        journal.record_audit(conn, actor=actor, action=action, kind=after.kind,
+                             name=after.name, before=_audited(before), after=_audited(after))
+        journal.raise_state_version(conn)
+        return after.wire(self._status(conn, after, today))
+
+    def _apply_effects(self, conn: Any, before: StoredResource | None,
+                       after: StoredResource, today: date) -> None:
+        """What a stored change means for learners, in the same transaction."""
         match after.kind:
             case "LearningObject":
                 pass  # a changed completion rule applies to completions from now on

@@ -90,11 +90,15 @@ def fetch_page(conn: sqlite3.Connection, kind: str, after: str | None,
     return [_row(row) for row in rows]
 
 
-def store(conn: sqlite3.Connection, resource: StoredResource) -> None:
-    """Insert or replace the row and its outgoing references, refusing dangling ones."""
+def store(conn: sqlite3.Connection, resource: StoredResource,
+          before: StoredResource | None = None) -> None:
+    """Insert or replace the row (``before``: as it was, None for a new one) and write
+    what changed of its outgoing references, refusing dangling new ones. A reference
+    kept needs no check: nothing it names can be deleted while it is held."""
     refs = references(resource.kind, resource.spec)
+    held = set() if before is None else references(before.kind, before.spec)
     missing = sorted(
-        f"{k}/{n}" for k, n in refs
+        f"{k}/{n}" for k, n in refs - held
         if (k, n) != (resource.kind, resource.name) and not _exists(conn, k, n)
     )
     if missing:
@@ -117,11 +121,16 @@ def store(conn: sqlite3.Connection, resource: StoredResource) -> None:
             resource.created_at, resource.updated_at,
         ),
     )
-    conn.execute("DELETE FROM refs WHERE kind = ? AND name = ?", (resource.kind, resource.name))
-    conn.executemany(
-        "INSERT INTO refs (kind, name, ref_kind, ref_name) VALUES (?, ?, ?, ?)",
-        [(resource.kind, resource.name, k, n) for k, n in sorted(refs)],
-    )
+    if held - refs:
+        conn.executemany(
+            "DELETE FROM refs WHERE kind = ? AND name = ? AND ref_kind = ? AND ref_name = ?",
+            [(resource.kind, resource.name, k, n) for k, n in sorted(held - refs)],
+        )
+    if refs - held:
+        conn.executemany(
+            "INSERT INTO refs (kind, name, ref_kind, ref_name) VALUES (?, ?, ?, ?)",
+            [(resource.kind, resource.name, k, n) for k, n in sorted(refs - held)],
+        )
 
 
 def remove(conn: sqlite3.Connection, kind: str, name: str) -> None:
