@@ -248,6 +248,12 @@ def test_unknown_routes_and_methods_are_json_errors(api: Api) -> None:
     assert wrong.status_code == 405
     assert error_of(wrong)["code"] == "method_not_allowed"
     assert api("GET", "/learning-objects", params={"limit": 0}).status_code == 400
+    # Writes no resource route takes are answered by the routing, as any request.
+    for path, status in (("/no-such-collection/x", 404), ("/learning-objects", 405),
+                         ("/learning-objects/x/y", 404)):
+        put = api("PUT", path, json={"spec": {}}, headers={"If-None-Match": "*"})
+        assert (put.status_code, error_of(put)["code"]) == (
+            status, "not_found" if status == 404 else "method_not_allowed")
 
 
 def test_openapi_describes_the_routes_and_resource_schemas(

@@ -15,6 +15,7 @@ from reconciler_sandbox.engine import Platform
 from . import openapi, platform_routes, resources
 from .faults import FaultInjector
 from .guards import BodyLimit, RateLimit
+from .lane import WriteLane
 from .options import ApiOptions, FaultOptions
 from .problems import install_handlers
 from .writes import WriterThread
@@ -48,7 +49,10 @@ def create_app(platform: Platform, *, options: ApiOptions | None = None) -> Fast
     app.state.options = options
     app.state.writer = WriterThread()
     install_handlers(app)
-    app.include_router(resources.router(), prefix=API_PREFIX)
+    collections = resources.router()
+    app.include_router(collections, prefix=API_PREFIX)
+    app.router.middleware_stack = WriteLane(app.router.middleware_stack, collections.routes,
+                                            API_PREFIX)
     app.include_router(platform_routes.router(), prefix=API_PREFIX)
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]
     # Starlette puts the last added middleware outermost: throttling, then the body

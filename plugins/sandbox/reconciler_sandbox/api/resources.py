@@ -23,6 +23,7 @@ from . import paging
 from .auth import Caller, authorized, require
 from .bodies import json_body, resource_write
 from .context import options_of, platform_of, writer_of
+from .lane import direct
 from .problems import ApiProblem
 
 
@@ -178,6 +179,7 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
         return JSONResponse(
             paging.page(collection, fetched, size, lambda item: str(item["metadata"]["name"])))
 
+    @direct
     async def inactivate_resource(request: Request, name: str) -> JSONResponse:
         caller, headers = await write_request(request)
 
@@ -202,6 +204,7 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
             return Response(status_code=304, headers={"ETag": tag})
         return resource_response(resource)
 
+    @direct
     async def put_resource(request: Request, name: str) -> JSONResponse:
         caller = await authorized(request, "write")
         body = await json_body(request)
@@ -242,6 +245,7 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
             response.headers["Location"] = request.url.path
         return response
 
+    @direct
     async def delete_resource(request: Request, name: str) -> Response:
         caller, headers = await write_request(request)
 
