@@ -100,3 +100,60 @@ def test_the_connection_of_a_thread_that_ended_is_closed(tmp_path: Path) -> None
     with store.write() as tx:  # the file and this thread's connection work as before
         tx.execute("UPDATE platform_state SET version = 5")
     store.close()
+
+
+def _count(store: Database) -> int:
+    return int(store.connection().execute("SELECT count(*) FROM badges").fetchone()[0])
+
+
+def test_a_write_unless_busy_starts_at_once_or_does_nothing(tmp_path: Path) -> None:
+    store = Database(tmp_path / "p.db")
+    with store.write() as tx:
+        tx.execute("CREATE TABLE badges (name TEXT PRIMARY KEY)")
+    with store.unless_busy(), store.write() as tx:  # free: written at once
+        tx.execute("INSERT INTO badges VALUES ('first')")
+    assert _count(store) == 1
+
+    # Another process writing (here: a second connection) is not waited for.
+    other = sqlite3.connect(tmp_path / "p.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(database.WriterBusy), store.unless_busy(), store.write() as tx:
+        tx.execute("INSERT INTO badges VALUES ('second')")
+    # Nor is another thread of this process.
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.write():
+            holding.set()
+            release.wait(10)
+
+    other.execute("ROLLBACK")
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    with pytest.raises(database.WriterBusy), store.unless_busy(), store.write() as tx:
+        tx.execute("INSERT INTO badges VALUES ('second')")
+    release.set()
+    holder.join()
+    assert _count(store) == 1
+    # The connection waits for a busy file again outside the block.
+    assert store.connection().execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    other.close()
+    store.close()
+
+
+def test_only_the_first_write_of_an_unless_busy_block_may_refuse(tmp_path: Path) -> None:
+    store = Database(tmp_path / "p.db")
+    with store.write() as tx:
+        tx.execute("CREATE TABLE badges (name TEXT PRIMARY KEY)")
+    other = sqlite3.connect(tmp_path / "p.db", isolation_level=None, check_same_thread=False)
+    with store.unless_busy():
+        with store.write() as tx:
+            tx.execute("INSERT INTO badges VALUES ('first')")
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.3, lambda: other.execute("ROLLBACK")).start()
+        with store.write() as tx:  # the first is committed: this one waits its turn
+            tx.execute("INSERT INTO badges VALUES ('second')")
+    assert _count(store) == 2
+    other.close()
+    store.close()

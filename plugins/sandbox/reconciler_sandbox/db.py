@@ -27,6 +27,10 @@ from reconciler_sandbox.migrations import MIGRATIONS
 BUSY_TIMEOUT_MS: Final = 30_000
 
 
+class WriterBusy(Exception):
+    """A write asked to start at once would have waited (``Database.unless_busy``)."""
+
+
 class _Connection(sqlite3.Connection):
     """sqlite3's connection, made weakly referable (see ``Database._all``)."""
 
@@ -74,9 +78,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed when the block ends, rolled back on error."""
-        with self._turn():
-            conn = self.connection()
-            conn.execute("BEGIN IMMEDIATE")
+        with self._immediate() as conn:
             try:
                 yield conn
             except BaseException:
@@ -89,16 +91,43 @@ class Database:
         """A write transaction that is always rolled back: work out what writes would
         mean (a look ahead in time) without keeping them. IMMEDIATE, as in ``write``,
         so upgrading to a writer never fails halfway."""
-        with self._turn(), self._between("BEGIN IMMEDIATE", "ROLLBACK") as conn:
-            yield conn
+        with self._immediate() as conn:
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")
 
     @contextmanager
-    def _turn(self) -> Iterator[None]:
-        """This process's turn to write (see the module docstring)."""
-        if not self._writer.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-            raise sqlite3.OperationalError("database is locked")
+    def unless_busy(self) -> Iterator[None]:
+        """In the block, this thread's first write transaction starts only if it can at
+        once: if another thread of this process or another process is writing, it
+        raises :class:`WriterBusy` before anything is done. Later transactions in the
+        block wait as usual: the first has committed by then, so the work could no
+        longer be started over elsewhere."""
+        self._local.now_only = True
         try:
             yield
+        finally:
+            self._local.now_only = False
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """This process's turn to write (see the module docstring), then the file's:
+        ``BEGIN IMMEDIATE`` on this thread's connection."""
+        now_only = getattr(self._local, "now_only", False)
+        self._local.now_only = False
+        if now_only:
+            if not self._writer.acquire(blocking=False):
+                raise WriterBusy("another thread is writing")
+        elif not self._writer.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            conn = self.connection()
+            if now_only:
+                _begin_now(conn)
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+            yield conn
         finally:
             self._writer.release()
 
@@ -142,3 +171,14 @@ class Database:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+def _begin_now(conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, or :class:`WriterBusy` if another process holds the file."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as problem:
+        raise WriterBusy(str(problem)) from None
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -22,10 +22,10 @@ the day the scheduler last reached, so a rehearsal moved ahead stays ahead.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from reconciler.errors import (
     InvalidRequest,
@@ -62,6 +62,9 @@ from reconciler_sandbox.specs import check_kind, keeps, parse_body
 # another page follows.
 MAX_PAGE = 1000
 _MAX_READ = MAX_PAGE + 1
+# A write of these kinds may change the enrollments of any number of learners (its
+# audience's); one of a learning object touches only the resource.
+FANS_OUT: Final = frozenset({"Audience", "CertificationPlan", "Assignment"})
 
 
 class Platform:
@@ -81,6 +84,12 @@ class Platform:
 
     def close(self) -> None:
         self._db.close()
+
+    def unless_busy(self) -> AbstractContextManager[None]:
+        """In the block, the first write starts only if it can at once, else raises
+        :class:`~reconciler_sandbox.db.WriterBusy` having done nothing (see
+        ``Database.unless_busy``)."""
+        return self._db.unless_busy()
 
     def state_version(self) -> int:
         return journal.state_version(self._db.connection())

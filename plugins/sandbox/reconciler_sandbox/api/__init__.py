@@ -47,7 +47,7 @@ def create_app(platform: Platform, *, options: ApiOptions | None = None) -> Fast
     )
     app.state.platform = platform
     app.state.options = options
-    app.state.writer = WriterThread()
+    app.state.writer = WriterThread(platform.unless_busy)
     install_handlers(app)
     collections = resources.router()
     app.include_router(collections, prefix=API_PREFIX)

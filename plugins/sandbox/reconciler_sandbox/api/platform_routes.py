@@ -78,7 +78,8 @@ def _state_and_directory(api: APIRouter) -> None:
             raise ApiProblem(400, "bad_request", "the CSV must be UTF-8") from None
         platform = platform_of(request)
         counts = await writer_of(request).run(
-            lambda: platform.import_users_csv(text, actor=caller.name, source="request body"))
+            lambda: platform.import_users_csv(text, actor=caller.name, source="request body"),
+            bulk=True)
         return JSONResponse(counts)
 
 

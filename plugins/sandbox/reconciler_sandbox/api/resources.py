@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from reconciler.errors import NotFoundError
 from reconciler.model import COLLECTIONS
+from reconciler_sandbox.engine import FANS_OUT
 from reconciler_sandbox.journal import RETENTION
 
 from . import paging
@@ -163,6 +164,7 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
         "200": {"content": {"application/json": {"schema": resource_ref}}}
     }
     tags: list[str | Any] = [collection]
+    fans_out = kind in FANS_OUT  # its writes may take long: never on the event loop
 
     def list_resources(
         request: Request,
@@ -190,7 +192,7 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
                 kind, name, if_match=version, actor=caller.name,
                 idempotency_key=headers.idempotency_key)
 
-        return resource_response(await writer_of(request).run(inactivate))
+        return resource_response(await writer_of(request).run(inactivate, bulk=fans_out))
 
     def get_resource(
         request: Request,
@@ -239,7 +241,7 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
                 idempotency_key=headers.idempotency_key,
             )
 
-        resource, created = await writer_of(request).run(write)
+        resource, created = await writer_of(request).run(write, bulk=fans_out)
         response = resource_response(resource, 201 if created else 200)
         if created:
             response.headers["Location"] = request.url.path
@@ -255,7 +257,7 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
                 kind, name, if_match=version, actor=caller.name,
                 idempotency_key=headers.idempotency_key)
 
-        await writer_of(request).run(delete)
+        await writer_of(request).run(delete, bulk=fans_out)
         return Response(status_code=204)
 
     base = f"/{collection}"
