@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
@@ -19,7 +20,7 @@ from typing import assert_never
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.directory import read_snapshot
 from reconciler.errors import PlanFileError, StalePlanError
-from reconciler.model import KINDS, DesiredResource, DesiredState, content_hash
+from reconciler.model import JSON, KINDS, Address, DesiredResource, DesiredState, content_hash
 from reconciler.plan.basis import directory_basis, resources_basis
 from reconciler.plan.directory_change import user_changes
 from reconciler.plan.model import Change, Plan
@@ -89,9 +90,11 @@ def saved_target(saved: SavedPlan, target: str | None) -> str | None:
     return None if plan.target_name == DEFAULT_TARGET else plan.target_name
 
 
-def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> None:
+def check_target(saved: SavedPlan, provider: Provider, target: str | None,
+                 applied: Mapping[Address, Mapping[str, JSON]] | None = None) -> None:
     """The plan must be applied to the target and platform it was made against
-    (``target``: the ``--target`` name ``provider`` was opened for)."""
+    (``target``: the ``--target`` name ``provider`` was opened for; ``applied``: the
+    state's applied specs, which a platform holding part of a spec reads back by)."""
     plan, where = saved.plan, str(saved.file)
     name = saved_target(saved, target) or DEFAULT_TARGET
     if (plan.target_name, plan.target_provider, plan.platform) != (
@@ -104,7 +107,8 @@ def check_target(saved: SavedPlan, provider: Provider, target: str | None) -> No
             where=where,
         )
     read_in_terms_of(provider, saved.compiled.state,  # reads as the plan's were
-                     {c.renamed_from: c.address for c in plan.changes if c.renamed_from})
+                     {c.renamed_from: c.address for c in plan.changes if c.renamed_from},
+                     applied)
 
 
 def check_platform_unmoved(saved: SavedPlan, target: Target) -> None:

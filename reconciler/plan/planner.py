@@ -57,6 +57,7 @@ from reconciler.providers import (
     DirectoryWriter,
     LiveResource,
     Provider,
+    TermsReader,
     held_by,
     read_in_terms_of,
 )
@@ -119,12 +120,19 @@ def build_plan(
     # The versions are read first: a write racing the reads below raises one, and a
     # saved plan made from a moved platform or state is then refused as stale.
     state_version = provider.state_version() if isinstance(provider, ChangeCounter) else None
-    terms = read_in_terms_of(provider, compiled.state)
+    # A platform read in the desired state's terms reads what it cannot hold itself (an
+    # assignment's plans) as it was applied: the records are read first for it.
+    records_first = isinstance(provider, TermsReader)
+    snapshot = state.snapshot() if records_first else None
+    applied = snapshot.applied_specs() if snapshot is not None else None
+    read_in_terms_of(provider, compiled.state, applied=applied)
     live = provider.read_resources(KINDS)
-    snapshot = state.snapshot(live)
+    if snapshot is None:
+        snapshot = state.snapshot(live)
     renamed = found_by_id({r.address: r for r in live}, snapshot.records)[1]
-    if terms and renamed:  # read the renamed resources in their new names' terms
-        read_in_terms_of(provider, compiled.state, {old: new for new, old in renamed.items()})
+    if records_first and renamed:  # read the renamed resources in their new names' terms
+        read_in_terms_of(provider, compiled.state, {old: new for new, old in renamed.items()},
+                         applied)
         live = provider.read_resources(KINDS)
     read: list[list[User]] = []  # the directory, once read
 

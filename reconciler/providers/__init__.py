@@ -181,10 +181,15 @@ class TermsReader(Protocol):
     nowhere but in the spec): told the desired state before it is read, it reads back in
     that state's terms, so the plan compares, and reports to learners, like with like.
     ``renamed``: resources the platform holds under an old address (old -> new: a record
-    moved by ``learnops state mv``), read in the terms of the new one."""
+    moved by ``learnops state mv``), read in the terms of the new one. ``applied``: the
+    specs the state's records were written from (``Record.spec``), where the platform
+    reads back what it cannot hold itself (an assignment's plans) as it was applied, not
+    as the files say; a resource without one reads it from ``desired``."""
 
     def read_in_terms_of(self, desired: DesiredState,
-                         renamed: Mapping[Address, Address] | None = None) -> None: ...
+                         renamed: Mapping[Address, Address] | None = None,
+                         applied: Mapping[Address, Mapping[str, JSON]] | None = None,
+                         ) -> None: ...
 
 
 def held_by(provider: object,
@@ -195,11 +200,12 @@ def held_by(provider: object,
 
 
 def read_in_terms_of(provider: object, desired: DesiredState,
-                     renamed: Mapping[Address, Address] | None = None) -> bool:
-    """Tell ``provider`` the desired state it is read against, where it asks for one
-    (whether it did)."""
+                     renamed: Mapping[Address, Address] | None = None,
+                     applied: Mapping[Address, Mapping[str, JSON]] | None = None) -> bool:
+    """Tell ``provider`` the desired state it is read against, and the specs as applied,
+    where it asks for them (whether it did)."""
     if isinstance(provider, TermsReader):
-        provider.read_in_terms_of(desired, renamed)
+        provider.read_in_terms_of(desired, renamed, applied)
         return True
     return False
 

@@ -103,6 +103,12 @@ class Snapshot:
     records: Mapping[Address, Record] = field(default_factory=dict)
     pending: tuple[PendingWrite, ...] = ()
 
+    def applied_specs(self) -> dict[Address, Mapping[str, JSON]]:
+        """The spec each record's write was made from, where the record keeps it: what
+        a platform holding part of a spec reads the rest back from (``TermsReader``)."""
+        return {address: record.spec for address, record in self.records.items()
+                if record.spec is not None}
+
 
 @runtime_checkable
 class StateReader(Protocol):

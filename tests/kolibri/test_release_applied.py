@@ -43,16 +43,24 @@ def learners_of(provider: KolibriProvider, lesson: str) -> set[str]:
     return {usernames[i] for i in snapshot.lessons[lesson].learner_ids}
 
 
+def privacy_added_in_the_files(capsys: pytest.CaptureFixture[str], target: dict[str, JSON],
+                               root: Path) -> Path:
+    """The program applied with privacy-annual's lesson on Kolibri, assigned to nobody;
+    then privacy-annual added to hipaa-nurses in the files only."""
+    program = write_program(root, target, files={
+        "objects.yaml": OBJECTS, "audiences.yaml": AUDIENCES, "plans.yaml": PLAN + PRIVACY,
+        "assignments.yaml": ASSIGNMENT})
+    apply(capsys, program)
+    (program / "assignments.yaml").write_text(ASSIGNMENT.replace(
+        "[{plan: hipaa-annual},", "[{plan: hipaa-annual}, {plan: privacy-annual},"))
+    return program
+
+
 def test_a_plan_added_to_an_assignment_is_released_only_once_applied(
     capsys: pytest.CaptureFixture[str], target: dict[str, JSON], tmp_path: Path,
     provider: KolibriProvider,
 ) -> None:
-    program = write_program(tmp_path / "program", target, files={
-        "objects.yaml": OBJECTS, "audiences.yaml": AUDIENCES, "plans.yaml": PLAN + PRIVACY,
-        "assignments.yaml": ASSIGNMENT})
-    apply(capsys, program)  # privacy-annual's lesson is on Kolibri, assigned to nobody
-    (program / "assignments.yaml").write_text(ASSIGNMENT.replace(
-        "[{plan: hipaa-annual},", "[{plan: hipaa-annual}, {plan: privacy-annual},"))
+    program = privacy_added_in_the_files(capsys, target, tmp_path / "program")
 
     lines = release(capsys, program, "2027-01-04")
     assert [line for line in lines if line.startswith(UNAPPLIED)] == [

@@ -15,7 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import Final, assert_never
 
-from reconciler.errors import ConfigError, InvalidRequest, NotFoundError, PermanentError
+from reconciler.errors import (
+    ConfigError,
+    InvalidRequest,
+    NotFoundError,
+    PermanentError,
+    ReconcilerError,
+    TemporaryError,
+)
 from reconciler.model import JSON, KINDS, Address, DesiredResource, DesiredState, ProviderConfig
 from reconciler.providers import LiveResource, WriteRequest
 from reconciler.providers.releases import MembershipChange, Release, ReleaseReport
@@ -27,7 +34,7 @@ from reconciler_kolibri.client import KolibriClient
 from reconciler_kolibri.platform import Group, KolibriPlatform, Snapshot
 from reconciler_kolibri.release import due_releases
 from reconciler_kolibri.settings import KolibriSettings
-from reconciler_kolibri.terms import NO_TERMS, Terms, terms_of
+from reconciler_kolibri.terms import NO_TERMS, AppliedPlans, Terms, plans_of, terms_of
 from reconciler_kolibri.translate import (
     assignment_body,
     assignment_spec,
@@ -62,6 +69,8 @@ class KolibriProvider:
         self._desired: DesiredState | None = None  # whose terms reads are in
         self._renamed: dict[Address, Address] = {}
         self._terms: Terms | None = None
+        self._applied: dict[Address, Mapping[str, JSON]] = {}  # the state's, as planned
+        self._plans = AppliedPlans()  # assignments' plans as applied: Kolibri keeps none
 
     def __repr__(self) -> str:
         return f"KolibriProvider(url={self.settings.url!r}, facility={self.settings.facility!r})"
@@ -73,21 +82,26 @@ class KolibriProvider:
     # -- reads ---------------------------------------------------------------------------
 
     def read_in_terms_of(self, desired: DesiredState,
-                         renamed: Mapping[Address, Address] | None = None) -> None:
+                         renamed: Mapping[Address, Address] | None = None,
+                         applied: Mapping[Address, Mapping[str, JSON]] | None = None,
+                         ) -> None:
         """Read back, and hold, in ``desired``'s terms (:mod:`reconciler_kolibri.terms`);
-        a lesson or group still under an old name (``renamed``) in its new name's."""
+        a lesson or group still under an old name (``renamed``) in its new name's; an
+        assignment's plans as ``applied`` (the state's specs) says, else as ``desired``."""
         self._desired, self._renamed, self._terms = desired, dict(renamed or {}), None
+        self._applied = dict(applied or {})
+        self._plans = AppliedPlans(desired, applied)
 
     def terms(self) -> Terms:
         if self._terms is None:
             self._terms = (NO_TERMS if self._desired is None
                            else terms_of(self._desired, catalog(self.platform.nodes()),
-                                         self._renamed))
+                                         self._renamed, self._applied))
         return self._terms
 
     def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
         self._read = self.platform.snapshot()
-        return live_resources(self._read, kinds, self.terms())
+        return live_resources(self._read, kinds, self.terms(), self._plans)
 
     def held(self, desired: DesiredState, resource: DesiredResource) -> DesiredResource:
         """What Kolibri will show of ``resource`` once written (the planner compares the
@@ -117,8 +131,7 @@ class KolibriProvider:
                          if p.spec.get("steps")}  # each has lessons once applied
                 title = spec.get("title")
                 held = assignment_spec(title if isinstance(title, str) else "",
-                                       [p for p in terms.plans.get(resource.name, ())
-                                        if p in plans],
+                                       [p for p in plans_of(spec) if p in plans],
                                        read_back(objects, names, naming),
                                        str(spec.get("audience")), is_active(spec) and started)
             case "CertificationPlan":
@@ -259,6 +272,20 @@ class KolibriProvider:
         return snapshot.groups.get(audience) or snapshot.groups.get(held.name)
 
     def _write_assignment(self, request: WriteRequest, snapshot: Snapshot) -> None:
+        # Its plans are applied as the write goes out (the read-back after it shows them);
+        # a write refused or failed outright did not land, and leaves them as they were.
+        name = request.address.name
+        before = self._plans.applied(name)
+        self._plans.wrote(name, request.spec if request.action in ("create", "update")
+                          else None)
+        try:
+            self._write_lesson(request, snapshot)
+        except ReconcilerError as problem:
+            if not isinstance(problem, TemporaryError):  # else it may have landed
+                self._plans.wrote(name, before)
+            raise
+
+    def _write_lesson(self, request: WriteRequest, snapshot: Snapshot) -> None:
         name = request.address.name
         lesson = snapshot.lessons.get(_held_as(request))
         match request.action:

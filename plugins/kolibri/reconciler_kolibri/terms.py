@@ -8,17 +8,20 @@ the plan would tell learners they lose ``handwashing-video`` and gain ``c6f4…`
 video, while apply changes nothing for them.
 
 An assignment's plans are kept nowhere on Kolibri: ``learnops release`` hands each plan's
-steps to the assignment's learners from the spec. So an assignment reads back with the
-plans its spec gives that have lessons on Kolibri, and a learner reached by it has them.
+steps to the assignment's learners from the spec as applied (the state's record of the
+write, ``Record.spec``). So an assignment reads back with the plans its applied spec gives
+that have lessons on Kolibri (:class:`AppliedPlans`), and a learner reached by it has
+them; a plan added in the files only is a change the plan shows, with whom it reaches.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from reconciler.model import Address, DesiredState
+from reconciler.model import JSON, Address, DesiredState
 from reconciler.rules.assignment import assignment_items
 from reconciler_kolibri.platform import Node
 
@@ -26,11 +29,10 @@ from reconciler_kolibri.platform import Node
 @dataclass(frozen=True)
 class Terms:
     """``names``: per assignment or plan, the name its spec calls each node by (node id ->
-    name); ``plans``: per assignment, the plans its spec gives, in spec order. Empty: no
-    desired state was given, and every node reads back by its canonical name."""
+    name). Empty: no desired state was given, and every node reads back by its canonical
+    name."""
 
     names: Mapping[Address, Mapping[str, str]] = field(default_factory=dict)
-    plans: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     renamed: Mapping[Address, Address] = field(default_factory=dict)  # old -> new
 
     def name_of(self, kind: str, held: str) -> str:
@@ -46,27 +48,68 @@ NO_TERMS: Final = Terms()
 
 
 def terms_of(desired: DesiredState, catalog: Mapping[str, Node],
-             renamed: Mapping[Address, Address] | None = None) -> Terms:
+             renamed: Mapping[Address, Address] | None = None,
+             applied: Mapping[Address, Mapping[str, JSON]] | None = None) -> Terms:
     """``renamed`` (old -> new address): what Kolibri still holds under an old name is
-    read in the terms of the new one (a rename being planned, ``learnops state mv``)."""
+    read in the terms of the new one (a rename being planned, ``learnops state mv``).
+    ``applied``: the specs as last applied; one gone from the files (removed, or renamed
+    without ``state mv``) reads in the terms it was written in."""
+    specs = {**{a: s for a, s in (applied or {}).items()},
+             **{r.address: r.spec for r in desired.resources}}
     names: dict[Address, Mapping[str, str]] = {}
-    plans: dict[str, tuple[str, ...]] = {}
-    for assignment in desired.of_kind("Assignment"):
-        items = assignment_items(assignment.spec)
-        names[assignment.address] = _spoken((i.name for i in items if i.kind == "object"),
-                                            catalog)
-        plans[assignment.name] = tuple(i.name for i in items if i.kind == "plan")
-    for plan in desired.of_kind("CertificationPlan"):
-        steps = plan.spec.get("steps")
-        objects = [str(item) for step in steps if isinstance(step, dict)
-                   for item in step.get("items") or []] if isinstance(steps, list) else []
-        names[plan.address] = _spoken(objects, catalog)
+    for address, spec in specs.items():
+        if address.kind == "Assignment":
+            names[address] = _spoken((i.name for i in assignment_items(spec)
+                                      if i.kind == "object"), catalog)
+        elif address.kind == "CertificationPlan":
+            steps = spec.get("steps")
+            objects = [str(item) for step in steps if isinstance(step, dict)
+                       for item in step.get("items") or []] if isinstance(steps, list) else []
+            names[address] = _spoken(objects, catalog)
     for old, new in (renamed or {}).items():
         if new in names:
             names[old] = names[new]
-        if new.kind == "Assignment" and new.name in plans:
-            plans[old.name] = plans[new.name]
-    return Terms(names, plans, dict(renamed or {}))
+    return Terms(names, dict(renamed or {}))
+
+
+def plans_of(spec: Mapping[str, JSON]) -> tuple[str, ...]:
+    """The plans an assignment's spec gives, in spec order."""
+    return tuple(i.name for i in assignment_items(spec) if i.kind == "plan")
+
+
+class AppliedPlans:
+    """Per assignment (by its learnops name), the plans its last applied spec gives;
+    one whose record keeps no spec (imported, or written before records kept it) has
+    those of the files. An apply's own writes count as applied from the moment they
+    go out (:meth:`wrote`), so the read-back after a write shows what it wrote; apply
+    writes from several threads, hence the lock."""
+
+    def __init__(self, desired: DesiredState | None = None,
+                 applied: Mapping[Address, Mapping[str, JSON]] | None = None) -> None:
+        self._desired = {} if desired is None else {
+            r.name: r.spec for r in desired.of_kind("Assignment")}
+        self._applied = {a.name: spec for a, spec in (applied or {}).items()
+                         if a.kind == "Assignment"}
+        self._lock = threading.Lock()
+
+    def __call__(self, assignment: str) -> tuple[str, ...]:
+        with self._lock:
+            spec = self._applied.get(assignment, self._desired.get(assignment))
+        return () if spec is None else plans_of(spec)
+
+    def wrote(self, assignment: str, spec: Mapping[str, JSON] | None) -> None:
+        """``spec``: what a write of ``assignment`` was made from (``None``: it was removed
+        or inactivated, and its record keeps no spec)."""
+        with self._lock:
+            if spec is None:
+                self._applied.pop(assignment, None)
+            else:
+                self._applied[assignment] = spec
+
+    def applied(self, assignment: str) -> Mapping[str, JSON] | None:
+        """The spec ``assignment`` counts as applied from (``None``: the files')."""
+        with self._lock:
+            return self._applied.get(assignment)
 
 
 def _spoken(items: Iterable[str], catalog: Mapping[str, Node]) -> dict[str, str]:

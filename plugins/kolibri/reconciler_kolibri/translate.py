@@ -18,7 +18,7 @@ writes), which the state store keeps to tell drift from learnops' own writes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
 from reconciler.errors import InvalidRequest, PermanentError
@@ -71,9 +71,12 @@ def fingerprint(value: JSON) -> str:
 # -- reading: Kolibri -> learnops --------------------------------------------------------
 
 
-def live_resources(snapshot: Snapshot, kinds: Sequence[str],
-                   terms: Terms = NO_TERMS) -> list[LiveResource]:
-    """Kolibri's objects as learnops resources, in ``terms`` (:mod:`reconciler_kolibri.terms`)."""
+def live_resources(snapshot: Snapshot, kinds: Sequence[str], terms: Terms = NO_TERMS,
+                   plans_of: Callable[[str], Sequence[str]] = lambda _: (),
+                   ) -> list[LiveResource]:
+    """Kolibri's objects as learnops resources, in ``terms`` (:mod:`reconciler_kolibri.terms`);
+    ``plans_of``: an assignment's plans as applied (by its learnops name), which Kolibri
+    keeps nowhere."""
     found: list[LiveResource] = []
     names = catalog(snapshot.nodes)
     by_node = canonical_names(names)
@@ -92,7 +95,7 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str],
             case "Assignment":
                 found.extend(
                     _assignment(lesson, terms.naming(Address("Assignment", title), by_node),
-                                [p for p in terms.plans.get(title, ()) if p in plans],
+                                _plans_held(title, terms, plans_of, plans),
                                 snapshot.groups, audience_names)
                     for title, lesson in sorted(snapshot.lessons.items())
                     if NAME.match(title))
@@ -102,6 +105,15 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str],
                           usernames)
                     for plan, steps in sorted(applied.items()))
     return found
+
+
+def _plans_held(title: str, terms: Terms, plans_of: Callable[[str], Sequence[str]],
+                with_lessons: Iterable[str]) -> list[str]:
+    """The applied plans of the lesson titled ``title`` that have lessons on Kolibri, by
+    their new names where a rename is planned (a plan moved by ``state mv`` is the same)."""
+    named = (terms.name_of("CertificationPlan", p)
+             for p in plans_of(terms.name_of("Assignment", title)))
+    return [p for p in named if p in with_lessons]
 
 
 def plan_lessons(snapshot: Snapshot) -> dict[str, list[tuple[str, Lesson]]]:

@@ -73,8 +73,10 @@ def _common(parser: argparse.ArgumentParser, handler: Callable[..., int], *,
 def _run(args: argparse.Namespace, handler: Callable[[argparse.Namespace, Target], int]) -> int:
     desired = compile_dir(Path(args.dir)).state
     target = open_target(desired.project, args.target)
-    read_in_terms_of(target.provider, desired)  # an import records what plan will read
     try:
+        # An import records what plan will read: in the same terms, by the same records.
+        read_in_terms_of(target.provider, desired,
+                         applied=target.state.snapshot().applied_specs())
         return handler(args, target)
     finally:
         target.close()
