@@ -24,6 +24,9 @@ class FailedChange:
     action: str
     error: str
     code: str
+    # True when the write may have landed (stopped while retrying one that got no
+    # answer): its pending write stays, for the next plan to settle from the platform.
+    unknown: bool = False
 
 
 @dataclass(frozen=True)

@@ -418,7 +418,7 @@ class _Run:
         if self.book is not None:
             if isinstance(outcome, AppliedChange):
                 self.book.landed(request, self._after.pop(request.address, None))
-            else:
+            elif not (isinstance(outcome, FailedChange) and outcome.unknown):
                 self.book.failed(request.address)
         return self._done(outcome)
 
@@ -501,7 +501,8 @@ class _Run:
         last try landed is unknown (a reset may follow a commit): the rerun settles it."""
         reason = self.stop.reason or "apply stopped"
         return self._failed(
-            change, problem, f" (abandoned after {attempts} attempt(s): {reason}; re-run apply)"
+            change, problem, f" (abandoned after {attempts} attempt(s): {reason}; re-run apply)",
+            unknown=True,
         )
 
     def _retry_delay(self, attempt: int, started: float, problem: TemporaryError) -> float | None:
@@ -579,8 +580,10 @@ class _Run:
             with self._after_lock:
                 self._after[request.address] = live
 
-    def _failed(self, change: Change, problem: ProviderError, suffix: str) -> Outcome:
-        return FailedChange(change.address, change.action, f"{problem}{suffix}", problem.code)
+    def _failed(self, change: Change, problem: ProviderError, suffix: str, *,
+                unknown: bool = False) -> Outcome:
+        return FailedChange(change.address, change.action, f"{problem}{suffix}", problem.code,
+                            unknown)
 
     def _done(self, outcome: Outcome) -> Outcome:
         if isinstance(outcome, AppliedChange):

@@ -2,6 +2,9 @@
 until apply's retries run out: apply reads the resource back and finds what Kolibri holds
 of the spec it wrote, so the write counts as applied and is recorded, not failed.
 
+A lost answer is no answer (UnreachableError, as the rest provider says it): the circuit
+breaker counts it, and a write the breaker cut short stays pending for the next plan.
+
 A real forwarding proxy on 127.0.0.1 stands between learnops and the session's Kolibri:
 it passes every request on, and for the writes of one lesson it closes the connection
 instead of handing the answer back.
@@ -19,7 +22,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from reconciler.model import JSON
+from reconciler.apply.events import ApplyResult
+from reconciler.apply.executor import RetryPolicy, execute
+from reconciler.apply.lock import ApplyLease
+from reconciler.compiler import compile_dir
+from reconciler.model import JSON, Address
+from reconciler.plan.planner import build_plan
+from reconciler.state.target import open_target
 
 from .live import LiveKolibri
 from .program import write_program
@@ -105,18 +114,60 @@ def proxy(kolibri: LiveKolibri) -> Iterator[LosingProxy]:
     server.server_close()
 
 
+def apply_through(program: Path, retry: RetryPolicy) -> ApplyResult:
+    """Plan and apply ``program`` one write at a time, retrying as ``retry`` says."""
+    compiled = compile_dir(program)
+    opened = open_target(compiled.state.project)
+    try:
+        made = build_plan(compiled, opened.provider, state=opened.state)
+        with ApplyLease(opened.state, wait=5.0, poll=0.05) as lease:
+            return execute(made, opened.provider, descendants=lambda _: (), retry=retry,
+                           parallelism=1, state=opened.state, lease=lease,
+                           desired=compiled.state)
+    finally:
+        opened.close()
+
+
 def test_a_plan_whose_write_answers_were_lost_is_applied_and_recorded(
     capsys: pytest.CaptureFixture[str], target: dict[str, JSON], tmp_path: Path,
     proxy: LosingProxy,
 ) -> None:
     program = write_program(tmp_path / "program", {**target, "url": proxy.url})
     proxy.lose_title = "hipaa-annual: refresher"  # the plan's last step lesson
-    code, out = run(capsys, "apply", str(program), "--auto-approve", "--parallelism", "1")
+    # Retries run out before the breaker would take Kolibri for down (each lost answer
+    # counts as a connection failure).
+    result = apply_through(program, RetryPolicy(max_attempts=4, base_delay=0.01,
+                                                max_delay=0.02, breaker_failures=8))
     assert len(proxy.lost) > 1, proxy.lost  # the create, then every retry's update
-    assert code == 0, out
-    assert ("CertificationPlan/hipaa-annual (confirmed after a lost response)" in out), out
-    assert "Apply complete: 4 applied, 0 failed" in out, out
+    assert not result.failed and not result.skipped, result
+    assert [a.address for a in result.applied if a.recovered] == [
+        Address("CertificationPlan", "hipaa-annual")], result  # confirmed after a lost answer
+    assert len(result.applied) == 4, result
 
     proxy.lose_title = None
     code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
     assert code == 0 and "No changes" in out, out  # recorded as the write would have been
+
+
+def test_a_reset_after_kolibri_committed_is_no_answer_and_the_breaker_counts_it(
+    capsys: pytest.CaptureFixture[str], target: dict[str, JSON], tmp_path: Path,
+    proxy: LosingProxy,
+) -> None:
+    program = write_program(tmp_path / "program", {**target, "url": proxy.url})
+    proxy.lose_title = "hipaa-nurses"  # every write of the assignment's lesson
+    result = apply_through(program, RetryPolicy(max_attempts=20, base_delay=0.01,
+                                                max_delay=0.02, breaker_failures=3,
+                                                breaker_window=0.0))
+    # Not "cannot connect": the request reached Kolibri, which made the lesson.
+    assert [(f.address, f.code) for f in result.failed] == [
+        (Address("Assignment", "hipaa-nurses"), "LO109")], result
+    assert "the connection closed before Kolibri answered" in result.failed[0].error
+    assert result.stopped is not None and result.stopped.startswith(
+        "the platform is unreachable (3 connection failures in a row"), result.stopped
+    assert len(proxy.lost) == 3, proxy.lost
+
+    proxy.lose_title = None  # the rerun converges on the lesson Kolibri made
+    code, out = run(capsys, "apply", str(program), "--auto-approve")
+    assert code == 0, out
+    code, out = run(capsys, "plan", str(program), "--detailed-exitcode")
+    assert code == 0 and "No changes" in out, out

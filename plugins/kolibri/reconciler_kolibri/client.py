@@ -24,11 +24,17 @@ from reconciler.errors import (
     PermanentError,
     ReconcilerError,
     TemporaryError,
+    UnreachableError,
 )
 from reconciler.model import JSON
 from reconciler_kolibri.settings import KolibriSettings
 
 CSRF_COOKIE: Final = "kolibri_csrftoken"
+# How urllib3 words a connection that was never made (refused, no such host): the
+# request never reached Kolibri. Any other connection error came after it was sent.
+_NEVER_CONNECTED: Final = ("newconnectionerror", "failed to establish", "refused",
+                           "name or service not known", "nodename nor servname",
+                           "getaddrinfo", "name resolution")
 READ_RETRIES: Final = 3
 PAGE_SIZE: Final = 500
 
@@ -149,18 +155,33 @@ class KolibriClient:
                 method, self.settings.url + path, params=params, json=body, headers=headers,
                 timeout=(min(5.0, self.settings.timeout), self.settings.timeout),
             )
+        except requests.ConnectTimeout:
+            raise UnreachableError(f"cannot connect to Kolibri at {self.settings.url} "
+                                   "(timed out)", where=where) from None
         except requests.Timeout:
-            raise TemporaryError(f"no answer within {self.settings.timeout:g}s",
-                                 where=where) from None
-        except requests.ConnectionError:
-            raise TemporaryError(f"cannot connect to Kolibri at {self.settings.url}",
-                                 where=where) from None
+            raise UnreachableError(f"no answer within {self.settings.timeout:g}s",
+                                   where=where) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as problem:
+            raise self._connection_failure(problem, where) from None
         except requests.RequestException as problem:
             raise PermanentError(f"request failed: {type(problem).__name__}",
                                  where=where) from None
         if response.status_code >= 400:
             raise self._error(response, where, login)
         return response
+
+    def _connection_failure(self, problem: requests.RequestException,
+                            where: str) -> UnreachableError:
+        """No answer: never connected, or the connection dropped once the request was
+        out (Kolibri may have committed it). Either way the executor retries it, the
+        circuit breaker counts it, and a write's outcome is read back from Kolibri."""
+        text = str(problem).lower()
+        if any(sign in text for sign in _NEVER_CONNECTED):
+            return UnreachableError(f"cannot connect to Kolibri at {self.settings.url}",
+                                    where=where)
+        return UnreachableError(
+            "the connection closed before Kolibri answered (the request may have been "
+            "carried out)", where=where)
 
     def _error(self, response: requests.Response, where: str, login: bool) -> ReconcilerError:
         status = response.status_code
