@@ -1,11 +1,12 @@
 """Fixtures for the sandbox engine tests: a platform on a real SQLite file in
-tmp_path, a clock the test moves, and a small hospital directory."""
+tmp_path, clocks the test moves (its today and its time), and a small hospital
+directory."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,24 @@ class Clock:
         return self.day
 
 
+@dataclass
+class Moment:
+    """The platform's time (UTC), moved by the test."""
+
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(date(2027, 1, 4))
+
+
+@pytest.fixture
+def moment() -> Moment:
+    return Moment(datetime(2027, 1, 4, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -48,8 +64,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def platform(db_path: Path, clock: Clock) -> Iterator[Platform]:
-    p = Platform(db_path, today=clock)
+def platform(db_path: Path, clock: Clock, moment: Moment) -> Iterator[Platform]:
+    p = Platform(db_path, today=clock, now=moment)
     p.import_users_csv(USERS_CSV, actor="hr")
     yield p
     p.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pytest
 from reconciler_sandbox.engine import Platform
 
 from reconciler.errors import InvalidRequest, LockHeldError, NotFoundError
+
+from .conftest import Moment
 
 
 def test_a_held_lease_keeps_a_second_apply_out(platform: Platform) -> None:
@@ -29,9 +31,31 @@ def test_a_held_lease_keeps_a_second_apply_out(platform: Platform) -> None:
     assert actions == ["lock", "unlock", "lock"]
 
 
-def test_an_expired_lease_can_be_taken_over(platform: Platform) -> None:
+def test_a_lease_expires_when_the_platform_clock_passes_its_expiry(
+    platform: Platform, moment: Moment
+) -> None:
+    held = platform.acquire_lock("ci-run-1", 60)
+    assert held["since"] == "2027-01-04T09:00:00.000Z"
+    assert held["expires_at"] == "2027-01-04T09:01:00.000Z"
+    moment.at += timedelta(seconds=59.999)
+    assert platform.lock_holder() == {k: v for k, v in held.items() if k != "lock_id"}
+    with pytest.raises(LockHeldError, match=r"until 2027-01-04T09:01:00\.000Z"):
+        platform.acquire_lock("ci-run-2", 60)
+    moment.at += timedelta(milliseconds=1)  # the expiry itself: free
+    assert platform.lock_holder() is None
+    taken = platform.acquire_lock("ci-run-2", 60)
+    assert taken["since"] == "2027-01-04T09:01:00.000Z"
+    renewed = platform.renew_lock(taken["lock_id"], 120)
+    assert renewed["expires_at"] == "2027-01-04T09:03:00.000Z"  # counted from now
+    audited = [(e["at"], e["action"], e["actor"])
+               for e in platform.audit(limit=1000) if e["kind"] == "Lock"]
+    assert audited == [("2027-01-04T09:00:00.000Z", "lock", "ci-run-1"),
+                       ("2027-01-04T09:01:00.000Z", "lock", "ci-run-2")]
+
+
+def test_an_expired_lease_can_be_taken_over(platform: Platform, moment: Moment) -> None:
     stale = platform.acquire_lock("crashed-apply", 0.05)
-    time.sleep(0.1)
+    moment.at += timedelta(seconds=0.1)
     fresh = platform.acquire_lock("next-apply", 60)
     assert fresh["holder"] == "next-apply"
     with pytest.raises(LockHeldError, match="lost"):

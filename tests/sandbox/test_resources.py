@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from reconciler.errors import (
 )
 from reconciler.model import content_hash
 
-from .conftest import assignment, audience, obj, put
+from .conftest import Moment, assignment, audience, obj, put
 
 
 def body(spec: dict, **metadata: object) -> dict:
@@ -105,16 +104,6 @@ def test_idempotency_key_replays_the_first_answer(platform: Platform) -> None:
     platform.delete_resource("LearningObject", "a", if_match=1, actor="x", idempotency_key="d")
     with pytest.raises(NotFoundError):
         platform.get_resource("LearningObject", "a")
-
-
-@dataclass
-class Moment:
-    """The platform's clock (UTC), moved by the test."""
-
-    at: datetime
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 def remembered_keys(path: Path) -> set[str]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from reconciler.model import canonical_json
 from reconciler.rules.directory import User
 from reconciler_sandbox.batches import rows_in
-from reconciler_sandbox.journal import utc_now
+from reconciler_sandbox.journal import utc_iso
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,11 @@ class ImportResult:
         return frozenset(self.added) | frozenset(self.updated)
 
 
-def upsert_users(conn: sqlite3.Connection, users: list[User]) -> ImportResult:
+def upsert_users(conn: sqlite3.Connection, users: list[User], at: datetime) -> ImportResult:
     existing = {user.employee_id: user for user in all_users(conn)}
     added: list[str] = []
     updated: list[str] = []
-    now = utc_now()
+    now = utc_iso(at)
     for user in users:
         before = existing.get(user.employee_id)
         if before == _normalised(user):

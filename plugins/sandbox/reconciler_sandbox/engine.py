@@ -16,7 +16,10 @@ Time: :meth:`Platform.tick` runs the scheduler (:mod:`.scheduler`), which record
 what time causes, each event on its own day; reads never write. The platform's
 today is the later of its wall clock (``today``, in the project's time zone) and
 the day the scheduler last reached, so a rehearsal moved ahead stays ahead.
-``now`` (UTC) dates what is kept for a while: remembered idempotent answers.
+``now`` (UTC) is the platform's time: every stamp it stores (audit entries, a
+resource's ``created_at``/``updated_at``, events, notifications, enrollments) and
+what is kept for a while (remembered idempotent answers, apply leases) follow it.
+A write reads it once, inside its transaction, so stamps follow commit order.
 """
 
 from __future__ import annotations
@@ -156,7 +159,8 @@ class Platform:
                 return replayed["resource"], bool(replayed["created"])
             before = resources.fetch(conn, kind, name)
             self._check_put_precondition(kind, name, before, if_match, if_none_match)
-            now = journal.utc_now()
+            at = self._now()
+            now = journal.utc_iso(at)
             after = StoredResource(
                 kind=kind, name=name, version=before.version + 1 if before else 1,
                 managed_by=_mark(parsed.managed_by, before.managed_by if before else None),
@@ -168,7 +172,7 @@ class Platform:
                 result = self._wire(conn, before)
             else:
                 result = self._change(conn, before, after, actor=actor,
-                                      action="update" if before else "create")
+                                      action="update" if before else "create", at=at)
             created = before is None
             journal.remember(conn, keyed, {"resource": result, "created": created})
             return result, created
@@ -194,10 +198,11 @@ class Platform:
                     where=f"{kind}/{name}",
                 )
             resources.remove(conn, kind, name)
+            at = self._now()
             if kind == "Assignment":
-                self._membership.reevaluate_removed(conn, name, self._platform_today(conn))
+                self._membership.reevaluate_removed(conn, name, self._platform_today(conn), at)
             journal.record_audit(conn, actor=actor, action="delete", kind=kind, name=name,
-                                 before=_audited(before), after=None)
+                                 before=_audited(before), after=None, at=at)
             journal.raise_state_version(conn)
             journal.remember(conn, keyed, {"deleted": True})
 
@@ -224,32 +229,36 @@ class Platform:
                 result = self._wire(conn, before)
             else:
                 spec = {**before.spec, "active": False}
+                at = self._now()
                 after = StoredResource(
                     kind=kind, name=name, version=before.version + 1,
                     managed_by=before.managed_by,
                     # learnops inactivated it: the live content still matches its mark.
                     spec_hash=content_hash(spec) if before.spec_hash else None,
                     labels=before.labels, annotations=before.annotations, spec=spec,
-                    created_at=before.created_at, updated_at=journal.utc_now(),
+                    created_at=before.created_at, updated_at=journal.utc_iso(at),
                 )
-                result = self._change(conn, before, after, actor=actor, action="inactivate")
+                result = self._change(conn, before, after, actor=actor, action="inactivate",
+                                      at=at)
             journal.remember(conn, keyed, {"resource": result})
             return result
 
     def _change(self, conn: Any, before: StoredResource | None, after: StoredResource, *,
-                actor: str, action: str) -> dict[str, Any]:
+                actor: str, action: str, at: datetime) -> dict[str, Any]:
         """Store ``after`` (``before``: as it was) with what it means for learners, the
-        audit entry and a new state version; the resource as now served."""
+        audit entry and a new state version, all stamped ``at``; the resource as now
+        served."""
         today = self._platform_today(conn)
         resources.store(conn, after, before)
-        self._apply_effects(conn, before, after, today)
+        self._apply_effects(conn, before, after, today, at)
         journal.record_audit(conn, actor=actor, action=action, kind=after.kind,
-                             name=after.name, before=_audited(before), after=_audited(after))
+                             name=after.name, before=_audited(before), after=_audited(after),
+                             at=at)
         journal.raise_state_version(conn)
         return after.wire(self._status(conn, after, today))
 
     def _apply_effects(self, conn: Any, before: StoredResource | None,
-                       after: StoredResource, today: date) -> None:
+                       after: StoredResource, today: date, at: datetime) -> None:
         """What a stored change means for learners, in the same transaction."""
         match after.kind:
             case "LearningObject":
@@ -259,13 +268,13 @@ class Platform:
                 self._membership.members(conn, after.name)
                 if before is not None and before.spec != after.spec:
                     self._membership.reevaluate(
-                        conn, resources.assignments_reaching(conn, after.name), today)
+                        conn, resources.assignments_reaching(conn, after.name), today, at=at)
             case "CertificationPlan":
-                _, moved = record_plan_spec(conn, after.name, after.spec, today)
-                learning.settle(conn, moved, today)
+                _, moved = record_plan_spec(conn, after.name, after.spec, today, at)
+                learning.settle(conn, moved, today, at)
             case "Assignment":
                 if before is None or before.spec != after.spec:
-                    self._membership.reevaluate(conn, [after.name], today)
+                    self._membership.reevaluate(conn, [after.name], today, at=at)
 
     def _existing(self, conn: Any, kind: str, name: str) -> StoredResource:
         stored = resources.fetch(conn, kind, name)
@@ -340,15 +349,18 @@ class Platform:
     def import_users(self, people: list[User], *, actor: str) -> dict[str, int]:
         """:meth:`import_users_csv` of users already parsed (learnops' directory writes)."""
         with self._db.write() as conn:
-            result = users.upsert_users(conn, people)
+            at = self._now()
+            result = users.upsert_users(conn, people, at)
             if result.changed:
                 self._membership.reevaluate(
                     conn, resources.names_of(conn, "Assignment"), self._platform_today(conn),
-                    only=result.changed, why_leaving="left the audience (directory change)")
+                    only=result.changed, why_leaving="left the audience (directory change)",
+                    at=at)
                 journal.record_audit(
                     conn, actor=actor, action="import", kind="User", name="users.csv",
                     before=None,
-                    after={"added": list(result.added), "updated": list(result.updated)})
+                    after={"added": list(result.added), "updated": list(result.updated)},
+                    at=at)
                 journal.raise_state_version(conn)
         return {"added": len(result.added), "updated": len(result.updated),
                 "unchanged": result.unchanged}
@@ -383,7 +395,7 @@ class Platform:
         with self._db.scratch() as conn:
             processed = scheduler.platform_date(conn)  # another process may have ticked
             if processed is None or as_of > processed:
-                scheduler.tick(conn, as_of, employee_id=employee_id)
+                scheduler.tick(conn, as_of, self._now(), employee_id=employee_id)
             yield conn
 
     def learner_view(self, employee_id: str, as_of: date) -> dict[str, Any]:
@@ -396,10 +408,11 @@ class Platform:
     def record_completion(self, employee_id: str, object_name: str, *, completed_on: date,
                           score: int | None = None, actor: str) -> dict[str, Any]:
         with self._db.write() as conn:
+            at = self._now()
             result = learning.record_completion(conn, employee_id, object_name, completed_on,
-                                                score, actor, self._today())
+                                                score, actor, self._today(), at)
             journal.record_audit(conn, actor=actor, action="complete", kind="LearningObject",
-                                 name=object_name, before=None, after=result)
+                                 name=object_name, before=None, after=result, at=at)
             # Learner activity is not configuration: the state version stays (DESIGN
             # §7), so a plan saved before a completion still applies.
             return result
@@ -451,9 +464,9 @@ class Platform:
             with self._db.read() as conn:
                 day = until or self._platform_today(conn)
                 since = scheduler.check_forward(conn, day)
-                found = scheduler.due(conn, day)
+                found = scheduler.due(conn, day, self._now())
             with self._db.write() as conn:
-                recorded += scheduler.record(conn, found)
+                recorded += scheduler.record(conn, found, self._now())
                 if not found.renewals:
                     scheduler.move_date(conn, day)
                     return scheduler.TickResult(since, max(day, since or day), recorded)
@@ -467,27 +480,27 @@ class Platform:
 
     def acquire_lock(self, holder: str, ttl_seconds: float) -> dict[str, Any]:
         with self._db.write() as conn:
-            return locks.acquire(conn, holder, ttl_seconds)
+            return locks.acquire(conn, holder, ttl_seconds, self._now())
 
     def lock_holder(self) -> dict[str, Any] | None:
         """The live lease as anyone may see it (no secret), or ``None``."""
-        return locks.holder(self._db.connection())
+        return locks.holder(self._db.connection(), self._now())
 
     def renew_lock(self, lock_id: str, ttl_seconds: float) -> dict[str, Any]:
         with self._db.write() as conn:
-            return locks.renew(conn, lock_id, ttl_seconds)
+            return locks.renew(conn, lock_id, ttl_seconds, self._now())
 
     def release_lock(self, lock_id: str) -> None:
         with self._db.write() as conn:
-            locks.release(conn, lock_id)
+            locks.release(conn, lock_id, self._now())
 
     def force_unlock(self, lock_id: str) -> None:
         with self._db.write() as conn:
-            locks.force(conn, lock_id, actor="admin")
+            locks.force(conn, lock_id, actor="admin", at=self._now())
 
     def create_token(self, name: str, scopes: Iterable[str]) -> str:
         with self._db.write() as conn:
-            return tokens.create(conn, name, scopes)
+            return tokens.create(conn, name, scopes, self._now())
 
     def token_holder(self, secret: str) -> tuple[str, frozenset[str]] | None:
         """The token's name and scopes, or None for no such token."""

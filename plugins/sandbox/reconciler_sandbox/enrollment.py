@@ -14,13 +14,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from reconciler.model import JSON
 from reconciler.rules.assignment import assignment_items, due_on, start_on
 from reconciler_sandbox.batches import rows_in
 from reconciler_sandbox.events import Event
-from reconciler_sandbox.journal import utc_now
+from reconciler_sandbox.journal import utc_iso
 from reconciler_sandbox.notifications import happen_all
 from reconciler_sandbox.plans import current_version
 from reconciler_sandbox.progress import Enrollment
@@ -38,7 +38,7 @@ class Link:
 def reconcile_assignment(
     conn: sqlite3.Connection, name: str, spec: Mapping[str, JSON] | None,
     members: frozenset[str], today: date, only: frozenset[str] | None = None,
-    why_leaving: str = "left the audience",
+    why_leaving: str = "left the audience", *, at: datetime,
 ) -> list[int | Enrollment]:
     """Make the enrollments sourced by assignment ``name`` match ``members`` x items.
     ``spec`` None: the assignment is gone. ``only``: just these learners changed
@@ -66,7 +66,7 @@ def reconcile_assignment(
     notify = bool((spec.get("notify") or {}).get("on_assign", True))
     current = _current_enrollments(conn, added, only)
     created = _enroll(conn, [key for key in added if key not in current], enrolled_on, today,
-                      notify)
+                      notify, at)
     touched: list[int | Enrollment] = []
     sources = []
     due_text, since = (due.isoformat() if due else None), enrolled_on.isoformat()
@@ -185,7 +185,7 @@ def _current_enrollments(conn: sqlite3.Connection, keys: list[Key],
 
 
 def _enroll(conn: sqlite3.Connection, keys: list[Key], enrolled_on: date, today: date,
-            notify: bool) -> dict[Key, Enrollment]:
+            notify: bool, at: datetime) -> dict[Key, Enrollment]:
     """New first cycles, one statement for them all, numbered as inserting them in turn
     would. Starting today, they have started (and the learners are told at once);
     starting later, the scheduler starts them on their day."""
@@ -201,7 +201,7 @@ def _enroll(conn: sqlite3.Connection, keys: list[Key], enrolled_on: date, today:
             id=top, employee_id=employee_id, item_kind=kind, item_name=item, cycle=1,
             plan_version=versions[item] if kind == "plan" else None, enrolled_on=enrolled_on,
             state="active", inactive_reason=None, started_on=None, completed_on=None)
-    day, now = enrolled_on.isoformat(), utc_now()
+    day, now = enrolled_on.isoformat(), utc_iso(at)
     conn.executemany(
         "INSERT INTO enrollments (id, employee_id, item_kind, item_name, cycle, plan_version,"
         " enrolled_on, state, created_at) VALUES (?, ?, ?, ?, 1, ?, ?, 'active', ?)",
@@ -212,5 +212,5 @@ def _enroll(conn: sqlite3.Connection, keys: list[Key], enrolled_on: date, today:
         happen_all(conn, [
             Event("assignment_started", enrolled_on, e.employee_id, e.item_kind, e.item_name,
                   f"assignment_started:{e.id}:", enrollment_id=e.id)
-            for e in created.values()], None, on_assign=notify)
+            for e in created.values()], None, at=at, on_assign=notify)
     return created

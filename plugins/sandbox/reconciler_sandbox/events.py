@@ -13,11 +13,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
 from reconciler_sandbox.batches import rows_in
-from reconciler_sandbox.journal import utc_now
+from reconciler_sandbox.journal import utc_iso
 
 # In the order they are processed when several fall on one day: a step is released
 # before it is reminded of, due before it is overdue, a certificate issued before
@@ -45,7 +45,8 @@ class Event:
         return self.on_date, ORDER[self.kind], self.key
 
 
-def record_all(conn: sqlite3.Connection, events: Sequence[Event]) -> list[int | None]:
+def record_all(conn: sqlite3.Connection, events: Sequence[Event],
+               at: datetime) -> list[int | None]:
     """Record each event unless its occasion is on record (or earlier in ``events``):
     the id of each recorded now, None for the others. One statement for them all;
     ids are the ones recording them in turn would give (the next after the largest),
@@ -56,7 +57,7 @@ def record_all(conn: sqlite3.Connection, events: Sequence[Event]) -> list[int | 
     top = conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
     ids: list[int | None] = []
     rows = []
-    now = utc_now()
+    now = utc_iso(at)
     for event in events:
         if event.key in known:
             ids.append(None)

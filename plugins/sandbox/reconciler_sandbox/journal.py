@@ -6,7 +6,8 @@ Remembered answers are kept for :data:`RETENTION` (24 hours, as mature APIs keep
 theirs): a retry within it replays; the same key sent later is a new request. Every
 keyed write deletes a few expired answers (:data:`PRUNE_PER_WRITE`, oldest first, by
 an index), so the table holds about a day of keyed writes at a bounded cost per
-write. Time is the platform's clock, passed in (``now``), never read here.
+write. Time is the platform's clock, passed in (``at``), never read here: the
+same goes for the audit entry's time and every other stamp the sandbox stores.
 """
 
 from __future__ import annotations
@@ -23,10 +24,6 @@ from reconciler.model import JSON, canonical_json, content_hash
 RETENTION: Final = timedelta(hours=24)
 # More than the one answer a keyed write adds, so a backlog of expired ones drains.
 PRUNE_PER_WRITE: Final = 8
-
-
-def utc_now() -> str:
-    return utc_iso(datetime.now(UTC))
 
 
 def utc_iso(moment: datetime) -> str:
@@ -49,12 +46,12 @@ def state_version(conn: sqlite3.Connection) -> int:
 
 def record_audit(
     conn: sqlite3.Connection, *, actor: str, action: str, kind: str, name: str,
-    before: JSON, after: JSON,
+    before: JSON, after: JSON, at: datetime,
 ) -> None:
     conn.execute(
         "INSERT INTO audit (at, actor, action, kind, name, before, after)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (utc_now(), actor, action, kind, name, _dump(before), _dump(after)),
+        (utc_iso(at), actor, action, kind, name, _dump(before), _dump(after)),
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from reconciler.errors import InvalidRequest, NotFoundError, PermanentError
@@ -28,7 +28,7 @@ from reconciler.model import JSON
 from reconciler.rules.schedule import certificate_dates
 from reconciler_sandbox.batches import rows_in
 from reconciler_sandbox.events import Event
-from reconciler_sandbox.journal import utc_now
+from reconciler_sandbox.journal import utc_iso
 from reconciler_sandbox.notifications import happen
 from reconciler_sandbox.plans import VersionSpecs
 from reconciler_sandbox.progress import (
@@ -67,7 +67,8 @@ def progress_of(enrollment: Enrollment, specs: VersionSpecs, completions: Comple
     return object_progress(enrollment, completions, as_of)
 
 
-def settle(conn: sqlite3.Connection, touched: Iterable[int | Enrollment], today: date) -> None:
+def settle(conn: sqlite3.Connection, touched: Iterable[int | Enrollment], today: date,
+           at: datetime) -> None:
     """Record when enrollments started and finish; a plan finished by ``today`` issues
     its certificate and tells its admins (a later finish waits for its day).
     ``touched``: enrollments by id, or as just written (not read again)."""
@@ -99,7 +100,7 @@ def settle(conn: sqlite3.Connection, touched: Iterable[int | Enrollment], today:
                             enrollment.id))
         if progress.completed_on is not None and enrollment.item_kind == "plan":
             spec = specs.get(enrollment.item_name, enrollment.plan_version or 0)
-            certify_when_due(conn, enrollment, spec, progress.completed_on, today)
+            certify_when_due(conn, enrollment, spec, progress.completed_on, today, at)
     conn.executemany("UPDATE enrollments SET started_on = ?, completed_on = ? WHERE id = ?",
                      changed)
 
@@ -124,7 +125,7 @@ def _completions_of_all(conn: sqlite3.Connection, employee_ids: Sequence[str]
 
 
 def certify_when_due(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, JSON],
-                     completed_on: date, today: date) -> None:
+                     completed_on: date, today: date, at: datetime) -> None:
     """Issue the certificate of a plan enrollment finishing on ``completed_on``, once
     that day has come and only once."""
     if completed_on > today:
@@ -132,15 +133,15 @@ def certify_when_due(conn: sqlite3.Connection, enrollment: Enrollment, spec: dic
     issued = conn.execute(
         "SELECT 1 FROM certificates WHERE enrollment_id = ?", (enrollment.id,)).fetchone()
     if issued is None:
-        _certify(conn, enrollment, spec, completed_on)
+        _certify(conn, enrollment, spec, completed_on, at)
 
 
 def _certify(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, JSON],
-             completed_on: date) -> None:
+             completed_on: date, at: datetime) -> None:
     certificate = spec.get("certificate")
     about = (enrollment.employee_id, enrollment.item_kind, enrollment.item_name)
     happen(conn, Event("completed", completed_on, *about, f"completed:{enrollment.id}",
-                       enrollment_id=enrollment.id), spec)
+                       enrollment_id=enrollment.id), spec, at=at)
     if not isinstance(certificate, dict):
         return
     held = conn.execute(
@@ -160,12 +161,12 @@ def _certify(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, J
     )
     happen(conn, Event("certificate_issued", completed_on, *about,
                        f"certificate_issued:{enrollment.id}", enrollment_id=enrollment.id,
-                       detail=dates.expires.isoformat()), spec)
+                       detail=dates.expires.isoformat()), spec, at=at)
 
 
 def record_completion(conn: sqlite3.Connection, employee_id: str, object_name: str,
                       completed_on: date, score: int | None, actor: str,
-                      today: date) -> dict[str, Any]:
+                      today: date, at: datetime) -> dict[str, Any]:
     """Record that a learner completed (or attempted) a learning object. Only a
     learner with access on that day may: an active enrollment in the object, or in
     a plan whose step holding it has been released to them."""
@@ -204,13 +205,13 @@ def record_completion(conn: sqlite3.Connection, employee_id: str, object_name: s
     conn.execute(
         "INSERT INTO completions (employee_id, object_name, completed_on, score, passed,"
         " recorded_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (employee_id, object_name, completed_on.isoformat(), score, int(passed), utc_now(),
+        (employee_id, object_name, completed_on.isoformat(), score, int(passed), utc_iso(at),
          actor),
     )
     # A completion recorded for a later day says that day has come for this learner.
     day = max(today, completed_on)
     if passed:
-        settle(conn, [e.id for e in reaching], day)
+        settle(conn, [e.id for e in reaching], day, at)
     # Finished by that day: a plan whose last step releases later finishes then.
     finished = enrollments(
         conn, f"id IN ({','.join('?' * len(reaching))}) AND completed_on <= ?",

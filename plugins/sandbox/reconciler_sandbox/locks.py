@@ -1,8 +1,9 @@
 """The apply lease: one holder at a time keeps two applies apart.
 
 A lease expires unless renewed, so a crashed apply cannot block the platform
-forever: once expired, the next ``acquire`` takes it over. Lease times are wall
-clock (``time.time``), unlike learning dates, which follow the injected clock.
+forever: once expired, the next ``acquire`` takes it over. Lease times follow the
+platform's clock (``at``, UTC, passed in as for every stamp the sandbox keeps), so
+a lease expires when that clock passes its ``expires_at``.
 
 The lease is a security boundary: its ``lock_id`` renews and releases it and is
 returned to the holder alone. Everyone else (a second apply's 409, ``GET``, the audit
@@ -16,13 +17,12 @@ from __future__ import annotations
 import hashlib
 import math
 import sqlite3
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from reconciler.errors import InvalidRequest, LockHeldError, NotFoundError
-from reconciler_sandbox.journal import record_audit
+from reconciler_sandbox.journal import record_audit, utc_iso
 
 LEASE: Final = "apply"
 MAX_TTL_SECONDS: Final = 3600.0  # an hour; ApplyLease renews every ttl/3
@@ -42,8 +42,7 @@ def _public(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
 
 
 def _iso(seconds: float) -> str:
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(datetime.fromtimestamp(seconds, UTC))
 
 
 def _wire(row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
@@ -64,10 +63,10 @@ def _held_by(held: sqlite3.Row, message: str) -> LockHeldError:
                          since=public["since"], expires_at=public["expires_at"])
 
 
-def holder(conn: sqlite3.Connection) -> dict[str, Any] | None:
+def holder(conn: sqlite3.Connection, at: datetime) -> dict[str, Any] | None:
     """The live lease as anyone may see it, or ``None`` when the platform is free."""
     held = _current(conn)
-    return None if held is None or held["expires_at"] <= time.time() else _public(held)
+    return None if held is None or held["expires_at"] <= at.timestamp() else _public(held)
 
 
 def _current(conn: sqlite3.Connection) -> sqlite3.Row | None:
@@ -77,9 +76,10 @@ def _current(conn: sqlite3.Connection) -> sqlite3.Row | None:
     return row
 
 
-def acquire(conn: sqlite3.Connection, holder: str, ttl_seconds: float) -> dict[str, Any]:
+def acquire(conn: sqlite3.Connection, holder: str, ttl_seconds: float,
+            at: datetime) -> dict[str, Any]:
     _check_ttl(ttl_seconds)
-    now = time.time()
+    now = at.timestamp()
     held = _current(conn)
     if held is not None and held["expires_at"] > now:
         raise _held_by(
@@ -93,34 +93,35 @@ def acquire(conn: sqlite3.Connection, holder: str, ttl_seconds: float) -> dict[s
     )
     taken_over = None if held is None else _public(held)
     record_audit(conn, actor=holder, action="lock", kind="Lock", name=LEASE,
-                 before=taken_over, after=_public(lease))
+                 before=taken_over, after=_public(lease), at=at)
     return _wire(lease)
 
 
-def renew(conn: sqlite3.Connection, lock_id: str, ttl_seconds: float) -> dict[str, Any]:
+def renew(conn: sqlite3.Connection, lock_id: str, ttl_seconds: float,
+          at: datetime) -> dict[str, Any]:
     """Extend our lease. An expired lease nobody took over can still be renewed."""
     _check_ttl(ttl_seconds)
     held = _current(conn)
     if held is None or held["lock_id"] != lock_id:
-        if held is not None and held["expires_at"] > time.time():
+        if held is not None and held["expires_at"] > at.timestamp():
             raise _held_by(held, f"the lease was lost: {held['holder']} holds the platform now")
         raise NotFoundError(f"no apply lock {lock_id}", where="locks/apply")
-    expires_at = time.time() + ttl_seconds
+    expires_at = at.timestamp() + ttl_seconds
     conn.execute("UPDATE locks SET expires_at = ? WHERE lock_id = ?", (expires_at, lock_id))
     return _wire({**dict(held), "expires_at": expires_at})
 
 
-def release(conn: sqlite3.Connection, lock_id: str) -> None:
+def release(conn: sqlite3.Connection, lock_id: str, at: datetime) -> None:
     """Give the lease back; releasing one already gone (or taken over) changes nothing."""
     held = _current(conn)
     if held is None or held["lock_id"] != lock_id:
         return
     conn.execute("DELETE FROM locks WHERE lock_id = ?", (lock_id,))
     record_audit(conn, actor=held["holder"], action="unlock", kind="Lock", name=LEASE,
-                 before=_public(held), after=None)
+                 before=_public(held), after=None, at=at)
 
 
-def force(conn: sqlite3.Connection, named: str, actor: str) -> None:
+def force(conn: sqlite3.Connection, named: str, actor: str, at: datetime) -> None:
     """Break a lease whoever holds it (an operator clearing a stuck apply), named by its
     public ``lease_id`` (what the 409 shows) or by its secret."""
     held = _current(conn)
@@ -128,4 +129,4 @@ def force(conn: sqlite3.Connection, named: str, actor: str) -> None:
         raise NotFoundError(f"no apply lock {named}", where="locks/apply")
     conn.execute("DELETE FROM locks WHERE lock_id = ?", (held["lock_id"],))
     record_audit(conn, actor=actor, action="force-unlock", kind="Lock", name=LEASE,
-                 before=_public(held), after=None)
+                 before=_public(held), after=None, at=at)

@@ -10,7 +10,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 
 from reconciler.errors import InvalidRequest
 from reconciler.model import JSON
@@ -84,7 +84,7 @@ class Membership:
 
     def reevaluate(self, conn: sqlite3.Connection, assignments: Iterable[str], today: date,
                    only: frozenset[str] | None = None,
-                   why_leaving: str = "left the audience") -> None:
+                   why_leaving: str = "left the audience", *, at: datetime) -> None:
         resolve = self.resolver(conn)  # assignments sharing audiences resolve them once
         touched: list[int | Enrollment] = []
         for name in assignments:
@@ -95,12 +95,13 @@ class Membership:
             members = (self.members(conn, str(stored.spec["audience"]), resolve)
                        if active else frozenset())
             touched += reconcile_assignment(conn, name, stored.spec, members, today, only,
-                                            why_leaving)
-        settle(conn, touched, today)
+                                            why_leaving, at=at)
+        settle(conn, touched, today, at)
 
     def audience_count(self, conn: sqlite3.Connection, audience: str) -> int:
         return len(self.members(conn, audience))
 
-    def reevaluate_removed(self, conn: sqlite3.Connection, assignment: str, today: date) -> None:
+    def reevaluate_removed(self, conn: sqlite3.Connection, assignment: str, today: date,
+                           at: datetime) -> None:
         """A deleted assignment: every enrollment it sourced loses that source."""
-        reconcile_assignment(conn, assignment, None, frozenset(), today)
+        reconcile_assignment(conn, assignment, None, frozenset(), today, at=at)

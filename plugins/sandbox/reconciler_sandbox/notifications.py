@@ -28,12 +28,12 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
 
 from reconciler.model import JSON
 from reconciler_sandbox.events import Event, record_all
-from reconciler_sandbox.journal import utc_now
+from reconciler_sandbox.journal import utc_iso
 from reconciler_sandbox.resources import item_title
 
 # What each notification kind is subscribed to in a plan's ``notify.on``.
@@ -54,19 +54,20 @@ class Notice:
 
 
 def happen(conn: sqlite3.Connection, event: Event, plan_spec: Mapping[str, JSON] | None,
-           *, on_assign: bool = True) -> bool:
+           *, at: datetime, on_assign: bool = True) -> bool:
     """Record ``event`` and send what it means to each recipient; False (and nothing
-    sent) when it was on record already."""
-    return happen_all(conn, [event], plan_spec, on_assign=on_assign)[0]
+    sent) when it was on record already. ``at``: the platform's time, stamped on both."""
+    return happen_all(conn, [event], plan_spec, at=at, on_assign=on_assign)[0]
 
 
 def happen_all(conn: sqlite3.Connection, events: Sequence[Event],
-               plan_spec: Mapping[str, JSON] | None, *, on_assign: bool = True) -> list[bool]:
+               plan_spec: Mapping[str, JSON] | None, *, at: datetime,
+               on_assign: bool = True) -> list[bool]:
     """:func:`happen` for each of ``events`` (of one plan, or none), in order, with a
     statement per table for them all."""
-    ids = record_all(conn, events)
+    ids = record_all(conn, events, at)
     titles: dict[tuple[str, str], str] = {}
-    now = utc_now()
+    now = utc_iso(at)
     rows = []
     for event, event_id in zip(events, ids, strict=True):
         if event_id is None:

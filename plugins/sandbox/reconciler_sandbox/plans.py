@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from reconciler.model import JSON, canonical_json
-from reconciler_sandbox.journal import utc_now
+from reconciler_sandbox.journal import utc_iso
 
 
 def current_version(conn: sqlite3.Connection, plan: str) -> int | None:
@@ -52,7 +52,7 @@ class VersionSpecs:
 
 
 def record_plan_spec(conn: sqlite3.Connection, plan: str, spec: Mapping[str, JSON],
-                     today: date) -> tuple[int, list[int]]:
+                     today: date, at: datetime) -> tuple[int, list[int]]:
     """Store ``spec`` as the plan's current version. Returns the current version and
     the enrollments moved onto it (to be re-settled: they may now be complete).
     Not finished by ``today`` includes finishing later on the old version's schedule."""
@@ -63,7 +63,7 @@ def record_plan_spec(conn: sqlite3.Connection, plan: str, spec: Mapping[str, JSO
     version = (current or 0) + 1
     conn.execute(
         "INSERT INTO plan_versions (plan, version, spec, created_at) VALUES (?, ?, ?, ?)",
-        (plan, version, text, utc_now()),
+        (plan, version, text, utc_iso(at)),
     )
     if spec.get("in_progress", "keep") != "migrate":
         return version, []

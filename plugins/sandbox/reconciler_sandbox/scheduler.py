@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from reconciler.errors import InvalidRequest
@@ -28,7 +28,7 @@ from reconciler.model import JSON
 from reconciler.rules.durations import parse_duration
 from reconciler_sandbox import learning
 from reconciler_sandbox.events import Event
-from reconciler_sandbox.journal import utc_now
+from reconciler_sandbox.journal import utc_iso
 from reconciler_sandbox.notifications import happen
 from reconciler_sandbox.plans import VersionSpecs, current_version
 from reconciler_sandbox.progress import Enrollment, Progress
@@ -67,23 +67,24 @@ class Due:
     renewals: tuple[Renewal, ...]
 
 
-def due(conn: sqlite3.Connection, until: date, employee_id: str | None = None) -> Due:
+def due(conn: sqlite3.Connection, until: date, at: datetime,
+        employee_id: str | None = None) -> Due:
     """Everything due by ``until`` and not on record, in date order. Only reads, so
     a served platform works it out without holding the write lock."""
     known = {row[0] for row in conn.execute("SELECT dedup_key FROM events")}
-    pending, renewals = _due_events(conn, until, employee_id)
+    pending, renewals = _due_events(conn, until, at, employee_id)
     fresh = sorted((p for p in pending if p[0].key not in known),
                    key=lambda p: p[0].sort_key())
     return Due(tuple(fresh), tuple(renewals))
 
 
-def record(conn: sqlite3.Connection, found: Due) -> int:
+def record(conn: sqlite3.Connection, found: Due, at: datetime) -> int:
     """Record what ``due`` found (each event once, whoever recorded it meanwhile) and
     open the renewals; the number of events recorded now."""
-    recorded = sum(happen(conn, event, spec, on_assign=on_assign)
+    recorded = sum(happen(conn, event, spec, at=at, on_assign=on_assign)
                    for event, spec, on_assign in found.pending)
     for enrollment, renew_on, expires_on in found.renewals:
-        _open_renewal(conn, enrollment, renew_on, expires_on)
+        _open_renewal(conn, enrollment, renew_on, expires_on, at)
     return recorded
 
 
@@ -95,7 +96,8 @@ def move_date(conn: sqlite3.Connection, until: date) -> None:
         (until.isoformat(),))
 
 
-def tick(conn: sqlite3.Connection, until: date, *, employee_id: str | None = None) -> TickResult:
+def tick(conn: sqlite3.Connection, until: date, at: datetime, *,
+         employee_id: str | None = None) -> TickResult:
     """Process everything due by ``until`` and move the platform's date there, in the
     caller's transaction. ``employee_id``: only that learner (a look ahead for one
     page, in a transaction that is rolled back; the platform's date is left alone)."""
@@ -104,8 +106,8 @@ def tick(conn: sqlite3.Connection, until: date, *, employee_id: str | None = Non
     # A renewal opened starts a new cycle whose own events may fall due by ``until``:
     # go round until a pass opens nothing new.
     while True:
-        found = due(conn, until, employee_id)
-        recorded += record(conn, found)
+        found = due(conn, until, at, employee_id)
+        recorded += record(conn, found, at)
         if not found.renewals:
             break
     if employee_id is None:
@@ -152,7 +154,7 @@ class _Context:
         return self.specs.get(enrollment.item_name, enrollment.plan_version or 0)
 
 
-def _due_events(conn: sqlite3.Connection, until: date, employee_id: str | None
+def _due_events(conn: sqlite3.Connection, until: date, at: datetime, employee_id: str | None
                 ) -> tuple[list[Pending], list[Renewal]]:
     where, args = "state = 'active' AND enrolled_on <= ?", [until.isoformat()]
     if employee_id is not None:
@@ -170,7 +172,7 @@ def _due_events(conn: sqlite3.Connection, until: date, employee_id: str | None
         if spec is not None and progress.completed_on is not None:
             # Finished ahead of the schedule: certified on the day the last step released.
             learning.certify_when_due(conn, enrollment, dict(spec), progress.completed_on,
-                                      until)
+                                      until, at)
         leads = sorted({str(lead) for assignment, _ in sources
                         for lead in (context.assignment(assignment).get("notify") or {})
                         .get("reminders") or []})
@@ -297,7 +299,7 @@ def _certificate_events(conn: sqlite3.Connection, context: _Context, until: date
 
 
 def _open_renewal(conn: sqlite3.Connection, enrollment: Enrollment, renew_on: date,
-                  expires_on: date) -> None:
+                  expires_on: date, at: datetime) -> None:
     """The next cycle of the plan, due when the certificate it renews expires; the
     certificate held is kept until then."""
     version = current_version(conn, enrollment.item_name) or enrollment.plan_version
@@ -306,14 +308,15 @@ def _open_renewal(conn: sqlite3.Connection, enrollment: Enrollment, renew_on: da
         " enrolled_on, state, created_at) VALUES (?, 'plan', ?, ?, ?, ?, 'active', ?)"
         " ON CONFLICT DO NOTHING RETURNING id",
         (enrollment.employee_id, enrollment.item_name, enrollment.cycle + 1, version,
-         renew_on.isoformat(), utc_now()),
+         renew_on.isoformat(), utc_iso(at)),
     ).fetchone()
     conn.execute("UPDATE enrollments SET state = 'renewed' WHERE id = ?", (enrollment.id,))
     if renewal is None:
         return
     happen(conn, Event("renewal_opened", renew_on, enrollment.employee_id, "plan",
                        enrollment.item_name, f"renewal_opened:{enrollment.id}",
-                       enrollment_id=enrollment.id, detail=expires_on.isoformat()), None)
+                       enrollment_id=enrollment.id, detail=expires_on.isoformat()), None,
+           at=at)
     conn.execute(
         "INSERT INTO enrollment_sources (enrollment_id, assignment, active, due_on, since)"
         " SELECT ?, assignment, 1, ?, ? FROM enrollment_sources"
@@ -323,4 +326,4 @@ def _open_renewal(conn: sqlite3.Connection, enrollment: Enrollment, renew_on: da
     conn.execute("UPDATE enrollment_sources SET active = 0 WHERE enrollment_id = ?",
                  (enrollment.id,))
     # Completions already on record for the new cycle's days count toward it.
-    learning.settle(conn, [renewal[0]], renew_on)
+    learning.settle(conn, [renewal[0]], renew_on, at)

@@ -6,10 +6,11 @@ import hashlib
 import secrets
 import sqlite3
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Final
 
 from reconciler.errors import InvalidRequest
-from reconciler_sandbox.journal import record_audit, utc_now
+from reconciler_sandbox.journal import record_audit, utc_iso
 
 # Each scope grants those after it: admin implies write implies read.
 _IMPLIES: Final = {
@@ -23,7 +24,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create(conn: sqlite3.Connection, name: str, scopes: Iterable[str]) -> str:
+def create(conn: sqlite3.Connection, name: str, scopes: Iterable[str], at: datetime) -> str:
     granted = sorted(set(scopes))
     unknown = [s for s in granted if s not in _IMPLIES]
     if unknown or not granted:
@@ -34,10 +35,10 @@ def create(conn: sqlite3.Connection, name: str, scopes: Iterable[str]) -> str:
     secret = "lo_" + secrets.token_urlsafe(32)
     conn.execute(
         "INSERT INTO tokens (secret_hash, name, scopes, created_at) VALUES (?, ?, ?, ?)",
-        (_hash(secret), name, " ".join(granted), utc_now()),
+        (_hash(secret), name, " ".join(granted), utc_iso(at)),
     )
     record_audit(conn, actor="admin", action="create", kind="Token", name=name,
-                 before=None, after={"scopes": granted})
+                 before=None, after={"scopes": granted}, at=at)
     return secret
 
 
