@@ -9,7 +9,7 @@ the fingerprint of what was written live in learnops' state store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -34,7 +34,7 @@ from reconciler_kolibri.client import KolibriClient
 from reconciler_kolibri.platform import Group, KolibriPlatform, Snapshot
 from reconciler_kolibri.release import due_releases
 from reconciler_kolibri.settings import KolibriSettings
-from reconciler_kolibri.terms import NO_TERMS, AppliedPlans, Terms, plans_of, terms_of
+from reconciler_kolibri.terms import NO_TERMS, AppliedSpecs, Terms, plans_of, terms_of
 from reconciler_kolibri.translate import (
     assignment_body,
     assignment_spec,
@@ -70,7 +70,7 @@ class KolibriProvider:
         self._renamed: dict[Address, Address] = {}
         self._terms: Terms | None = None
         self._applied: dict[Address, Mapping[str, JSON]] = {}  # the state's, as planned
-        self._plans = AppliedPlans()  # assignments' plans as applied: Kolibri keeps none
+        self._as_applied = AppliedSpecs()  # what Kolibri keeps nowhere, as applied
 
     def __repr__(self) -> str:
         return f"KolibriProvider(url={self.settings.url!r}, facility={self.settings.facility!r})"
@@ -90,7 +90,7 @@ class KolibriProvider:
         assignment's plans as ``applied`` (the state's specs) says, else as ``desired``."""
         self._desired, self._renamed, self._terms = desired, dict(renamed or {}), None
         self._applied = dict(applied or {})
-        self._plans = AppliedPlans(desired, applied)
+        self._as_applied = AppliedSpecs(desired, applied)
 
     def terms(self) -> Terms:
         if self._terms is None:
@@ -101,7 +101,7 @@ class KolibriProvider:
 
     def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
         self._read = self.platform.snapshot()
-        return live_resources(self._read, kinds, self.terms(), self._plans)
+        return live_resources(self._read, kinds, self.terms(), self._as_applied)
 
     def held(self, desired: DesiredState, resource: DesiredResource) -> DesiredResource:
         """What Kolibri will show of ``resource`` once written (the planner compares the
@@ -186,9 +186,9 @@ class KolibriProvider:
             case "Audience":
                 self._write_audience(request, snapshot)
             case "Assignment":
-                self._write_assignment(request, snapshot)
+                self._applying(request, snapshot, self._write_assignment)
             case "CertificationPlan":
-                self._write_plan(request, snapshot)
+                self._applying(request, snapshot, self._write_plan)
             case _:
                 raise PermanentError(f"unknown kind '{address.kind}'", where=str(address))
         if request.action == "delete":
@@ -271,21 +271,23 @@ class KolibriProvider:
             Address("Audience", audience), Address("Audience", audience))
         return snapshot.groups.get(audience) or snapshot.groups.get(held.name)
 
-    def _write_assignment(self, request: WriteRequest, snapshot: Snapshot) -> None:
-        # Its plans are applied as the write goes out (the read-back after it shows them);
-        # a write refused or failed outright did not land, and leaves them as they were.
-        name = request.address.name
-        before = self._plans.applied(name)
-        self._plans.wrote(name, request.spec if request.action in ("create", "update")
-                          else None)
+    def _applying(self, request: WriteRequest, snapshot: Snapshot,
+                  write: Callable[[WriteRequest, Snapshot], None]) -> None:
+        """``write``, its spec applied as it goes out (what Kolibri keeps nowhere reads
+        back as written); one refused or failed outright did not land, and leaves the
+        applied spec as it was."""
+        address = request.address
+        before = self._as_applied.applied(address)
+        self._as_applied.wrote(address, request.spec if request.action in ("create", "update")
+                               else None)
         try:
-            self._write_lesson(request, snapshot)
+            write(request, snapshot)
         except ReconcilerError as problem:
             if not isinstance(problem, TemporaryError):  # else it may have landed
-                self._plans.wrote(name, before)
+                self._as_applied.wrote(address, before)
             raise
 
-    def _write_lesson(self, request: WriteRequest, snapshot: Snapshot) -> None:
+    def _write_assignment(self, request: WriteRequest, snapshot: Snapshot) -> None:
         name = request.address.name
         lesson = snapshot.lessons.get(_held_as(request))
         match request.action:

@@ -10,7 +10,7 @@ video, while apply changes nothing for them.
 An assignment's plans are kept nowhere on Kolibri: ``learnops release`` hands each plan's
 steps to the assignment's learners from the spec as applied (the state's record of the
 write, ``Record.spec``). So an assignment reads back with the plans its applied spec gives
-that have lessons on Kolibri (:class:`AppliedPlans`), and a learner reached by it has
+that have lessons on Kolibri (:class:`AppliedSpecs`), and a learner reached by it has
 them; a plan added in the files only is a change the plan shows, with whom it reaches.
 """
 
@@ -77,39 +77,53 @@ def plans_of(spec: Mapping[str, JSON]) -> tuple[str, ...]:
     return tuple(i.name for i in assignment_items(spec) if i.kind == "plan")
 
 
-class AppliedPlans:
-    """Per assignment (by its learnops name), the plans its last applied spec gives;
-    one whose record keeps no spec (imported, or written before records kept it) has
-    those of the files. An apply's own writes count as applied from the moment they
-    go out (:meth:`wrote`), so the read-back after a write shows what it wrote; apply
-    writes from several threads, hence the lock."""
+class AppliedSpecs:
+    """The assignments' and plans' specs as last applied (the state's records), for what
+    Kolibri keeps nowhere: an assignment's plans, the order of a plan's steps. One whose
+    record keeps no spec (imported, or written before records kept it) has the files'.
+    An apply's own writes count as applied from the moment they go out (:meth:`wrote`),
+    so the read-back after a write shows what it wrote; apply writes from several
+    threads, hence the lock."""
 
     def __init__(self, desired: DesiredState | None = None,
                  applied: Mapping[Address, Mapping[str, JSON]] | None = None) -> None:
         self._desired = {} if desired is None else {
-            r.name: r.spec for r in desired.of_kind("Assignment")}
-        self._applied = {a.name: spec for a, spec in (applied or {}).items()
-                         if a.kind == "Assignment"}
+            r.address: r.spec for r in desired.resources if r.kind in _KEPT}
+        self._applied = {a: spec for a, spec in (applied or {}).items() if a.kind in _KEPT}
         self._lock = threading.Lock()
 
-    def __call__(self, assignment: str) -> tuple[str, ...]:
-        with self._lock:
-            spec = self._applied.get(assignment, self._desired.get(assignment))
+    def plans(self, assignment: str) -> tuple[str, ...]:
+        """The plans of ``assignment`` (its learnops name), in spec order."""
+        spec = self._spec(Address("Assignment", assignment))
         return () if spec is None else plans_of(spec)
 
-    def wrote(self, assignment: str, spec: Mapping[str, JSON] | None) -> None:
-        """``spec``: what a write of ``assignment`` was made from (``None``: it was removed
+    def steps(self, plan: str) -> tuple[str, ...]:
+        """The names of ``plan``'s steps, in spec order."""
+        spec = self._spec(Address("CertificationPlan", plan))
+        steps = spec.get("steps") if spec is not None else None
+        return tuple(str(s.get("name")) for s in steps if isinstance(s, Mapping)) if isinstance(
+            steps, list) else ()
+
+    def _spec(self, address: Address) -> Mapping[str, JSON] | None:
+        with self._lock:
+            return self._applied.get(address, self._desired.get(address))
+
+    def wrote(self, address: Address, spec: Mapping[str, JSON] | None) -> None:
+        """``spec``: what a write of ``address`` was made from (``None``: it was removed
         or inactivated, and its record keeps no spec)."""
         with self._lock:
             if spec is None:
-                self._applied.pop(assignment, None)
+                self._applied.pop(address, None)
             else:
-                self._applied[assignment] = spec
+                self._applied[address] = spec
 
-    def applied(self, assignment: str) -> Mapping[str, JSON] | None:
-        """The spec ``assignment`` counts as applied from (``None``: the files')."""
+    def applied(self, address: Address) -> Mapping[str, JSON] | None:
+        """The spec ``address`` counts as applied from (``None``: the files')."""
         with self._lock:
-            return self._applied.get(assignment)
+            return self._applied.get(address)
+
+
+_KEPT: Final = ("Assignment", "CertificationPlan")
 
 
 def _spoken(items: Iterable[str], catalog: Mapping[str, Node]) -> dict[str, str]:

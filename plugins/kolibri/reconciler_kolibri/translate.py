@@ -18,7 +18,7 @@ writes), which the state store keeps to tell drift from learnops' own writes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from reconciler.errors import InvalidRequest, PermanentError
@@ -26,7 +26,7 @@ from reconciler.model import JSON, Address, content_hash
 from reconciler.providers import LiveResource
 from reconciler.rules.assignment import assignment_items, is_active
 from reconciler_kolibri.platform import Group, Lesson, Node, Snapshot
-from reconciler_kolibri.terms import NO_TERMS, Terms
+from reconciler_kolibri.terms import NO_TERMS, AppliedSpecs, Terms
 
 NAME: Final = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 STEP_SEPARATOR: Final = ": "
@@ -72,16 +72,16 @@ def fingerprint(value: JSON) -> str:
 
 
 def live_resources(snapshot: Snapshot, kinds: Sequence[str], terms: Terms = NO_TERMS,
-                   plans_of: Callable[[str], Sequence[str]] = lambda _: (),
-                   ) -> list[LiveResource]:
+                   applied: AppliedSpecs | None = None) -> list[LiveResource]:
     """Kolibri's objects as learnops resources, in ``terms`` (:mod:`reconciler_kolibri.terms`);
-    ``plans_of``: an assignment's plans as applied (by its learnops name), which Kolibri
-    keeps nowhere."""
+    what Kolibri keeps nowhere (an assignment's plans, the order of a plan's steps) as
+    ``applied`` says (none given: no plans, steps in the order their lessons were made)."""
+    applied = AppliedSpecs() if applied is None else applied
     found: list[LiveResource] = []
     names = catalog(snapshot.nodes)
     by_node = canonical_names(names)
-    applied = plan_lessons(snapshot)
-    plans = {terms.name_of("CertificationPlan", name) for name in applied}
+    step_lessons = plan_lessons(snapshot)
+    plans = {terms.name_of("CertificationPlan", name) for name in step_lessons}
     audience_names = {g.id: terms.name_of("Audience", g.name) for g in snapshot.groups.values()}
     usernames = {a.id: a.username for a in snapshot.accounts.values()}
     for kind in kinds:
@@ -95,25 +95,34 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str], terms: Terms = NO_T
             case "Assignment":
                 found.extend(
                     _assignment(lesson, terms.naming(Address("Assignment", title), by_node),
-                                _plans_held(title, terms, plans_of, plans),
+                                _plans_held(title, terms, applied, plans),
                                 snapshot.groups, audience_names)
                     for title, lesson in sorted(snapshot.lessons.items())
                     if NAME.match(title))
             case "CertificationPlan":
                 found.extend(
-                    _plan(plan, steps, terms.naming(Address("CertificationPlan", plan), by_node),
-                          usernames)
-                    for plan, steps in sorted(applied.items()))
+                    _plan(plan, _in_applied_order(
+                              steps, applied.steps(terms.name_of("CertificationPlan", plan))),
+                          terms.naming(Address("CertificationPlan", plan), by_node), usernames)
+                    for plan, steps in sorted(step_lessons.items()))
     return found
 
 
-def _plans_held(title: str, terms: Terms, plans_of: Callable[[str], Sequence[str]],
+def _plans_held(title: str, terms: Terms, applied: AppliedSpecs,
                 with_lessons: Iterable[str]) -> list[str]:
     """The applied plans of the lesson titled ``title`` that have lessons on Kolibri, by
     their new names where a rename is planned (a plan moved by ``state mv`` is the same)."""
     named = (terms.name_of("CertificationPlan", p)
-             for p in plans_of(terms.name_of("Assignment", title)))
+             for p in applied.plans(terms.name_of("Assignment", title)))
     return [p for p in named if p in with_lessons]
+
+
+def _in_applied_order(steps: list[tuple[str, Lesson]],
+                      order: Sequence[str]) -> list[tuple[str, Lesson]]:
+    """A plan's step lessons in its applied spec's step order (Kolibri keeps none: a step
+    added, or made anew, has the newest lesson wherever it stands); any other after."""
+    place = {name: index for index, name in enumerate(order)}
+    return sorted(steps, key=lambda step: place.get(step[0], len(place)))
 
 
 def plan_lessons(snapshot: Snapshot) -> dict[str, list[tuple[str, Lesson]]]:
