@@ -73,3 +73,20 @@ def test_resource_schema_judges_a_served_resource(document: dict[str, Any]) -> N
     broken = {**resource, "spec": {**resource["spec"], "duration": "45 minutes"}}
     assert [list(e.absolute_path) for e in validator.iter_errors(broken)] == [
         ["spec", "duration"]]
+
+
+def test_every_list_route_declares_the_400_of_a_page_token_it_did_not_give(
+    document: dict[str, Any],
+) -> None:
+    listed = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            token = [p for p in operation.get("parameters", []) if p["name"] == "page_token"]
+            if token:
+                listed.append(path)
+                assert "400" in operation["responses"], (method, path)
+                assert resolve(document, operation["responses"]["400"]["content"][
+                    "application/json"]["schema"]["$ref"])["required"] == ["error"]
+                assert "400" in token[0]["description"]
+    assert {"/api/v1/users", "/api/v1/audit", "/api/v1/notifications",
+            "/api/v1/assignments"} <= set(listed)

@@ -244,3 +244,37 @@ def test_notifications_are_listed_filtered_and_paged(served: Served) -> None:
         "items": [], "next_page_token": None}
     assert reader("GET", "/notifications", params={"page_token": "nonsense"}).status_code == 400
     assert as_(served, None)("GET", "/notifications").status_code == 401
+
+
+@pytest.mark.parametrize("day", ["0", "86400", "2030-01-03T00:00:00", "2030-01-03T00:00:00Z",
+                                 "2030-02-30", "20300103", " 2030-01-03"])
+def test_a_query_date_is_yyyy_mm_dd_as_the_document_says_or_a_json_400(
+    served: Served, day: str
+) -> None:
+    reader = as_(served, "read")
+    for path, name in (("/reports/enrollments.csv", "as_of"),
+                       ("/learners/E1001/view", "as_of"), ("/notifications", "since")):
+        refused = reader("GET", path, params={name: day})
+        assert refused.status_code == 400, (path, day)
+        assert refused.headers["content-type"] == "application/json"
+        assert error_of(refused)["code"] == "bad_request"
+        assert f"query/{name}" in error_of(refused)["message"]
+    assert reader("GET", "/reports/enrollments.csv",
+                  params={"as_of": "2030-01-03"}).status_code == 200
+
+
+@pytest.mark.parametrize("day", ["20300102", "2030-W01-3", 20300102])
+def test_a_completion_date_is_yyyy_mm_dd(served: Served, day: object) -> None:
+    refused = as_(served, "write")("POST", "/learners/E1001/completions",
+                                   json={"object": "handwashing", "completed_on": day})
+    assert refused.status_code == 422 and error_of(refused)["pointer"] == "/completed_on"
+
+
+@pytest.mark.parametrize("path", ["/users", "/audit", "/notifications", "/learning-objects"])
+def test_a_page_token_the_listing_did_not_give_is_a_json_400(served: Served, path: str) -> None:
+    reader = as_(served, "read")
+    other_listing = "eyJ2IjoxLCJsIjoiZ3JvdXBzIiwiYSI6IngifQ"  # {"v":1,"l":"groups","a":"x"}
+    for token in ("made-up", "0", other_listing):
+        refused = reader("GET", path, params={"page_token": token})
+        assert refused.status_code == 400, (path, token)
+        assert error_of(refused)["code"] == "invalid_page_token"

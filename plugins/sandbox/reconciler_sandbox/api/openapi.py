@@ -113,6 +113,7 @@ def document(app: FastAPI) -> dict[str, Any]:
             _require_if_match(operation)
             _name_pattern(operation)
             responses = operation.setdefault("responses", {})
+            _page_token_refusal(operation, responses, error)
             # Bodies are checked by JSON Schema and answered in the Error shape, and a bad
             # query value is a 400: FastAPI's own 422 shape never leaves this API.
             if "422" in responses:
@@ -134,6 +135,21 @@ def _require_if_match(operation: dict[str, Any]) -> None:
         if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
             parameter["required"] = True
             parameter["schema"] = {"type": "string"}  # not FastAPI's anyOf with null
+
+
+def _page_token_refusal(operation: dict[str, Any], responses: dict[str, Any],
+                        error: dict[str, Any]) -> None:
+    """A list route answers a page_token it never gave (made up, or another listing's)
+    with a 400: any text fits the parameter's schema, so the document says so in words
+    and declares the 400."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query" and parameter.get("name") == "page_token":
+            parameter["description"] = (
+                "The next_page_token of the previous page of this listing; any other text"
+                " is a 400 (invalid_page_token).")
+            responses.setdefault("400", {
+                "description": "A page_token this listing did not give, or a bad query value",
+                **error})
 
 
 def _name_pattern(operation: dict[str, Any]) -> None:

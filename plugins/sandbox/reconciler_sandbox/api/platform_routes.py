@@ -8,8 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BeforeValidator
 
 from reconciler.model import JSON
+from reconciler.rules.durations import DurationError, parse_date
 from reconciler_sandbox.locks import MAX_TTL_SECONDS
 
 from . import paging
@@ -22,7 +24,22 @@ Reader = Annotated[Caller, Depends(require("read"))]
 Writer = Annotated[Caller, Depends(require("write"))]
 Admin = Annotated[Caller, Depends(require("admin"))]
 Limit = Annotated[int | None, Query(ge=1)]
-AsOf = Annotated[date | None, Query(description="The day to look at (default: today).")]
+
+
+def _day(value: object) -> object:
+    """A date in a query is what the document's ``format: date`` says, YYYY-MM-DD:
+    pydantic alone also takes Unix seconds (``0``) and midnight date-times. Anything
+    else is a 400 naming the parameter."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_date(value)
+    except DurationError as problem:
+        raise ValueError(str(problem)) from None
+
+
+Day = BeforeValidator(_day)
+AsOf = Annotated[date | None, Day, Query(description="The day to look at (default: today).")]
 
 
 def router() -> APIRouter:
@@ -139,7 +156,7 @@ def _learners_and_reports(api: APIRouter) -> None:
         kind: Annotated[str | None, Query(
             description="Only this kind: assigned, renewal, step_available, reminder,"
                         " overdue, completed, certified, expiring, expired.")] = None,
-        since: Annotated[date | None, Query(description="Only from this day on.")] = None,
+        since: Annotated[date | None, Day, Query(description="Only from this day on.")] = None,
         limit: Limit = None,
         page_token: str | None = None,
     ) -> dict[str, Any]:
@@ -197,9 +214,10 @@ def _completion(body: JSON, today: date) -> tuple[str, date, int | None]:
         raise invalid("/object", "the learning object's name is required")
     completed_on = today
     if "completed_on" in body:
+        day = body["completed_on"]
         try:
-            completed_on = date.fromisoformat(str(body["completed_on"]))
-        except ValueError:
+            completed_on = parse_date(day if isinstance(day, str) else "")
+        except DurationError:
             raise invalid("/completed_on", "must be a date YYYY-MM-DD") from None
     score = body.get("score")
     if score is not None and (not isinstance(score, int) or isinstance(score, bool)):
