@@ -4,7 +4,8 @@ Inserting a step would otherwise read as every later step renamed
 (``steps[1].name: "b" -> "z"``...). Steps are identified by their name, so the diff
 says what a reviewer means: ``steps.z`` added or removed (the whole step),
 ``steps.c.position`` changed (the step moved: ``after a``, or ``first``),
-``steps.b.items`` changed (old and new item lists, one entry per step), and any
+``steps.b.items`` changed (old and new item lists, one entry per step), ``steps.d.name``
+changed (a step renamed: same items, new name, :mod:`reconciler.rules.steps`), and any
 other field of a step under its name (``steps.b.release.offset``). Moves are the
 fewest that explain the new order: steps outside a longest common subsequence of
 the two orders.
@@ -18,11 +19,13 @@ from typing import Final
 
 from reconciler.model import JSON
 from reconciler.plan.model import FieldDiff
+from reconciler.rules.steps import renamed_steps
 
 POSITION: Final = "position"
 ITEMS: Final = "items"
+NAME: Final = "name"
 _STEP_PATH: Final = re.compile(
-    r'^steps(?:\.([A-Za-z_][A-Za-z0-9_-]*)|\["([^"]+)"\])(?:\.(items|position))?$'
+    r'^steps(?:\.([A-Za-z_][A-Za-z0-9_-]*)|\["([^"]+)"\])(?:\.(items|position|name))?$'
 )
 
 Step = Mapping[str, JSON]
@@ -46,13 +49,20 @@ def step_diffs(
     path: Callable[[Sequence[str | int]], str],
 ) -> list[FieldDiff]:
     """``fields(old, new, prefix)`` diffs the other fields of a step kept by name."""
-    old = {str(step["name"]): step for step in before}
     new = {str(step["name"]): step for step in after}
+    before_names = {str(step["name"]): step for step in before}
+    renamed = renamed_steps(
+        {n: _items(s) for n, s in before_names.items() if n not in new},
+        {n: _items(s) for n, s in new.items() if n not in before_names})
+    # A step renamed (reconciler.rules.steps) is compared with itself under its new name.
+    old = {renamed.get(n, n): s for n, s in before_names.items()}
     found: list[FieldDiff] = []
     found += [FieldDiff("remove", path(["steps", n]), old=dict(old[n])) for n in old
               if n not in new]
     found += [FieldDiff("add", path(["steps", n]), new=dict(new[n])) for n in new
               if n not in old]
+    found += [FieldDiff("change", path(["steps", n, NAME]), old=o, new=n)
+              for o, n in renamed.items()]
     kept_old = [n for n in old if n in new]
     kept_new = [n for n in new if n in old]
     steady = set(_longest_common(kept_old, kept_new))
@@ -67,6 +77,11 @@ def step_diffs(
         rest_new = {k: v for k, v in new[name].items() if k not in ("name", ITEMS)}
         found += fields(rest_old, rest_new, ["steps", name])
     return found
+
+
+def _items(step: Step) -> list[str]:
+    items = step.get(ITEMS)
+    return [str(i) for i in items] if isinstance(items, list) else []
 
 
 def _place(order: Sequence[str], name: str) -> str:
@@ -104,6 +119,8 @@ def step_phrase(diff: FieldDiff) -> str | None:
     if part is None:
         return f"step {name} {'added' if diff.op == 'add' else 'removed'}" if diff.op != (
             "change") else None
+    if part == NAME and diff.op == "change":
+        return f"step {diff.old} renamed {name}"
     if part == POSITION and diff.op == "change":
         return f"step {name} moved {'first' if diff.new == 'first' else diff.new}"
     if part == ITEMS and diff.op == "change":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from reconciler.model import JSON
 from reconciler.plan.diff import diff_essence, diff_values, format_path
 from reconciler.plan.model import FieldDiff
 from reconciler.plan.normalize import essence
+from reconciler.plan.step_diff import step_phrase
 
 
 def test_nested_list_paths_read_like_the_spec() -> None:
@@ -54,3 +56,30 @@ def test_format_path() -> None:
     assert format_path(["steps", 0, "items", 2]) == "steps[0].items[2]"
     assert format_path(["where", "hire_date", "after"]) == "where.hire_date.after"
     assert format_path([0]) == "[0]"
+
+
+def _plan(*steps: tuple[str, list[str]]) -> list[dict[str, JSON]]:
+    return [{"name": name, "items": list(items)} for name, items in steps]
+
+
+def _phrases(before: list[dict[str, JSON]], after: list[dict[str, JSON]]) -> list[str]:
+    diffs = diff_essence(essence("CertificationPlan", {"steps": before}),
+                         essence("CertificationPlan", {"steps": after}))
+    return [step_phrase(d) or d.path for d in diffs]
+
+
+def test_a_step_with_the_same_items_under_a_new_name_is_renamed() -> None:
+    assert _phrases(_plan(("a", ["x"]), ("b", ["y"])), _plan(("a", ["x"]), ("c", ["y"]))) == [
+        "step b renamed c"]
+    # Renamed and moved: still the one step.
+    moved = _phrases(_plan(("a", ["x"]), ("b", ["y"])), _plan(("c", ["y"]), ("a", ["x"])))
+    assert moved[0] == "step b renamed c", moved
+    assert not any(p.endswith(("removed", "added")) for p in moved), moved
+
+
+def test_a_step_whose_items_changed_too_or_that_cannot_be_told_apart_is_not_renamed() -> None:
+    assert _phrases(_plan(("a", ["x"]), ("b", ["y"])), _plan(("a", ["x"]), ("c", ["z"]))) == [
+        "step b removed", "step c added"]
+    # Two gone steps held the same items: which one became c cannot be told.
+    assert sorted(_phrases(_plan(("a", ["x"]), ("b", ["x"])), _plan(("c", ["x"])))) == [
+        "step a removed", "step b removed", "step c added"]

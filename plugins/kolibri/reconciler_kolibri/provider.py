@@ -29,6 +29,7 @@ from reconciler.providers.releases import MembershipChange, Release, ReleaseRepo
 from reconciler.rules.assignment import assignment_items, is_active
 from reconciler.rules.audience import Directory, resolve_audience
 from reconciler.rules.directory import DirectoryError, User, parse_users_csv
+from reconciler.rules.steps import renamed_steps
 from reconciler_kolibri.capabilities import KOLIBRI
 from reconciler_kolibri.client import KolibriClient
 from reconciler_kolibri.platform import Group, KolibriPlatform, Snapshot
@@ -317,18 +318,23 @@ class KolibriProvider:
             case "create" | "update":
                 spec = self._spec(request)
                 classroom = self.platform.ensure_classroom()
-                steps = [s for s in spec.get("steps") or [] if isinstance(s, dict)]
-                wanted = {str(s["name"]) for s in steps}
-                for step in steps:
-                    body = step_body(name, str(spec.get("title", name)), step, snapshot,
-                                     classroom)
-                    lesson = existing.get(str(step["name"]))
+                bodies = {str(s["name"]): step_body(name, str(spec.get("title", name)), s,
+                                                    snapshot, classroom)
+                          for s in spec.get("steps") or [] if isinstance(s, dict)}
+                # A step renamed (the same items: reconciler.rules.steps) keeps its lesson,
+                # titled anew, and everyone it was released to; as the plan's diff says.
+                renamed = renamed_steps(
+                    {n: lesson.node_ids for n, lesson in existing.items() if n not in bodies},
+                    {n: _node_ids(body) for n, body in bodies.items() if n not in existing})
+                lessons = {renamed.get(n, n): lesson for n, lesson in existing.items()}
+                for step_name, body in bodies.items():
+                    lesson = lessons.get(step_name)
                     if lesson is None:
                         self.platform.create_lesson(body)
                     else:  # learners the step was released to stay on it
                         self.platform.update_lesson(lesson, body)
-                for step_name, lesson in existing.items():
-                    if step_name not in wanted:
+                for step_name, lesson in lessons.items():
+                    if step_name not in bodies:
                         self.platform.delete_lesson(lesson)
             case "delete":
                 if not existing:
@@ -427,6 +433,12 @@ class KolibriProvider:
 def _held_as(request: WriteRequest) -> str:
     """The name Kolibri holds the resource under: the old one while a rename is written."""
     return (request.renamed_from or request.address).name
+
+
+def _node_ids(body: Mapping[str, JSON]) -> list[str]:
+    resources = body.get("resources")
+    return [str(r["contentnode_id"]) for r in resources if isinstance(r, dict)] if isinstance(
+        resources, list) else []
 
 
 def _by_step(releases: Sequence[Release]) -> dict[tuple[str, str], list[str]]:
