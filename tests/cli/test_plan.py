@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -143,6 +144,49 @@ def test_out_saves_a_schema_valid_plan_with_digest_and_state_version(
         engine.close()
     assert printed == document
     assert plan_from_json(document).summary() == plan_now(specs).summary()
+
+
+def _defined_at(location: dict[str, Any], base: Path) -> tuple[str, str]:
+    """The line ``location`` points at, read from ``base``, and the whole YAML document
+    holding it."""
+    lines = (base / location["file"]).read_text(encoding="utf-8").splitlines()
+    at = location["line"] - 1
+    start = max((n + 1 for n in range(at) if lines[n] == "---"), default=0)
+    end = next((n for n in range(at, len(lines)) if lines[n] == "---"), len(lines))
+    return lines[at][location["col"] - 1:], "\n".join(lines[start:end])
+
+
+@pytest.mark.parametrize("named", ["../specs", "{absolute}", "."])
+def test_every_location_of_the_json_plan_resolves_against_its_source(
+    specs: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch, named: str
+) -> None:
+    # The plan made from another folder (a CI job's), from anywhere, or inside the specs.
+    ran_in = specs if named == "." else specs.parent / "job"
+    ran_in.mkdir(exist_ok=True)
+    monkeypatch.chdir(ran_in)
+    named = named.format(absolute=specs)
+    assert main(["plan", named, "--output", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    source = document["source"]
+    assert source["dir"] == named and Path(source["root"]) == specs.resolve()
+    planned = {str(r.address) for r in compile_dir(specs).state.resources}
+    located = {c["address"]: c["location"] for c in document["changes"] if c["location"]}
+    assert set(located) == planned  # every change here is in the specs, so located
+    for address, location in located.items():
+        kind, name = address.split("/", 1)
+        line, text = _defined_at(location, Path(source["root"]))
+        assert (line, text) == _defined_at(location, Path(source["dir"]))  # from ran_in
+        if line == "apiVersion: learnops/v1":  # a document of its own
+            assert f"kind: {kind}\n" in text and f"name: {name}" in text
+        else:  # an assignment's inline audience, at its own mapping in the assignment
+            assert kind == "Audience" and "kind: Assignment\n" in text
+            assert f"name: {name.removesuffix('-audience')}" in text
+    # The problems print their place from the same base, as validate does.
+    assert document["warnings"]
+    for problem in document["warnings"]:
+        file = problem["where"].rsplit(":", 2)[0]
+        assert Path(file).is_file() and (ran_in / file).resolve().is_relative_to(specs)
+        assert named == "." or file.startswith(f"{named}/")
 
 
 def test_markdown_output_is_a_pr_comment(specs: Path, capsys: Capture) -> None:
