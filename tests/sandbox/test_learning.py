@@ -304,6 +304,51 @@ def test_future_start_due_dates_and_reminders(catalogue: Platform, clock: Clock)
     assert (done["status"], done["overdue"]) == ("completed", False)
 
 
+@pytest.mark.parametrize("later_first", [True, False])
+def test_an_item_two_assignments_give_starts_with_the_sooner(
+    catalogue: Platform, later_first: bool
+) -> None:
+    """What a learner gets never depends on the order of writes: an assignment giving
+    an item immediately gives it today, even when one starting later reached the
+    learner first (found by the fidelity harness: E2 waited for the later start)."""
+    later = assignment("nurses", {"object": "video"}, start="2027-02-01")
+    now = assignment("nurses", {"object": "video"})
+    for name, spec in ([("later", later), ("now", now)] if later_first
+                       else [("now", now), ("later", later)]):
+        put(catalogue, "Assignment", name, spec)
+    video = enrollment(catalogue.learner_view("E1001", date(2027, 1, 4)), "object", "video")
+    assert (video["enrolled_on"], video["status"]) == ("2027-01-04", "not_started")
+    [assigned] = events(catalogue, "E1001", "assigned")
+    assert assigned["on"] == "2027-01-04"
+    catalogue.tick(date(2027, 2, 2))
+    assert len(events(catalogue, "E1001", "assigned")) == 1  # told once
+    video = enrollment(catalogue.learner_view("E1001", date(2027, 2, 2)), "object", "video")
+    assert video["enrolled_on"] == "2027-01-04"
+
+
+# Under migrate the fixture's version 1 is followed by 2 (the policy) and 3 (the change).
+@pytest.mark.parametrize(("policy", "version"), [("keep", 1), ("migrate", 3)])
+def test_a_learner_back_in_a_plan_resumes_on_the_version_its_policy_gives(
+    catalogue: Platform, policy: str, version: int
+) -> None:
+    """Away while the plan changed: under keep, back on the version they had; under
+    migrate, on the newest, as everyone unfinished in it was moved (found by the
+    fidelity harness: a learner back after a migrate stayed on the old version)."""
+    spec = assignment("nurses", {"plan": "hipaa"})
+    put(catalogue, "CertificationPlan", "hipaa", hipaa_plan(in_progress=policy))
+    put(catalogue, "Assignment", "a1", spec)
+    catalogue.record_completion("E1001", "basics", completed_on=date(2027, 1, 4), actor="lms")
+    catalogue.inactivate_resource("Assignment", "a1", if_match=1, actor="x")
+    changed = hipaa_plan(in_progress=policy)
+    changed["steps"][1]["release"] = {"offset": "1d"}
+    put(catalogue, "CertificationPlan", "hipaa", changed)
+    put(catalogue, "Assignment", "a1", spec)  # back
+    entry = enrollment(catalogue.learner_view("E1001", date(2027, 1, 6)), "plan", "hipaa")
+    assert (entry["version"], entry["status"]) == (version, "in_progress")
+    assert steps(catalogue.learner_view("E1001", date(2027, 1, 6)))["foundations"][
+        "items"][0]["completed_on"] == "2027-01-04"
+
+
 def test_min_score_needs_a_score(catalogue: Platform) -> None:
     put(catalogue, "Assignment", "a1", assignment("nurses", {"object": "quiz"}))
     with pytest.raises(InvalidRequest, match="score"):

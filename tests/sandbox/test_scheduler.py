@@ -54,8 +54,10 @@ def rehearsal(path: Path, clock: Clock) -> Platform:
     put(platform, "Assignment", "hipaa", assignment(
         "nurses", {"plan": "hipaa"}, start="2027-01-06", due="20d",
         notify={"on_assign": True, "reminders": ["3d", "1d"]}))
+    # Starting the same day: an item given sooner by one of them would start sooner.
     put(platform, "Assignment", "refresh", assignment(
-        "nurses", {"plan": "hipaa"}, notify={"on_assign": True, "reminders": ["2d"]}))
+        "nurses", {"plan": "hipaa"}, start="2027-01-06",
+        notify={"on_assign": True, "reminders": ["2d"]}))
     return platform
 
 

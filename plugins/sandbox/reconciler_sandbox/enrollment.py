@@ -6,7 +6,11 @@ is a *source* row of that enrollment. An enrollment stays active while at least
 one source is active; when the last one goes (the assignment is inactivated or
 deleted, the learner leaves its audience, the item leaves its items) the
 enrollment becomes inactive: access stops, the record and its completions stay.
-A source coming back reactivates the same enrollment, progress intact.
+A source coming back reactivates the same enrollment, progress intact (on its
+plan version, or the newest for a plan that migrates learners in progress). An
+enrollment still waiting for an assignment's later start begins as soon as another
+assignment gives the item: what a learner gets never depends on which assignment
+was written first.
 """
 
 from __future__ import annotations
@@ -18,11 +22,11 @@ from datetime import date, datetime
 
 from reconciler.model import JSON
 from reconciler.rules.assignment import assignment_items, due_on, start_on
-from reconciler_sandbox.batches import rows_in
+from reconciler_sandbox.batches import CHUNK, rows_in
 from reconciler_sandbox.events import Event
 from reconciler_sandbox.journal import utc_iso
 from reconciler_sandbox.notifications import happen_all
-from reconciler_sandbox.plans import current_version
+from reconciler_sandbox.plans import current_version, rejoin_version
 from reconciler_sandbox.progress import Enrollment
 
 Key = tuple[str, str, str]  # (employee_id, item_kind, item_name)
@@ -68,6 +72,7 @@ def reconcile_assignment(
     created = _enroll(conn, [key for key in added if key not in current], enrolled_on, today,
                       notify, at)
     touched: list[int | Enrollment] = []
+    waiting: list[int] = []  # existing enrollments this assignment may start sooner
     sources = []
     due_text, since = (due.isoformat() if due else None), enrolled_on.isoformat()
     for key in added:
@@ -84,15 +89,38 @@ def reconcile_assignment(
                     "UPDATE enrollments SET state = 'active', inactive_reason = NULL"
                     " WHERE id = ?", (enrollment_id,),
                 )
+                rejoin_version(conn, enrollment_id, today)
             source_due = renewal_due(conn, enrollment_id)
             touched.append(enrollment_id)
+            waiting.append(enrollment_id)
         sources.append((enrollment_id, name, source_due or due_text, since))
     conn.executemany(
         "INSERT INTO enrollment_sources (enrollment_id, assignment, active, due_on, since)"
         " VALUES (?, ?, 1, ?, ?) ON CONFLICT (assignment, enrollment_id) DO UPDATE SET"
         " active = 1, due_on = excluded.due_on, since = excluded.since", sources,
     )
+    _start_sooner(conn, waiting, enrolled_on, today, notify, at)
     return touched
+
+
+def _start_sooner(conn: sqlite3.Connection, enrollment_ids: list[int], enrolled_on: date,
+                  today: date, notify: bool, at: datetime) -> None:
+    """Those of ``enrollment_ids`` still waiting for a start after ``enrolled_on`` (an
+    assignment starting later reached the learner first) begin on ``enrolled_on``;
+    beginning today, the learners are told at once, as a new enrollment's are."""
+    day = enrolled_on.isoformat()
+    moved = [row for start in range(0, len(enrollment_ids), CHUNK) for row in conn.execute(
+        "UPDATE enrollments SET enrolled_on = ? WHERE enrolled_on > ? AND id IN"
+        f" ({','.join('?' * len(enrollment_ids[start:start + CHUNK]))})"
+        " RETURNING id, employee_id, item_kind, item_name",
+        (day, day, *enrollment_ids[start:start + CHUNK]),
+    ).fetchall()]
+    if moved and enrolled_on <= today:
+        happen_all(conn, [
+            Event("assignment_started", enrolled_on, row["employee_id"], row["item_kind"],
+                  row["item_name"], f"assignment_started:{row['id']}:",
+                  enrollment_id=row["id"])
+            for row in moved], None, at=at, on_assign=notify)
 
 
 def _refresh_due(conn: sqlite3.Connection, name: str, spec: Mapping[str, JSON]) -> None:

@@ -74,3 +74,22 @@ def record_plan_spec(conn: sqlite3.Connection, plan: str, spec: Mapping[str, JSO
         (version, plan, today.isoformat(), version),
     )]
     return version, moved
+
+
+def rejoin_version(conn: sqlite3.Connection, enrollment_id: int, today: date) -> None:
+    """A learner back in a plan after a spell without it (the same enrollment, progress
+    intact) stays on its version, unless the plan migrates (``in_progress: migrate``):
+    then, not finished by ``today``, they move to the newest, as everyone unfinished in
+    the plan moved when it changed."""
+    row = conn.execute("SELECT item_kind, item_name, plan_version FROM enrollments"
+                       " WHERE id = ?", (enrollment_id,)).fetchone()
+    if row is None or row["item_kind"] != "plan":
+        return
+    current = current_version(conn, row["item_name"])
+    if current is None or (row["plan_version"] or 0) >= current:
+        return
+    if version_spec(conn, row["item_name"], current).get("in_progress", "keep") != "migrate":
+        return
+    conn.execute("UPDATE enrollments SET plan_version = ? WHERE id = ?"
+                 " AND (completed_on IS NULL OR completed_on > ?)",
+                 (current, enrollment_id, today.isoformat()))
