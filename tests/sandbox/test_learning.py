@@ -349,6 +349,28 @@ def test_a_learner_back_in_a_plan_resumes_on_the_version_its_policy_gives(
         "items"][0]["completed_on"] == "2027-01-04"
 
 
+def test_an_enrollment_waiting_for_its_start_counts_as_neither_started_nor_done(
+    catalogue: Platform,
+) -> None:
+    """Items done through another assignment before a plan's start do not put the
+    learner in progress on it before it starts: the status counts agree
+    with the report and the learner view (found by the fidelity harness: a migrate's
+    plan said a learner in progress moves, the learner was only scheduled)."""
+    put(catalogue, "Assignment", "now", assignment("nurses", {"object": "basics"}))
+    put(catalogue, "Assignment", "later", assignment("nurses", {"plan": "hipaa"},
+                                                      start="2027-02-01"))
+    catalogue.record_completion("E1001", "basics", completed_on=date(2027, 1, 4), actor="lms")
+    [row] = [r for r in report(catalogue, date(2027, 1, 5))
+             if (r["employee_id"], r["item"]) == ("E1001", "hipaa")]
+    assert row["status"] == "scheduled"
+    for kind, name in (("Assignment", "later"), ("CertificationPlan", "hipaa")):
+        status = catalogue.get_resource(kind, name)["status"]
+        assert (status["enrolled"], status["in_progress"]) == (2, 0), name
+    catalogue.tick(date(2027, 2, 1))
+    status = catalogue.get_resource("Assignment", "later")["status"]
+    assert status["in_progress"] == 1  # started: basics, done before, counts
+
+
 def test_min_score_needs_a_score(catalogue: Platform) -> None:
     put(catalogue, "Assignment", "a1", assignment("nurses", {"object": "quiz"}))
     with pytest.raises(InvalidRequest, match="score"):

@@ -185,9 +185,10 @@ def enrollments_report(conn: sqlite3.Connection, as_of: date) -> str:
 def resource_status(conn: sqlite3.Connection, stored: StoredResource, today: date,
                     members: Callable[[str], int]) -> dict[str, Any]:
     """Counts are of current enrollments (learner x item); ``learners`` is distinct people.
-    ``in_progress``: started, not completed by ``today``; ``completed``: finished by
-    ``today``; ``certified``: holding an unexpired certificate. An inactive assignment
-    keeps counting what was completed and certified through it."""
+    ``in_progress``: begun (its start reached) and started, not completed by ``today``;
+    ``completed``: begun and finished by ``today``; ``certified``: holding an unexpired
+    certificate. An inactive assignment keeps counting what was completed and certified
+    through it."""
     day = today.isoformat()
     match stored.kind:
         case "Assignment":
@@ -225,9 +226,11 @@ def _counts(conn: sqlite3.Connection, source: str, args: tuple[str, ...],
             day: str) -> dict[str, int]:
     row = conn.execute(
         "SELECT count(*) AS enrolled, count(DISTINCT e.employee_id) AS learners,"
-        " sum(e.completed_on <= ?1) AS completed,"
-        " sum(e.started_on <= ?1 AND (e.completed_on IS NULL OR e.completed_on > ?1))"
-        " AS in_progress,"
+        # Waiting for its start, an enrollment is neither started nor done (items done
+        # before through something else count from that day), as the report says.
+        " sum(e.enrolled_on <= ?1 AND e.completed_on <= ?1) AS completed,"
+        " sum(e.enrolled_on <= ?1 AND e.started_on <= ?1"
+        " AND (e.completed_on IS NULL OR e.completed_on > ?1)) AS in_progress,"
         " sum(e.item_kind = 'plan' AND EXISTS (SELECT 1 FROM certificates c"
         "   WHERE c.employee_id = e.employee_id AND c.plan = e.item_name"
         "   AND c.issued_on <= ?1 AND (c.expires_on IS NULL OR c.expires_on > ?1)))"
