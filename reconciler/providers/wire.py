@@ -14,6 +14,7 @@ from typing import TypedDict, TypeVar
 from reconciler.errors import PermanentError
 from reconciler.model import JSON, KINDS, MANAGED_BY, Address
 from reconciler.providers import LiveResource, Lock, WriteRequest
+from reconciler.providers.deferred import DeferredStatus, StatusReader
 from reconciler.rules.directory import User
 
 T = TypeVar("T")
@@ -33,7 +34,10 @@ class WriteBody(TypedDict):
     spec: dict[str, JSON]
 
 
-def live_resource(payload: Mapping[str, JSON]) -> LiveResource:
+def live_resource(payload: Mapping[str, JSON],
+                  deferred: StatusReader | None = None) -> LiveResource:
+    """The resource ``payload`` describes; its status read by ``deferred`` when it is
+    first looked at, if the payload leaves the status out and ``deferred`` is given."""
     """A platform resource dict as a :class:`LiveResource`."""
     kind = _field(payload, "kind", str, "resource")
     if kind not in KINDS:
@@ -50,7 +54,9 @@ def live_resource(payload: Mapping[str, JSON]) -> LiveResource:
         spec_hash=_optional(metadata, "spec_hash", str, where),
         labels=_optional(metadata, "labels", dict, where) or {},
         annotations=_optional(metadata, "annotations", dict, where) or {},
-        status=_optional(payload, "status", dict, where) or {},
+        status=(DeferredStatus(deferred, kind, name) if deferred is not None
+                and "status" not in payload
+                else _optional(payload, "status", dict, where) or {}),
     )
 
 

@@ -208,8 +208,23 @@ def test_pages_are_followed_with_the_platform_token(
     )
     live = make_rest(scripted.url, page_size=2).read_resources(["LearningObject"])
     assert [r.address.name for r in live] == ["a", "b", "c"]
-    assert scripted.seen[0].path == "/api/v1/learning-objects?limit=2"
-    assert scripted.seen[1].path == "/api/v1/learning-objects?limit=2&page_token=t1"
+    assert scripted.seen[0].path == "/api/v1/learning-objects?limit=2&status=omit"
+    assert scripted.seen[1].path == "/api/v1/learning-objects?limit=2&status=omit&page_token=t1"
+
+
+def test_statuses_left_out_are_read_for_the_whole_kind_when_first_wanted(
+    scripted: ScriptedServer, make_rest: MakeRest
+) -> None:
+    bare = [{key: value for key, value in resource(name).items() if key != "status"}
+            for name in ("a", "b")]
+    counted = [{**resource(name), "status": {"enrolled": n}} for n, name in ((3, "a"),)]
+    scripted.script(Reply(200, {"items": bare, "next_page_token": None}),
+                    Reply(200, {"items": counted, "next_page_token": None}))
+    a, b = make_rest(scripted.url).read_resources(["LearningObject"])
+    assert len(scripted.seen) == 1  # the counts are not read until wanted ...
+    assert a.status["enrolled"] == 3 and dict(b.status) == {}  # b: gone meanwhile
+    assert len(scripted.seen) == 2  # ... then once for the kind, with them
+    assert scripted.seen[1].path.endswith("/learning-objects?limit=1000")
 
 
 def test_a_platform_repeating_a_page_token_is_an_error_not_a_hang(

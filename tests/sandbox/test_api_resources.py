@@ -144,6 +144,17 @@ def test_pages_follow_names_and_neither_skip_nor_repeat_under_writes(api: Api) -
     assert paged == sorted(paged)
 
 
+def test_a_listing_may_leave_the_status_blocks_out(api: Api) -> None:
+    api.create("learning-objects", "status-less", course())
+    full = api("GET", "/learning-objects", params={"limit": 1000}).json()["items"]
+    bare = api("GET", "/learning-objects",
+               params={"limit": 1000, "status": "omit"}).json()["items"]
+    assert all("status" in item for item in full) and not any("status" in i for i in bare)
+    assert bare == [{k: v for k, v in item.items() if k != "status"} for item in full]
+    wrong = api("GET", "/learning-objects", params={"status": "some"})
+    assert wrong.status_code == 400 and error_of(wrong)["code"] == "bad_request"
+
+
 def test_a_page_token_of_another_collection_is_refused(api: Api) -> None:
     api.create("learning-objects", "tok-a", course())
     api.create("learning-objects", "tok-b", course())

@@ -87,9 +87,12 @@ class ApiClient:
                 self._sleep(max(problem.delay, backoff))
                 attempt += 1
 
-    def pages(self, path: str, page_size: int | None = None) -> Iterator[dict[str, Any]]:
-        """Every item of a paginated collection, following ``next_page_token``."""
-        params: dict[str, str | int] = {"limit": page_size or self.settings.page_size}
+    def pages(self, path: str, page_size: int | None = None,
+              query: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a paginated collection, following ``next_page_token``;
+        ``query``: more parameters for every page."""
+        params: dict[str, str | int] = {"limit": page_size or self.settings.page_size,
+                                        **(query or {})}
         seen: set[str] = set()
         while True:
             page = self.get(path, params)

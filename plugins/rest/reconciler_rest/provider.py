@@ -7,13 +7,13 @@ learnops.yaml: ``{type: rest, url: https://lms.example.com/api/v1, token_env: LM
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import assert_never
+from typing import Final, assert_never
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from reconciler.errors import PermanentError
-from reconciler.model import COLLECTIONS, KINDS, MANAGED_BY, Address, ProviderConfig
+from reconciler.model import COLLECTIONS, JSON, KINDS, MANAGED_BY, Address, ProviderConfig
 from reconciler.providers import Capabilities, LiveResource, Lock, WriteRequest, wire
 from reconciler.providers.capabilities import REFERENCE
 from reconciler.rules.directory import User, users_csv
@@ -53,11 +53,18 @@ class RestProvider:
     # -- reads ---------------------------------------------------------------------
 
     def read_resources(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
-        return [
-            wire.live_resource(item)
-            for kind in kinds
-            for item in self.api.pages(f"/{_collection(kind)}")
-        ]
+        """Read without their status blocks where the platform can leave them out
+        (``status=omit``): counting learners is most of a long listing's cost on the
+        platform, and a plan looks only at the status of what it changes. The first
+        status looked at reads those of its whole kind, in one listing."""
+        resources: list[LiveResource] = []
+        for kind in kinds:
+            statuses = _Statuses(self.api, kind)
+            resources.extend(
+                wire.live_resource(item, statuses.of)
+                for item in self.api.pages(f"/{_collection(kind)}", query=_WITHOUT_STATUS)
+            )
+        return resources
 
     def read_managed(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
         return [r for r in self.read_resources(kinds) if r.managed_by == MANAGED_BY]
@@ -141,3 +148,25 @@ def _resource_path(address: Address) -> str:
 
 def _etag(version: int) -> str:
     return f'"{version}"'
+
+
+# A platform that does not know the parameter sends full resources: all is read then.
+_WITHOUT_STATUS: Final = {"status": "omit"}
+
+
+class _Statuses:
+    """The status of every resource of one kind, read in one listing when the first is
+    wanted. A resource gone meanwhile has an empty one, as a listing without it says."""
+
+    def __init__(self, api: ApiClient, kind: str) -> None:
+        self._api, self._kind = api, kind
+        self._read: dict[str, Mapping[str, JSON]] | None = None
+
+    def of(self, kind: str, name: str) -> Mapping[str, JSON]:
+        if self._read is None:
+            self._read = {
+                resource.address.name: resource.status
+                for resource in map(wire.live_resource,
+                                    self._api.pages(f"/{_collection(self._kind)}"))
+            }
+        return self._read.get(name, {})

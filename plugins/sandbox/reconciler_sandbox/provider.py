@@ -21,6 +21,7 @@ from reconciler.errors import ConfigError, TemporaryError
 from reconciler.model import JSON, KINDS, MANAGED_BY, Address, ProviderConfig
 from reconciler.providers import Capabilities, LiveResource, Lock, WriteRequest, wire
 from reconciler.providers.capabilities import REFERENCE
+from reconciler.providers.deferred import DeferredStatus
 from reconciler.providers.options import refuse_unknown
 from reconciler.rules.directory import User, parse_users_csv
 from reconciler_sandbox.catalog import parse_catalog_csv, seed_catalog
@@ -116,7 +117,7 @@ class SandboxProvider:
             spec_hash=stored.spec_hash,
             labels=stored.labels,
             annotations=stored.annotations,
-            status=_OnDemand(self, stored.kind, stored.name),
+            status=DeferredStatus(self.status, stored.kind, stored.name),
         )
 
     def status(self, kind: str, name: str) -> Mapping[str, JSON]:
@@ -198,39 +199,6 @@ class SandboxProvider:
 
     def close(self) -> None:
         self.platform.close()
-
-
-class _OnDemand(Mapping[str, JSON]):
-    """A resource's ``status``, read from the platform the first time it is looked at.
-
-    Its counts (enrollments, learners in progress, audience members) are most of what
-    reading a resource costs, and a plan looks at them only for what it changes: a
-    plan that changes nothing reads none. Read later than the spec, in a transaction
-    of its own: learner activity moves these counts at any time anyway, and no plan
-    is stale for it (``reconciler.plan.basis``)."""
-
-    __slots__ = ("_kind", "_name", "_provider", "_status")
-
-    def __init__(self, provider: SandboxProvider, kind: str, name: str) -> None:
-        self._provider, self._kind, self._name = provider, kind, name
-        self._status: Mapping[str, JSON] | None = None
-
-    def _loaded(self) -> Mapping[str, JSON]:
-        if self._status is None:
-            self._status = self._provider.status(self._kind, self._name)
-        return self._status
-
-    def __getitem__(self, key: str) -> JSON:
-        return self._loaded()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._loaded())
-
-    def __repr__(self) -> str:
-        return repr(self._loaded())
 
 
 @contextmanager

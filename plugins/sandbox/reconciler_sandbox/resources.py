@@ -28,8 +28,9 @@ class StoredResource:
     created_at: str
     updated_at: str
 
-    def wire(self, status: dict[str, JSON]) -> dict[str, Any]:
-        return {
+    def wire(self, status: dict[str, JSON] | None) -> dict[str, Any]:
+        """The resource as the API sends it; with no ``status`` block for ``None``."""
+        resource = {
             "apiVersion": API_VERSION,
             "kind": self.kind,
             "metadata": {
@@ -39,8 +40,10 @@ class StoredResource:
                 "updated_at": self.updated_at,
             },
             "spec": self.spec,
-            "status": status,
         }
+        if status is not None:
+            resource["status"] = status
+        return resource
 
     def same_content(self, other: StoredResource) -> bool:
         return (self.spec, self.labels, self.annotations, self.managed_by, self.spec_hash) == (

@@ -95,7 +95,7 @@ def document(app: FastAPI) -> dict[str, Any]:
     schemas["ResourceMetadata"] = _METADATA
     for kind, file_name in SCHEMA_FILES.items():
         schemas[f"{kind}Spec"] = {"$ref": _local_ref(f"{file_name}#/$defs/spec", file_name)}
-        schemas[f"{kind}Resource"] = {
+        resource: dict[str, Any] = {
             "type": "object",
             "required": ["apiVersion", "kind", "metadata", "spec", "status"],
             "properties": {
@@ -106,6 +106,10 @@ def document(app: FastAPI) -> dict[str, Any]:
                 "status": {"type": "object"},
             },
         }
+        schemas[f"{kind}Resource"] = resource
+        schemas[f"{kind}ListItem"] = {
+            **resource, "required": [key for key in resource["required"] if key != "status"],
+            "description": "A resource as listed: without status under status=omit."}
     schemas["WriteMetadata"] = _WRITE_METADATA
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     for operations in openapi.get("paths", {}).values():

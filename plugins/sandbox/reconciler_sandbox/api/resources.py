@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Final, NamedTuple
+from typing import Annotated, Any, Final, Literal, NamedTuple
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -44,6 +44,9 @@ IDEMPOTENCY_KEY: Final = WriteHeader(
     " then the key is new.",
     max_length=200,
 )
+StatusQuery = Annotated[Literal["include", "omit"], Query(description=(
+    "omit: items without their status block (the counts are most of a long page's cost);"
+    " read one resource for its status"))]
 IfNoneMatch = Annotated[
     str | None, Header(alias=IF_NONE_MATCH.name, description=IF_NONE_MATCH.description)]
 
@@ -171,11 +174,17 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
         _: Annotated[Caller, Depends(require("read"))],
         limit: Annotated[int | None, Query(ge=1)] = None,
         page_token: str | None = None,
+        status: StatusQuery = "include",
     ) -> JSONResponse:
         options = options_of(request)
         size = min(limit or options.default_page_size, options.max_page_size)
         after = paging.decode(collection, page_token, str)
-        fetched = platform_of(request).list_resources(kind, after=after, limit=size + 1)
+        platform = platform_of(request)
+        fetched = (
+            platform.list_resources(kind, after=after, limit=size + 1) if status == "include"
+            else [stored.wire(None)
+                  for stored in platform.list_stored(kind, after=after, limit=size + 1)]
+        )
         # Already JSON-ready: a JSONResponse skips FastAPI's jsonable_encoder walk,
         # which took most of the time of a long page.
         return JSONResponse(
@@ -269,7 +278,8 @@ def _add_collection(api: APIRouter, kind: str, collection: str) -> None:
     one = {"200": {**one["200"], **tagged, "description": "The resource"}}
     write_errors = {**_problems(400, 401, 403, 404, 409, 412, 422, 428, 429)}
     routes: list[tuple[str, Callable[..., Any], str, dict[str, Any], Responses]] = [
-        (base, list_resources, "GET", {}, {**_page_doc(resource_ref),
+        (base, list_resources, "GET", {}, {**_page_doc(
+            {"$ref": f"#/components/schemas/{kind}ListItem"}),
                                           **_problems(400, 401, 403, 429)}),
         (item, get_resource, "GET", {}, {**one, "304": {"description": "Not modified"},
                                          **_problems(401, 403, 404, 429)}),
