@@ -11,8 +11,10 @@ Per learner, in progress: the learners a migrating change moves while in progres
 are as many as it says (and it is marked disruptive when there are any); a learner
 in progress who loses an item does so through a change that says learners in
 progress are affected. As time passes with no change in code (:func:`time_passes`):
-nothing is planned, nobody loses access, nobody changes version within a cycle, a
-new cycle (a renewal) and a scheduled start enrol on the newest version.
+nothing is planned, nobody gains or loses access or changes version within a cycle,
+a new cycle (a renewal) is on the newest version, a scheduled start waits for the
+soonest start giving the item, and learners have their own version's steps released on
+its schedule.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fidelity.project import Project
+from reconciler.rules.durations import parse_duration
 
 FLAGS = ("--allow-disruptive",)
 ANYONE = "*"  # a warning about whoever loses an item
@@ -76,7 +79,7 @@ def snapshot(project: Project, learners: list[str]) -> Snapshot:
         day = engine.today()
         report = engine.enrollments_report_csv(day)
         plans = engine.list_resources("CertificationPlan", limit=1000)
-    newest = {plan["metadata"]["name"]: plan["status"].get("current_version") for plan in plans}
+    newest = _newest(plans)
     migrates = frozenset(plan["metadata"]["name"] for plan in plans
                          if plan["spec"].get("in_progress") == "migrate")
     for row in csv.DictReader(io.StringIO(report)):
@@ -283,13 +286,69 @@ def _starts(project: Project, now: Snapshot, starts: dict[str, str]) -> list[str
     return found
 
 
+Versions = dict[str, dict[int, dict[str, Any]]]  # plan -> version -> its spec as written
+
+
+def newest_versions(project: Project) -> dict[str, int | None]:
+    """Each plan's current version on the platform."""
+    with project.platform() as engine:
+        return _newest(engine.list_resources("CertificationPlan", limit=1000))
+
+
+def _newest(plans: list[dict[str, Any]]) -> dict[str, int | None]:
+    return {plan["metadata"]["name"]: plan["status"].get("current_version") for plan in plans}
+
+
+def _release_day(release: dict[str, Any], enrolled_on: date) -> date | None:
+    """A step's release day by its rule as written (None: after another step)."""
+    if "offset" in release:
+        return parse_duration(release["offset"]).add_to(enrolled_on)
+    if "date" in release:
+        return max(date.fromisoformat(release["date"]), enrolled_on)
+    return None if "after_step" in release else enrolled_on
+
+
+def _released_steps(project: Project, now: Snapshot, versions: Versions) -> list[str]:
+    """Per learner in a plan: the steps released to them are those of their own version
+    (a kept learner never gets a later version's steps; a migrated one gets the new
+    version's, counted from the day they enrolled), each from its day on."""
+    found: list[str] = []
+    with project.platform() as engine:
+        for learner, holdings in now.held.items():
+            plans = {json.loads(item)["plan"]: holding for item, holding in holdings.items()
+                     if "plan" in json.loads(item) and holding.status != "scheduled"}
+            if not plans:
+                continue
+            view = engine.learner_view(learner, now.day)
+            for entry in view["enrollments"]:
+                plan = entry["item"].get("plan")
+                holding = plans.get(plan)
+                spec = versions.get(plan, {}).get(holding.version or 0) if holding else None
+                if spec is None or entry.get("visibility") != "released":
+                    continue
+                shown = {step["name"] for step in entry["steps"]}
+                enrolled = date.fromisoformat(entry["enrolled_on"])
+                due = {step["name"] for step in spec["steps"]
+                       if (day := _release_day(step["release"], enrolled)) is not None
+                       and day <= now.day}
+                fixed = {step["name"] for step in spec["steps"]
+                         if "after_step" not in step["release"]}
+                if shown & fixed != due or not shown <= {s["name"] for s in spec["steps"]}:
+                    found.append(f"{learner} on version {holding.version if holding else None}"
+                                 f" of {plan} (enrolled {enrolled}) has steps {sorted(shown)} "
+                                 f"released on {now.day}; its schedule releases "
+                                 f"{sorted(due)} by then")
+    return found
+
+
 def time_passes(project: Project, learners: list[str], days: int,
-                starts: dict[str, str]) -> list[str]:
+                starts: dict[str, str], versions: Versions | None = None) -> list[str]:
     """Move the platform ``days`` ahead with nothing changed in code, and check that time
     alone keeps every promise: the plan stays empty; nobody gains or loses an item, or
     changes version within a cycle; an enrollment waiting for a start date waits for
     the soonest (``starts``: assignment -> start); a new cycle (a renewal) is on the
-    newest version."""
+    newest version; learners have the steps of their version released on its schedule
+    (``versions``: each plan version's spec as written, when known)."""
     before = snapshot(project, learners)
     problem = tick(project, before.day + timedelta(days=days))
     if problem is not None:
@@ -301,6 +360,7 @@ def time_passes(project: Project, learners: list[str], days: int,
         found.append(f"{days} day(s) on, with no change in code, the plan is not empty "
                      f"(exit {planned.code}): {planned.out[-300:]}{planned.err[-300:]}")
     found += _starts(project, after, starts)
+    found += _released_steps(project, after, versions or {})
     for learner, holdings in after.held.items():
         earlier = before.held.get(learner, {})
         for item in set(earlier) - set(holdings):

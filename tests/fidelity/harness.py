@@ -22,6 +22,7 @@ is the platform's own users).
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import random
 import tempfile
@@ -34,7 +35,7 @@ from reconciler_sandbox.clock import wall_clock
 from reconciler_sandbox.engine import Platform
 from reconciler_sandbox.server import running_server
 
-from fidelity.checks import plan_and_apply, time_passes
+from fidelity.checks import Versions, newest_versions, plan_and_apply, time_passes
 from fidelity.project import Project, user_row
 from reconciler.errors import ReconcilerError
 
@@ -272,20 +273,29 @@ def _scenario(seed: int, rng: random.Random, project: Project, program: Program,
               rest: bool, rounds: int) -> Outcome:
     _write(project, program)
     steps = ["setup"]
+    versions: Versions = {}  # each plan version's spec, as the harness wrote it
     found = [f"setup: {mismatch}"
              for mismatch in plan_and_apply(project, EVERYONE, program.starts())]
     for _ in range(rounds):
         if found:
             break  # later rounds would build on a platform already off its plan
+        _remember(project, program, versions)
         days = rng.choice(DAYS)
-        found += [f"{days} day(s) after {steps[-1]}: {mismatch}"
-                  for mismatch in time_passes(project, EVERYONE, days, program.starts())]
+        found += [f"{days} day(s) after {steps[-1]}: {mismatch}" for mismatch in
+                  time_passes(project, EVERYONE, days, program.starts(), versions)]
         _progress(rng, project)
         steps.append(edit(rng, program, directory=not rest))
         _write(project, program)
         found += [f"{steps[-1]}: {mismatch}"
                   for mismatch in plan_and_apply(project, EVERYONE, program.starts())]
     return Outcome(seed, " > ".join(steps), tuple(found))
+
+
+def _remember(project: Project, program: Program, versions: Versions) -> None:
+    """The spec of each plan's newest version, as written, once an apply made it."""
+    for plan, version in newest_versions(project).items():
+        if version is not None and version not in versions.setdefault(plan, {}):
+            versions[plan][version] = copy.deepcopy(program.specs["CertificationPlan"][plan])
 
 
 def run_many(seeds: range, *, rest: bool = False, rounds: int = ROUNDS) -> list[Outcome]:

@@ -4,7 +4,9 @@ test_harness.py show they pass when the two agree; these show they fail when not
 
 from __future__ import annotations
 
+import copy
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fidelity.checks import (
@@ -15,7 +17,10 @@ from fidelity.checks import (
     _moved_in_progress,
     _versions,
     item_key,
+    plan_and_apply,
+    time_passes,
 )
+from fidelity.project import Project, user_row
 
 P1 = item_key({"plan": "p1"})
 O1 = item_key({"object": "o1"})
@@ -106,3 +111,22 @@ def test_an_item_lost_in_progress_needs_a_change_that_says_so() -> None:
     assert _lost_in_progress(plan_document(audience), before, after) == []
     audience["impact"]["may_include_in_progress"] = False
     assert len(_lost_in_progress(plan_document(audience), before, after)) == 1
+
+
+def test_steps_released_follow_the_learners_own_version(tmp_path: Path) -> None:
+    """On a real platform 4 days on: a step 3 days after enrollment is out; told the
+    version says 7 days (as if the learner were on another version), the check fails."""
+    project = Project(tmp_path / "repo", user_row("E1"))
+    for name in ("o1", "o2"):
+        project.put("LearningObject", name, {"title": name, "type": "course"})
+    plan = {"title": "P", "steps": [
+        {"name": "s1", "items": ["o1"], "release": {"at": "enrollment"}},
+        {"name": "s2", "items": ["o2"], "release": {"offset": "3d"}}]}
+    project.put("CertificationPlan", "p", plan)
+    project.put("Assignment", "a", {"items": [{"plan": "p"}], "audience": {"users": ["E1"]}})
+    assert plan_and_apply(project, ["E1"], {"a": "immediately"}) == []
+    later = copy.deepcopy(plan)
+    later["steps"][1]["release"] = {"offset": "7d"}
+    assert time_passes(project, ["E1"], 4, {"a": "immediately"}, {"p": {1: plan}}) == []
+    [found] = time_passes(project, ["E1"], 0, {"a": "immediately"}, {"p": {1: later}})
+    assert "has steps ['s1', 's2'] released" in found and "releases ['s1'] by then" in found
