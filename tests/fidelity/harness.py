@@ -8,7 +8,8 @@ A scenario: the program's first apply (checked like any other), then ``rounds``
 rounds of: the platform's date moves ahead (``learnops sandbox tick``, as a cron job
 would: step releases, certificates issued, expiring and renewed, assignments starting
 on their date), checked with nothing changed in code; learners make progress on that
-day; one random edit; plan, apply, compare. Edits pile up, so a plan goes through
+day; one random edit; plan, apply, compare. After the last edit the date moves ahead
+once more, checked the same way. Edits pile up, so a plan goes through
 several versions, some kept and some migrated (a migrate moves learners from every
 older version), and every step of the chain is checked, not only the last.
 
@@ -276,13 +277,15 @@ def _scenario(seed: int, rng: random.Random, project: Project, program: Program,
     versions: Versions = {}  # each plan version's spec, as the harness wrote it
     found = [f"setup: {mismatch}"
              for mismatch in plan_and_apply(project, EVERYONE, program.starts())]
-    for _ in range(rounds):
+    for round_ in range(rounds + 1):
         if found:
             break  # later rounds would build on a platform already off its plan
         _remember(project, program, versions)
         days = rng.choice(DAYS)
         found += [f"{days} day(s) after {steps[-1]}: {mismatch}" for mismatch in
                   time_passes(project, EVERYONE, days, program.starts(), versions)]
+        if round_ == rounds:
+            break  # the last edit, too, is followed some days on
         _progress(rng, project)
         steps.append(edit(rng, program, directory=not rest))
         _write(project, program)
