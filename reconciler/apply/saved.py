@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
@@ -20,12 +19,12 @@ from typing import assert_never
 from reconciler.compiler import Compiled, compile_dir
 from reconciler.directory import read_snapshot
 from reconciler.errors import PlanFileError, StalePlanError
-from reconciler.model import JSON, KINDS, Address, DesiredResource, DesiredState, content_hash
+from reconciler.model import KINDS, DesiredResource, DesiredState, content_hash
 from reconciler.plan.basis import directory_basis, resources_basis
 from reconciler.plan.directory_change import user_changes
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.serialize import plan_from_json
-from reconciler.providers import Provider, read_in_terms_of
+from reconciler.providers import AppliedSpecs, Provider, read_in_terms_of
 from reconciler.state.target import Target
 
 DEFAULT_TARGET = "provider"
@@ -91,7 +90,7 @@ def saved_target(saved: SavedPlan, target: str | None) -> str | None:
 
 
 def check_target(saved: SavedPlan, provider: Provider, target: str | None,
-                 applied: Mapping[Address, Mapping[str, JSON]] | None = None) -> None:
+                 applied: AppliedSpecs | None = None) -> None:
     """The plan must be applied to the target and platform it was made against
     (``target``: the ``--target`` name ``provider`` was opened for; ``applied``: the
     state's applied specs, which a platform holding part of a spec reads back by)."""

@@ -124,7 +124,7 @@ def build_plan(
     # assignment's plans) as it was applied: the records are read first for it.
     records_first = isinstance(provider, TermsReader)
     snapshot = state.snapshot() if records_first else None
-    applied = snapshot.applied_specs() if snapshot is not None else None
+    applied = snapshot.applied_specs(compiled.state) if snapshot is not None else None
     read_in_terms_of(provider, compiled.state, applied=applied)
     live = provider.read_resources(KINDS)
     if snapshot is None:

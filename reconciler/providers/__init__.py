@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
 from reconciler.model import JSON, KINDS, Address, DesiredResource, DesiredState, ProviderConfig
 from reconciler.providers.capabilities import RELEASE_MODES, Capabilities
@@ -25,6 +25,7 @@ from reconciler.rules.directory import User
 
 __all__ = [
     "RELEASE_MODES",
+    "AppliedSpecs",
     "Capabilities",
     "ChangeCounter",
     "LiveResource",
@@ -41,6 +42,10 @@ __all__ = [
 ]
 
 WriteAction = Literal["create", "update", "inactivate", "delete"]
+# Per resource the state records, the spec its write was made from (``Record.spec``;
+# ``None``: recorded, its spec not known: imported, or written before records kept it).
+# A resource it does not name was never applied.
+AppliedSpecs: TypeAlias = Mapping[Address, Mapping[str, JSON] | None]
 
 
 @dataclass(frozen=True)
@@ -181,15 +186,13 @@ class TermsReader(Protocol):
     nowhere but in the spec): told the desired state before it is read, it reads back in
     that state's terms, so the plan compares, and reports to learners, like with like.
     ``renamed``: resources the platform holds under an old address (old -> new: a record
-    moved by ``learnops state mv``), read in the terms of the new one. ``applied``: the
-    specs the state's records were written from (``Record.spec``), where the platform
-    reads back what it cannot hold itself (an assignment's plans) as it was applied, not
-    as the files say; a resource without one reads it from ``desired``."""
+    moved by ``learnops state mv``), read in the terms of the new one. ``applied``
+    (:data:`AppliedSpecs`): the state's records, where the platform reads back what it
+    cannot hold itself (an assignment's plans) as it was applied, not as the files say."""
 
     def read_in_terms_of(self, desired: DesiredState,
                          renamed: Mapping[Address, Address] | None = None,
-                         applied: Mapping[Address, Mapping[str, JSON]] | None = None,
-                         ) -> None: ...
+                         applied: AppliedSpecs | None = None) -> None: ...
 
 
 def held_by(provider: object,
@@ -201,7 +204,7 @@ def held_by(provider: object,
 
 def read_in_terms_of(provider: object, desired: DesiredState,
                      renamed: Mapping[Address, Address] | None = None,
-                     applied: Mapping[Address, Mapping[str, JSON]] | None = None) -> bool:
+                     applied: AppliedSpecs | None = None) -> bool:
     """Tell ``provider`` the desired state it is read against, and the specs as applied,
     where it asks for them (whether it did)."""
     if isinstance(provider, TermsReader):

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from reconciler.errors import ReconcilerError
-from reconciler.model import JSON, Address
-from reconciler.providers import LiveResource, Lock, WriteAction
+from reconciler.model import JSON, Address, DesiredState
+from reconciler.providers import AppliedSpecs, LiveResource, Lock, WriteAction
 
 __all__ = [
     "PendingWrite",
@@ -103,11 +103,20 @@ class Snapshot:
     records: Mapping[Address, Record] = field(default_factory=dict)
     pending: tuple[PendingWrite, ...] = ()
 
-    def applied_specs(self) -> dict[Address, Mapping[str, JSON]]:
-        """The spec each record's write was made from, where the record keeps it: what
-        a platform holding part of a spec reads the rest back from (``TermsReader``)."""
-        return {address: record.spec for address, record in self.records.items()
-                if record.spec is not None}
+    def applied_specs(self, desired: DesiredState) -> AppliedSpecs:
+        """The spec each record's write was made from (``None`` where the record keeps
+        none): what a platform holding part of a spec reads the rest back from. A pending
+        write counts as made from ``desired``'s spec where that still has the hash it was
+        made from: settling it reads the platform as the write would have left it."""
+        applied: dict[Address, Mapping[str, JSON] | None] = {
+            address: record.spec for address, record in self.records.items()}
+        if self.pending:
+            wanted = desired.by_address()
+            for write in self.pending:
+                resource = wanted.get(write.address)
+                if resource is not None and write.spec_hash == resource.spec_hash:
+                    applied[write.address] = resource.spec
+        return applied
 
 
 @runtime_checkable

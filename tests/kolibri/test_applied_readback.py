@@ -88,3 +88,23 @@ def test_a_plan_renamed_without_state_mv_is_a_change_to_its_assignment_not_drift
     code, out = run(capsys, "apply", str(program), "--auto-approve", "--allow-delete")
     assert code == 0, out
     assert_no_changes(capsys, program)
+
+
+def test_a_lesson_learnops_never_applied_is_adopted_with_the_plans_its_learners_gain(
+    capsys: pytest.CaptureFixture[str], program: Path,
+) -> None:
+    apply(capsys, program)
+    code, out = run(capsys, "state", "rm", "Assignment/hipaa-nurses", str(program))
+    assert code == 0, out  # the lesson stays on Kolibri, as if a coach had made it
+    assignments = program / "assignments.yaml"
+    assignments.write_text(assignments.read_text().replace(
+        "metadata: {name: hipaa-nurses}",
+        'metadata: {name: hipaa-nurses, annotations: {learnops.io/adopt: "true"}}'))
+
+    # Nothing learnops applied gave that lesson a plan: adopting it does.
+    lines = planned(capsys, program, "Assignment/hipaa-nurses")
+    assert lines[0] == "~ adopt Assignment/hipaa-nurses (adopt requested)", lines
+    assert '    + items[0].plan: "hipaa-annual"' in lines, lines
+    assert lines[-1] == "    learners: 2 learners gain hipaa-annual; 2 enrollments", lines
+    apply(capsys, program)
+    assert_no_changes(capsys, program)

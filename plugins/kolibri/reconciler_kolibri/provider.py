@@ -24,7 +24,7 @@ from reconciler.errors import (
     TemporaryError,
 )
 from reconciler.model import JSON, KINDS, Address, DesiredResource, DesiredState, ProviderConfig
-from reconciler.providers import LiveResource, WriteRequest
+from reconciler.providers import AppliedSpecs, LiveResource, WriteRequest
 from reconciler.providers.releases import MembershipChange, Release, ReleaseReport
 from reconciler.rules.assignment import assignment_items, is_active
 from reconciler.rules.audience import Directory, resolve_audience
@@ -35,11 +35,12 @@ from reconciler_kolibri.client import KolibriClient
 from reconciler_kolibri.platform import Group, KolibriPlatform, Snapshot
 from reconciler_kolibri.release import due_releases
 from reconciler_kolibri.settings import KolibriSettings
-from reconciler_kolibri.terms import NO_TERMS, AppliedSpecs, Terms, plans_of, terms_of
+from reconciler_kolibri.terms import GONE, NO_TERMS, AsApplied, Terms, plans_of, terms_of
 from reconciler_kolibri.translate import (
     assignment_body,
     assignment_spec,
     audience_spec,
+    body_nodes,
     canonical_names,
     catalog,
     live_resources,
@@ -70,8 +71,8 @@ class KolibriProvider:
         self._desired: DesiredState | None = None  # whose terms reads are in
         self._renamed: dict[Address, Address] = {}
         self._terms: Terms | None = None
-        self._applied: dict[Address, Mapping[str, JSON]] = {}  # the state's, as planned
-        self._as_applied = AppliedSpecs()  # what Kolibri keeps nowhere, as applied
+        self._applied: AppliedSpecs | None = None  # the state's records, as planned
+        self._as_applied = AsApplied()  # what Kolibri keeps nowhere, as applied
 
     def __repr__(self) -> str:
         return f"KolibriProvider(url={self.settings.url!r}, facility={self.settings.facility!r})"
@@ -84,14 +85,13 @@ class KolibriProvider:
 
     def read_in_terms_of(self, desired: DesiredState,
                          renamed: Mapping[Address, Address] | None = None,
-                         applied: Mapping[Address, Mapping[str, JSON]] | None = None,
-                         ) -> None:
+                         applied: AppliedSpecs | None = None) -> None:
         """Read back, and hold, in ``desired``'s terms (:mod:`reconciler_kolibri.terms`);
         a lesson or group still under an old name (``renamed``) in its new name's; an
         assignment's plans as ``applied`` (the state's specs) says, else as ``desired``."""
         self._desired, self._renamed, self._terms = desired, dict(renamed or {}), None
-        self._applied = dict(applied or {})
-        self._as_applied = AppliedSpecs(desired, applied)
+        self._applied = applied
+        self._as_applied = AsApplied(desired, applied)
 
     def terms(self) -> Terms:
         if self._terms is None:
@@ -278,9 +278,14 @@ class KolibriProvider:
         back as written); one refused or failed outright did not land, and leaves the
         applied spec as it was."""
         address = request.address
-        before = self._as_applied.applied(address)
-        self._as_applied.wrote(address, request.spec if request.action in ("create", "update")
-                               else None)
+        before = self._as_applied.recorded(address)
+        match request.action:
+            case "create" | "update":
+                self._as_applied.wrote(address, request.spec)
+            case "inactivate":
+                self._as_applied.wrote(address, None)  # its record keeps no spec
+            case "delete":
+                self._as_applied.wrote(address, GONE)
         try:
             write(request, snapshot)
         except ReconcilerError as problem:
@@ -325,7 +330,7 @@ class KolibriProvider:
                 # titled anew, and everyone it was released to; as the plan's diff says.
                 renamed = renamed_steps(
                     {n: lesson.node_ids for n, lesson in existing.items() if n not in bodies},
-                    {n: _node_ids(body) for n, body in bodies.items() if n not in existing})
+                    {n: body_nodes(body) for n, body in bodies.items() if n not in existing})
                 lessons = {renamed.get(n, n): lesson for n, lesson in existing.items()}
                 for step_name, body in bodies.items():
                     lesson = lessons.get(step_name)
@@ -433,12 +438,6 @@ class KolibriProvider:
 def _held_as(request: WriteRequest) -> str:
     """The name Kolibri holds the resource under: the old one while a rename is written."""
     return (request.renamed_from or request.address).name
-
-
-def _node_ids(body: Mapping[str, JSON]) -> list[str]:
-    resources = body.get("resources")
-    return [str(r["contentnode_id"]) for r in resources if isinstance(r, dict)] if isinstance(
-        resources, list) else []
 
 
 def _by_step(releases: Sequence[Release]) -> dict[tuple[str, str], list[str]]:

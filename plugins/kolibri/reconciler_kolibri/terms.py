@@ -10,7 +10,7 @@ video, while apply changes nothing for them.
 An assignment's plans are kept nowhere on Kolibri: ``learnops release`` hands each plan's
 steps to the assignment's learners from the spec as applied (the state's record of the
 write, ``Record.spec``). So an assignment reads back with the plans its applied spec gives
-that have lessons on Kolibri (:class:`AppliedSpecs`), and a learner reached by it has
+that have lessons on Kolibri (:class:`AsApplied`), and a learner reached by it has
 them; a plan added in the files only is a change the plan shows, with whom it reaches.
 """
 
@@ -19,9 +19,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypeAlias
 
 from reconciler.model import JSON, Address, DesiredState
+from reconciler.providers import AppliedSpecs
 from reconciler.rules.assignment import assignment_items
 from reconciler_kolibri.platform import Node
 
@@ -49,12 +50,12 @@ NO_TERMS: Final = Terms()
 
 def terms_of(desired: DesiredState, catalog: Mapping[str, Node],
              renamed: Mapping[Address, Address] | None = None,
-             applied: Mapping[Address, Mapping[str, JSON]] | None = None) -> Terms:
+             applied: AppliedSpecs | None = None) -> Terms:
     """``renamed`` (old -> new address): what Kolibri still holds under an old name is
     read in the terms of the new one (a rename being planned, ``learnops state mv``).
     ``applied``: the specs as last applied; one gone from the files (removed, or renamed
     without ``state mv``) reads in the terms it was written in."""
-    specs = {**{a: s for a, s in (applied or {}).items()},
+    specs = {**{a: s for a, s in (applied or {}).items() if s is not None},
              **{r.address: r.spec for r in desired.resources}}
     names: dict[Address, Mapping[str, str]] = {}
     for address, spec in specs.items():
@@ -77,18 +78,21 @@ def plans_of(spec: Mapping[str, JSON]) -> tuple[str, ...]:
     return tuple(i.name for i in assignment_items(spec) if i.kind == "plan")
 
 
-class AppliedSpecs:
+class AsApplied:
     """The assignments' and plans' specs as last applied (the state's records), for what
-    Kolibri keeps nowhere: an assignment's plans, the order of a plan's steps. One whose
-    record keeps no spec (imported, or written before records kept it) has the files'.
+    Kolibri keeps nowhere: an assignment's plans, the order of a plan's steps. One the
+    state records without its spec (imported, or written before records kept it) has the
+    files'; one it does not record was never applied: a lesson learnops did not write (to
+    adopt) has no plans. With no records given at all, everything has the files'.
     An apply's own writes count as applied from the moment they go out (:meth:`wrote`),
     so the read-back after a write shows what it wrote; apply writes from several
     threads, hence the lock."""
 
     def __init__(self, desired: DesiredState | None = None,
-                 applied: Mapping[Address, Mapping[str, JSON]] | None = None) -> None:
+                 applied: AppliedSpecs | None = None) -> None:
         self._desired = {} if desired is None else {
             r.address: r.spec for r in desired.resources if r.kind in _KEPT}
+        self._all_applied = applied is None  # no state: as the files say
         self._applied = {a: spec for a, spec in (applied or {}).items() if a.kind in _KEPT}
         self._lock = threading.Lock()
 
@@ -106,23 +110,32 @@ class AppliedSpecs:
 
     def _spec(self, address: Address) -> Mapping[str, JSON] | None:
         with self._lock:
-            return self._applied.get(address, self._desired.get(address))
+            if address not in self._applied and not self._all_applied:
+                return None
+            spec = self._applied.get(address)
+        return spec if spec is not None else self._desired.get(address)
 
-    def wrote(self, address: Address, spec: Mapping[str, JSON] | None) -> None:
-        """``spec``: what a write of ``address`` was made from (``None``: it was removed
-        or inactivated, and its record keeps no spec)."""
+    def wrote(self, address: Address, spec: Recorded) -> None:
+        """``spec``: what a write of ``address`` was made from (``None``: its record keeps
+        none, as an inactivation's; :data:`GONE`: it has no record, deleted)."""
         with self._lock:
-            if spec is None:
+            if isinstance(spec, _Gone):
                 self._applied.pop(address, None)
             else:
                 self._applied[address] = spec
 
-    def applied(self, address: Address) -> Mapping[str, JSON] | None:
-        """The spec ``address`` counts as applied from (``None``: the files')."""
+    def recorded(self, address: Address) -> Recorded:
+        """What the state holds of ``address`` now (:meth:`wrote` puts it back)."""
         with self._lock:
-            return self._applied.get(address)
+            return self._applied.get(address, GONE)
 
 
+class _Gone:
+    """No record at all (``None`` is a record without its spec)."""
+
+
+GONE: Final = _Gone()
+Recorded: TypeAlias = Mapping[str, JSON] | _Gone | None
 _KEPT: Final = ("Assignment", "CertificationPlan")
 
 

@@ -26,7 +26,7 @@ from reconciler.model import JSON, Address, content_hash
 from reconciler.providers import LiveResource
 from reconciler.rules.assignment import assignment_items, is_active
 from reconciler_kolibri.platform import Group, Lesson, Node, Snapshot
-from reconciler_kolibri.terms import NO_TERMS, AppliedSpecs, Terms
+from reconciler_kolibri.terms import NO_TERMS, AsApplied, Terms
 
 NAME: Final = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 STEP_SEPARATOR: Final = ": "
@@ -72,11 +72,11 @@ def fingerprint(value: JSON) -> str:
 
 
 def live_resources(snapshot: Snapshot, kinds: Sequence[str], terms: Terms = NO_TERMS,
-                   applied: AppliedSpecs | None = None) -> list[LiveResource]:
+                   applied: AsApplied | None = None) -> list[LiveResource]:
     """Kolibri's objects as learnops resources, in ``terms`` (:mod:`reconciler_kolibri.terms`);
     what Kolibri keeps nowhere (an assignment's plans, the order of a plan's steps) as
     ``applied`` says (none given: no plans, steps in the order their lessons were made)."""
-    applied = AppliedSpecs() if applied is None else applied
+    applied = AsApplied() if applied is None else applied
     found: list[LiveResource] = []
     names = catalog(snapshot.nodes)
     by_node = canonical_names(names)
@@ -108,7 +108,7 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str], terms: Terms = NO_T
     return found
 
 
-def _plans_held(title: str, terms: Terms, applied: AppliedSpecs,
+def _plans_held(title: str, terms: Terms, applied: AsApplied,
                 with_lessons: Iterable[str]) -> list[str]:
     """The applied plans of the lesson titled ``title`` that have lessons on Kolibri, by
     their new names where a rename is planned (a plan moved by ``state mv`` is the same)."""
@@ -300,3 +300,10 @@ def step_body(plan: str, plan_title: str, step: Mapping[str, JSON], snapshot: Sn
         "active": True,  # learners see a step once it is released to them
         "collection": classroom_id,
     }
+
+
+def body_nodes(body: Mapping[str, JSON]) -> list[str]:
+    """The content node ids of a lesson body's resources, in order."""
+    resources = body.get("resources")
+    return [str(r["contentnode_id"]) for r in resources if isinstance(r, dict)] if isinstance(
+        resources, list) else []

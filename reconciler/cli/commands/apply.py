@@ -132,7 +132,8 @@ def _apply_saved(args: argparse.Namespace, plan_file: Path, gate: SignalGate) ->
     target = open_target(saved.compiled.state.project, name)
     stop = StopSignal()
     try:
-        check_target(saved, target.provider, name, target.state.snapshot().applied_specs())
+        check_target(saved, target.provider, name,
+                     target.state.snapshot().applied_specs(saved.compiled.state))
         with _lease(target, args.lock_timeout, stop) as lock:
             check_platform_unmoved(saved, target)
             check_directory_unmoved(saved, target.provider, name)

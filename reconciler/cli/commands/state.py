@@ -76,7 +76,7 @@ def _run(args: argparse.Namespace, handler: Callable[[argparse.Namespace, Target
     try:
         # An import records what plan will read: in the same terms, by the same records.
         read_in_terms_of(target.provider, desired,
-                         applied=target.state.snapshot().applied_specs())
+                         applied=target.state.snapshot().applied_specs(desired))
         return handler(args, target)
     finally:
         target.close()
