@@ -87,8 +87,9 @@ class KolibriProvider:
                          renamed: Mapping[Address, Address] | None = None,
                          applied: AppliedSpecs | None = None) -> None:
         """Read back, and hold, in ``desired``'s terms (:mod:`reconciler_kolibri.terms`);
-        a lesson or group still under an old name (``renamed``) in its new name's; an
-        assignment's plans as ``applied`` (the state's specs) says, else as ``desired``."""
+        a lesson or group still under an old name (``renamed``) in its new name's; what
+        Kolibri keeps nowhere (an assignment's plans, a plan's step order) as ``applied``
+        (the state's records) says (:class:`reconciler_kolibri.terms.AsApplied`)."""
         self._desired, self._renamed, self._terms = desired, dict(renamed or {}), None
         self._applied = applied
         self._as_applied = AsApplied(desired, applied)

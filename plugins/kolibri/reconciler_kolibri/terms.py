@@ -12,6 +12,8 @@ steps to the assignment's learners from the spec as applied (the state's record 
 write, ``Record.spec``). So an assignment reads back with the plans its applied spec gives
 that have lessons on Kolibri (:class:`AsApplied`), and a learner reached by it has
 them; a plan added in the files only is a change the plan shows, with whom it reaches.
+Kolibri keeps no order among a plan's step lessons either: they read back in the order
+of the plan's applied steps.
 """
 
 from __future__ import annotations
