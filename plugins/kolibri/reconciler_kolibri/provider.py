@@ -13,11 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Final, assert_never
+from typing import assert_never
 
 from reconciler.errors import (
-    ConfigError,
-    InvalidRequest,
     NotFoundError,
     PermanentError,
     ReconcilerError,
@@ -25,14 +23,15 @@ from reconciler.errors import (
 )
 from reconciler.model import JSON, KINDS, Address, DesiredResource, DesiredState, ProviderConfig
 from reconciler.providers import AppliedSpecs, LiveResource, WriteRequest
-from reconciler.providers.releases import MembershipChange, Release, ReleaseReport
+from reconciler.providers.releases import Release, ReleaseReport
 from reconciler.rules.assignment import assignment_items, is_active
 from reconciler.rules.audience import Directory, resolve_audience
-from reconciler.rules.directory import DirectoryError, User, parse_users_csv
+from reconciler.rules.directory import User
 from reconciler.rules.steps import renamed_steps
 from reconciler_kolibri.capabilities import KOLIBRI
 from reconciler_kolibri.client import KolibriClient
-from reconciler_kolibri.platform import Group, KolibriPlatform, Snapshot
+from reconciler_kolibri.people import People
+from reconciler_kolibri.platform import KolibriPlatform, Snapshot
 from reconciler_kolibri.release import due_releases
 from reconciler_kolibri.settings import KolibriSettings
 from reconciler_kolibri.terms import GONE, NO_TERMS, AsApplied, Terms, plans_of, terms_of
@@ -51,9 +50,6 @@ from reconciler_kolibri.translate import (
     step_title,
 )
 
-# A member list that matches nobody (resolve_audience reads an empty one as "everyone").
-_NOBODY: Final = ["\x00nobody"]
-
 
 class KolibriProvider:
     """A :class:`reconciler.providers.Provider` over Kolibri's REST API."""
@@ -66,7 +62,7 @@ class KolibriProvider:
         self.client = KolibriClient(self.settings)
         self.platform = KolibriPlatform(self.client, self.settings.classroom,
                                         self.settings.channel)
-        self._directory: list[User] | None = None
+        self.people = People(self.platform, self.settings)
         self._read: Snapshot | None = None  # the last read, for planning against it
         self._desired: DesiredState | None = None  # whose terms reads are in
         self._renamed: dict[Address, Address] = {}
@@ -91,6 +87,7 @@ class KolibriProvider:
         Kolibri keeps nowhere (an assignment's plans, a plan's step order) as ``applied``
         (the state's records) says (:class:`reconciler_kolibri.terms.AsApplied`)."""
         self._desired, self._renamed, self._terms = desired, dict(renamed or {}), None
+        self.people.renamed = self._renamed
         self._applied = applied
         self._as_applied = AsApplied(desired, applied)
 
@@ -151,28 +148,8 @@ class KolibriProvider:
         return found[0] if found else None
 
     def read_users(self) -> list[User]:
-        """The directory learnops resolves audiences over: the ``users`` file when the
-        target names one, else Kolibri's accounts (usernames, without attributes)."""
-        if self.settings.users is not None:
-            return list(self.directory())
-        return [User(employee_id=a.username)
-                for a in self.platform.snapshot().accounts.values()
-                if a.username != self.settings.credentials()[0]]
-
-    def directory(self) -> list[User]:
-        if self._directory is None:
-            path = self.settings.users
-            assert path is not None
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as problem:
-                raise ConfigError(f"kolibri provider: cannot read users file {path}: "
-                                  f"{problem.strerror}") from None
-            try:
-                self._directory = parse_users_csv(text, str(path))
-            except DirectoryError as problem:
-                raise ConfigError(str(problem)) from None
-        return self._directory
+        """The directory audiences resolve over (:meth:`People.read_users`)."""
+        return self.people.read_users()
 
     # -- the one write --------------------------------------------------------------------
 
@@ -216,8 +193,8 @@ class KolibriProvider:
                     group = self.platform.create_group(classroom, name)
                 elif group.name != name:  # renamed in code, its record moved
                     group = self.platform.rename_group(group, name)
-                self._set_members(name, self._spec(request), snapshot, classroom, group.id,
-                                  group.user_ids)
+                self.people.set_members(name, self._spec(request), snapshot, classroom,
+                                        group.id, group.user_ids)
             case "delete":
                 if group is None:
                     raise NotFoundError("no such learner group", where=str(request.address))
@@ -233,45 +210,6 @@ class KolibriProvider:
                                      where=str(request.address))
             case _:
                 assert_never(request.action)
-
-    def _set_members(self, name: str, spec: dict[str, JSON], snapshot: Snapshot,
-                     classroom: str, group_id: str, current: frozenset[str]) -> MembershipChange:
-        wanted = self.members(name, spec, snapshot)
-        accounts = dict(snapshot.accounts)
-        if self.settings.manage_users:
-            people = {u.employee_id: u for u in self.directory()}
-            for username in sorted(wanted - set(accounts)):
-                accounts[username] = self.platform.create_account(
-                    username, _full_name(people[username]))
-        ids = {accounts[u].id for u in wanted if u in accounts}
-        members = snapshot.classroom_members
-        self.platform.add_members(classroom, ids - members)
-        self.platform.add_members(group_id, ids - current)
-        self.platform.remove_members(group_id, current - ids)
-        by_id = {a.id: a.username for a in accounts.values()}
-        return MembershipChange(name, tuple(sorted(by_id[i] for i in ids - current)),
-                                tuple(sorted(by_id.get(i, i) for i in current - ids)))
-
-    def members(self, name: str, spec: dict[str, JSON], snapshot: Snapshot) -> frozenset[str]:
-        """Employee ids the audience resolves to over the directory; an included or
-        excluded audience counts as its Kolibri group's members (written before it)."""
-        specs: dict[str, dict[str, JSON]] = {name: spec}
-        by_id = {a.id: a.username for a in snapshot.accounts.values()}
-        for key in ("include", "exclude"):
-            for other in spec.get(key) or []:
-                group = self._group(snapshot, str(other))
-                if group is None:
-                    raise InvalidRequest(f"Audience/{other} has no learner group on Kolibri",
-                                         where=f"Audience/{name}")
-                users = sorted(by_id[u] for u in group.user_ids if u in by_id)
-                specs[str(other)] = {"users": users or _NOBODY}
-        return resolve_audience(name, specs, Directory(self.read_users()))
-
-    def _group(self, snapshot: Snapshot, audience: str) -> Group | None:
-        """The learner group of ``audience``: under its old name while a rename is planned."""
-        held = {new: old for old, new in self._renamed.items()}.get(
-            Address("Audience", audience), Address("Audience", audience))
-        return snapshot.groups.get(audience) or snapshot.groups.get(held.name)
 
     def _applying(self, request: WriteRequest, snapshot: Snapshot,
                   write: Callable[[WriteRequest, Snapshot], None]) -> None:
@@ -364,10 +302,10 @@ class KolibriProvider:
 
     def _release(self, desired: DesiredState, today: date, *, perform: bool) -> ReleaseReport:
         snapshot = self.platform.snapshot()
-        created, renamed, deactivated = self._accounts(snapshot, perform)
+        created, renamed, deactivated = self.people.accounts(snapshot, perform)
         if perform and (created or deactivated):
             snapshot = self.platform.snapshot()
-        memberships = self._memberships(desired, snapshot, perform)
+        memberships = self.people.memberships(desired, snapshot, perform)
         if perform and memberships:
             snapshot = self.platform.snapshot()
         progress = ([] if snapshot.classroom_id is None
@@ -387,51 +325,6 @@ class KolibriProvider:
             accounts_renamed=tuple(renamed), accounts_deactivated=tuple(deactivated),
         )
 
-    def _accounts(self, snapshot: Snapshot,
-                  perform: bool) -> tuple[list[str], list[str], list[str]]:
-        if not self.settings.manage_users:
-            return [], [], []
-        created, renamed, deactivated = [], [], []
-        for person in self.directory():
-            account = snapshot.accounts.get(person.employee_id)
-            full_name = _full_name(person)
-            if account is None and person.active:
-                created.append(person.employee_id)
-                if perform:
-                    self.platform.create_account(person.employee_id, full_name)
-            elif account is not None and not person.active:
-                deactivated.append(person.employee_id)
-                if perform:
-                    self.platform.deactivate_account(account)
-            elif account is not None and account.full_name != full_name:
-                renamed.append(person.employee_id)
-                if perform:
-                    self.platform.rename_account(account, full_name)
-        return created, renamed, deactivated
-
-    def _memberships(self, desired: DesiredState, snapshot: Snapshot,
-                     perform: bool) -> list[MembershipChange]:
-        changes = []
-        for audience in desired.of_kind("Audience"):  # in file order; includes come first
-            group = snapshot.groups.get(audience.name)
-            if group is None or snapshot.classroom_id is None:
-                continue  # not applied yet: apply creates it
-            wanted = self.members(audience.name, dict(audience.spec), snapshot)
-            reachable = wanted & set(snapshot.accounts)  # people with a Kolibri account
-            current = {a.username for a in snapshot.accounts.values() if a.id in group.user_ids}
-            if reachable == current:
-                continue
-            if perform:
-                change = self._set_members(audience.name, dict(audience.spec), snapshot,
-                                           snapshot.classroom_id, group.id, group.user_ids)
-                snapshot = self.platform.snapshot()
-            else:
-                change = MembershipChange(audience.name,
-                                          tuple(sorted(reachable - current)),
-                                          tuple(sorted(current - reachable)))
-            changes.append(change)
-        return changes
-
     def close(self) -> None:
         self.client.close()
 
@@ -446,9 +339,3 @@ def _by_step(releases: Sequence[Release]) -> dict[tuple[str, str], list[str]]:
     for release in releases:
         grouped.setdefault((release.plan, release.step), []).append(release.learner)
     return grouped
-
-
-def _full_name(person: User) -> str:
-    parts = [person.attributes.get("first_name", ""), person.attributes.get("last_name", "")]
-    return " ".join(p for p in parts if p) or person.employee_id
-
