@@ -249,6 +249,24 @@ def _lost_in_progress(document: dict[str, Any], before: Held, after: Held) -> li
                     and not (warned.get(learner) or warned.get(ANYONE)):
                 found.append(f"{learner} lost {item} while in progress; no change of the "
                              "plan said learners in progress are affected")
+    return found + _in_progress_counted(document, before, after)
+
+
+def _in_progress_counted(document: dict[str, Any], before: Held, after: Held) -> list[str]:
+    """An assignment change says how many of its enrollments are in progress: at least
+    as many as the items its losers lose while in progress."""
+    found: list[str] = []
+    for change in document["changes"]:
+        if not change["address"].startswith("Assignment/") or not change.get("before"):
+            continue
+        items = {item_key(item) for item in change["before"].get("items", [])}
+        lost = sorted((learner, item) for learner in change["impact"].get("sample_removed", [])
+                      for item in items
+                      if (was := before.get(learner, {}).get(item)) is not None
+                      and was.status == "in_progress" and item not in after.get(learner, {}))
+        if len(lost) > change["impact"]["in_progress"]:
+            found.append(f"{change['address']}: plan says {change['impact']['in_progress']} "
+                         f"enrollment(s) in progress; {lost} were lost in progress")
     return found
 
 

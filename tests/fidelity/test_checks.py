@@ -105,6 +105,11 @@ def test_an_item_lost_in_progress_needs_a_change_that_says_so() -> None:
         "in progress are affected"]
     removal["impact"]["in_progress"] = 1
     assert _lost_in_progress(plan_document(removal), before, after) == []
+    removal["before"] = {"items": [{"object": "o1"}], "audience": "listed"}
+    removal["impact"]["in_progress"] = 0
+    assert _lost_in_progress(plan_document(removal), before, after)[-1] == (
+        "Assignment/a1: plan says 0 enrollment(s) in progress; "
+        "[('E1', '{\"object\": \"o1\"}')] were lost in progress")
     audience = {"address": "Audience/listed", "action": "update",
                 "impact": {"learners_removed": 2, "sample_removed": ["E9"],
                            "may_include_in_progress": True}}
