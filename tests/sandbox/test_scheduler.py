@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reconciler_sandbox import scheduler
 from reconciler_sandbox.engine import Platform
 from reconciler_sandbox.server import running_server
 
@@ -272,3 +274,35 @@ def test_a_reactivated_enrollment_hears_nothing_of_its_inactive_days(
         ]
     finally:
         platform.close()
+
+
+def test_working_out_what_is_due_writes_nothing_and_the_tick_then_certifies(
+    tmp_path: Path,
+) -> None:
+    clock = Clock(date(2027, 1, 7))
+    platform = rehearsal(tmp_path / "p.db", clock)
+    # The later steps' objects are also given on their own: done before their steps
+    # release, the plan is finished ahead of its schedule.
+    put(platform, "Assignment", "objects", assignment(
+        "nurses", {"object": "phi"}, {"object": "quiz"}, start="2027-01-06"))
+    for name in OBJECTS:
+        platform.record_completion("E1001", name, completed_on=date(2027, 1, 7), actor="lms")
+    assert not [e for e in platform.events() if e["kind"] == "certificate_issued"]
+    # A tick works out what is due in a read, beside the platform's writers: it must
+    # write nothing there (not even the certificate of a plan finished ahead).
+    reader = sqlite3.connect(tmp_path / "p.db")
+    reader.row_factory = sqlite3.Row
+    reader.execute("PRAGMA query_only = ON")
+    found = scheduler.due(reader, date(2027, 1, 20), datetime(2027, 1, 20, tzinfo=UTC))
+    reader.close()
+    assert [enrollment.employee_id for enrollment, _, _ in found.certifications] == ["E1001"]
+    platform.tick(date(2027, 1, 20))
+    issued = [(e["employee_id"], e["on"]) for e in platform.events()
+              if e["kind"] == "certificate_issued"]
+    completed = [(e["employee_id"], e["on"]) for e in platform.events()
+                 if e["kind"] == "completed" and "plan" in e["item"]]
+    # Issued once, on the day the plan counts as finished (its last step's release).
+    assert issued == completed and len(issued) == 1 and issued[0][1] > "2027-01-07"
+    expiring = [e for e in platform.events() if e["kind"] == "expiring"]
+    assert not expiring  # 20 days valid, 5 before: not by the 20th
+    platform.close()

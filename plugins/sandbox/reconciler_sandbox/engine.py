@@ -457,7 +457,7 @@ class Platform:
         back). What a nightly job does; ``serve`` runs it in the background."""
         recorded = 0
         # Work out what is due in a read (WAL: clients keep writing meanwhile), then
-        # record it in a short write; a renewal opened means another pass. Another
+        # record it in a short write; a renewal or certificate opened means another pass. Another
         # scheduler on the same file (serve's and a cron job's) may record the same
         # events meanwhile: each is recorded once, and the date never moves back.
         while True:
@@ -467,7 +467,7 @@ class Platform:
                 found = scheduler.due(conn, day, self._now())
             with self._db.write() as conn:
                 recorded += scheduler.record(conn, found, self._now())
-                if not found.renewals:
+                if not found.opens_more:
                     scheduler.move_date(conn, day)
                     return scheduler.TickResult(since, max(day, since or day), recorded)
 

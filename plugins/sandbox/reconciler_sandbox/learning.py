@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import date, datetime
 from typing import Any
 
@@ -128,19 +128,33 @@ def certify_when_due(conn: sqlite3.Connection, enrollment: Enrollment, spec: dic
                      completed_on: date, today: date, at: datetime) -> None:
     """Issue the certificate of a plan enrollment finishing on ``completed_on``, once
     that day has come and only once."""
-    if completed_on > today:
-        return
-    issued = conn.execute(
-        "SELECT 1 FROM certificates WHERE enrollment_id = ?", (enrollment.id,)).fetchone()
-    if issued is None:
-        _certify(conn, enrollment, spec, completed_on, at)
+    if completed_on <= today and not _issued(conn, enrollment):
+        certify(conn, enrollment, spec, completed_on, at)
 
 
-def _certify(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, JSON],
-             completed_on: date, at: datetime) -> None:
+def certified(conn: sqlite3.Connection, enrollment: Enrollment, spec: Mapping[str, JSON],
+              recorded: Set[str]) -> bool:
+    """Whether a finished plan enrollment's completion is on record (``recorded``: the
+    keys of the events on record) with its certificate, if its plan gives one."""
+    return completed_key(enrollment) in recorded and (
+        not isinstance(spec.get("certificate"), dict) or _issued(conn, enrollment))
+
+
+def completed_key(enrollment: Enrollment) -> str:
+    return f"completed:{enrollment.id}"
+
+
+def _issued(conn: sqlite3.Connection, enrollment: Enrollment) -> bool:
+    return conn.execute("SELECT 1 FROM certificates WHERE enrollment_id = ?",
+                        (enrollment.id,)).fetchone() is not None
+
+
+def certify(conn: sqlite3.Connection, enrollment: Enrollment, spec: dict[str, JSON],
+            completed_on: date, at: datetime) -> None:
+    """Record the completion and issue the certificate, each once however often asked."""
     certificate = spec.get("certificate")
     about = (enrollment.employee_id, enrollment.item_kind, enrollment.item_name)
-    happen(conn, Event("completed", completed_on, *about, f"completed:{enrollment.id}",
+    happen(conn, Event("completed", completed_on, *about, completed_key(enrollment),
                        enrollment_id=enrollment.id), spec, at=at)
     if not isinstance(certificate, dict):
         return

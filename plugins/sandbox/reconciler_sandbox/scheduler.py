@@ -61,10 +61,19 @@ def check_forward(conn: sqlite3.Connection, until: date) -> date | None:
 @dataclass(frozen=True)
 class Due:
     """What one pass found due by a day: events not on record yet (with the plan spec
-    and on_assign each is told with) and the renewal cycles to open."""
+    and on_assign each is told with), the renewal cycles to open, and the plan
+    enrollments finished ahead of the schedule whose completion and certificate are
+    to be recorded (on the day the last step released)."""
 
     pending: tuple[Pending, ...]
     renewals: tuple[Renewal, ...]
+    certifications: tuple[Certification, ...] = ()
+
+    @property
+    def opens_more(self) -> bool:
+        """Recording it opens what a further pass may find due: a renewal's new cycle,
+        a certificate's expiry."""
+        return bool(self.renewals or self.certifications)
 
 
 def due(conn: sqlite3.Connection, until: date, at: datetime,
@@ -72,15 +81,17 @@ def due(conn: sqlite3.Connection, until: date, at: datetime,
     """Everything due by ``until`` and not on record, in date order. Only reads, so
     a served platform works it out without holding the write lock."""
     known = {row[0] for row in conn.execute("SELECT dedup_key FROM events")}
-    pending, renewals = _due_events(conn, until, at, employee_id)
+    pending, renewals, certifications = _due_events(conn, until, at, employee_id, known)
     fresh = sorted((p for p in pending if p[0].key not in known),
                    key=lambda p: p[0].sort_key())
-    return Due(tuple(fresh), tuple(renewals))
+    return Due(tuple(fresh), tuple(renewals), tuple(certifications))
 
 
 def record(conn: sqlite3.Connection, found: Due, at: datetime) -> int:
     """Record what ``due`` found (each event once, whoever recorded it meanwhile) and
     open the renewals; the number of events recorded now."""
+    for enrollment, spec, completed_on in found.certifications:
+        learning.certify(conn, enrollment, dict(spec), completed_on, at)
     recorded = sum(happen(conn, event, spec, at=at, on_assign=on_assign)
                    for event, spec, on_assign in found.pending)
     for enrollment, renew_on, expires_on in found.renewals:
@@ -108,7 +119,7 @@ def tick(conn: sqlite3.Connection, until: date, at: datetime, *,
     while True:
         found = due(conn, until, at, employee_id)
         recorded += record(conn, found, at)
-        if not found.renewals:
+        if not found.opens_more:
             break
     if employee_id is None:
         move_date(conn, until)
@@ -116,6 +127,7 @@ def tick(conn: sqlite3.Connection, until: date, at: datetime, *,
 
 
 Pending = tuple[Event, Mapping[str, JSON] | None, bool]
+Certification = tuple[Enrollment, Mapping[str, JSON], date]
 
 
 class _EventMaker(Protocol):
@@ -154,14 +166,15 @@ class _Context:
         return self.specs.get(enrollment.item_name, enrollment.plan_version or 0)
 
 
-def _due_events(conn: sqlite3.Connection, until: date, at: datetime, employee_id: str | None
-                ) -> tuple[list[Pending], list[Renewal]]:
+def _due_events(conn: sqlite3.Connection, until: date, at: datetime, employee_id: str | None,
+                recorded: set[str]) -> tuple[list[Pending], list[Renewal], list[Certification]]:
     where, args = "state = 'active' AND enrolled_on <= ?", [until.isoformat()]
     if employee_id is not None:
         where, args = where + " AND employee_id = ?", [*args, employee_id]
     context = _Context(conn)
     pending: list[Pending] = []
     renewals: list[Renewal] = []
+    certifications: list[Certification] = []
     for enrollment in learning.enrollments(conn, where, args):
         sources = learning.active_sources(conn, enrollment.id)
         on_assign = any((context.assignment(a).get("notify") or {}).get("on_assign", True)
@@ -169,10 +182,11 @@ def _due_events(conn: sqlite3.Connection, until: date, at: datetime, employee_id
         spec = context.plan_spec(enrollment)
         progress = learning.progress_of(enrollment, context.specs,
                                         context.completions(enrollment.employee_id), until)
-        if spec is not None and progress.completed_on is not None:
+        if (spec is not None and progress.completed_on is not None
+                and progress.completed_on <= until
+                and not learning.certified(conn, enrollment, spec, recorded)):
             # Finished ahead of the schedule: certified on the day the last step released.
-            learning.certify_when_due(conn, enrollment, dict(spec), progress.completed_on,
-                                      until, at)
+            certifications.append((enrollment, spec, progress.completed_on))
         leads = sorted({str(lead) for assignment, _ in sources
                         for lead in (context.assignment(assignment).get("notify") or {})
                         .get("reminders") or []})
@@ -188,7 +202,7 @@ def _due_events(conn: sqlite3.Connection, until: date, at: datetime, employee_id
             renewals.append(renewal)
     pending += [(event, spec, True) for event, spec in _certificate_events(
         conn, context, until, employee_id)]
-    return pending, renewals
+    return pending, renewals, certifications
 
 
 def _active_since(conn: sqlite3.Connection, enrollment_id: int) -> date | None:
