@@ -267,6 +267,19 @@ def test_unknown_routes_and_methods_are_json_errors(api: Api) -> None:
             status, "not_found" if status == 404 else "method_not_allowed")
 
 
+def test_a_query_parameter_a_route_does_not_take_is_refused(api: Api) -> None:
+    typo = api("GET", "/learning-objects", params={"limt": 5})
+    assert typo.status_code == 400
+    assert error_of(typo)["message"].startswith("query/limt: ")
+    assert api("GET", "/learning-objects", params={"limit": 5}).status_code == 200
+    view = api("GET", "/audit", params={"limit": 1, "as-of": "2027-01-01"})
+    assert view.status_code == 400 and "query/as-of" in error_of(view)["message"]
+    write = api("PUT", "/learning-objects/queried", json=course(),
+                params={"force": "true"}, headers={"If-None-Match": "*"})
+    assert (write.status_code, error_of(write)["code"]) == (400, "bad_request")
+    assert api("GET", "/learning-objects/queried").status_code == 404  # nothing written
+
+
 def test_openapi_describes_the_routes_and_resource_schemas(
     server: tuple[str, dict[str, str]],
 ) -> None:

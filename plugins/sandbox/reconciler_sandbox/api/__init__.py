@@ -6,7 +6,7 @@ shape, the guards (body size, rate limit) and, for resilience tests, fault injec
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp
 
 from reconciler import __version__
@@ -18,6 +18,7 @@ from .guards import BodyLimit, RateLimit
 from .lane import WriteLane
 from .options import ApiOptions, FaultOptions
 from .problems import install_handlers
+from .queries import known_query
 from .writes import WriterThread
 
 API_PREFIX = "/api/v1"
@@ -44,6 +45,7 @@ def create_app(platform: Platform, *, options: ApiOptions | None = None) -> Fast
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        dependencies=[Depends(known_query)],
     )
     app.state.platform = platform
     app.state.options = options

@@ -1,11 +1,11 @@
 """The resource writes, answered by the router before FastAPI's route machinery.
 
-A write route reads its token, headers and body itself (see ``resources.py``), so
-all FastAPI still did for it was find it among the API's routes, one after another,
-and solve its one ``Request`` parameter: together about a fifth of a small PUT's CPU
-on the server. The lane finds a direct route by its method and path and calls the
-same endpoint. It takes the router's own middleware slot, inside the app's
-exception handlers and guards, so a refusal keeps its JSON shape and its status.
+A write route reads its token, headers and body itself (see ``resources.py``) and
+takes no query, so all FastAPI still did for it was find it among the API's routes,
+one after another, and solve its one ``Request`` parameter: together about a fifth
+of a small PUT's CPU on the server. The lane finds a direct route by its method and
+path and calls the same endpoint. It takes the router's own middleware slot, inside
+the app's exception handlers and guards, so a refusal keeps its JSON shape and status.
 The routes stay declared with FastAPI too, which states them in OpenAPI.
 """
 
@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .queries import refuse_any_query
 
 Endpoint = Callable[..., Awaitable[Response]]
 E = TypeVar("E", bound=Endpoint)
@@ -48,6 +50,7 @@ class WriteLane:
             for pattern, endpoint in self._routes.get(scope["method"], ()):
                 found = pattern.match(scope["path"])
                 if found is not None:
+                    refuse_any_query(scope["query_string"])
                     response = await endpoint(Request(scope, receive), **found.groupdict())
                     await response(scope, receive, send)
                     return
