@@ -17,9 +17,14 @@ from reconciler.heap import cycle_collection_paused
 
 @pytest.fixture
 def collector_on() -> Iterator[None]:
-    was = gc.isenabled()
+    """The collector on, collecting only when asked: an automatic collection between
+    two steps of a test (the interpreter's own thresholds, reached by whatever else
+    this process holds) would free a cycle the test expects alive."""
+    was, thresholds = gc.isenabled(), gc.get_threshold()
     gc.enable()
+    gc.set_threshold(10**9, 10**9, 10**9)
     yield
+    gc.set_threshold(*thresholds)
     if not was:
         gc.disable()
 
