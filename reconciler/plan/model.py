@@ -115,7 +115,7 @@ class Change:
     impact: Impact = NO_IMPACT
     disruptive: bool = False
     refusal: Refusal | None = None
-    spec_hash: str | None = None
+    spec_hash: str | None = None  # stamped on what the change writes (a no-op: none)
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     location: Location | None = None

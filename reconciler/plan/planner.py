@@ -239,7 +239,8 @@ def plan_state(
         if address in changes:
             moved = changes[address]
             if moved.action == "no-op":
-                moved = replace(moved, action="update", reason="renamed")
+                moved = replace(moved, action="update", reason="renamed",
+                                spec_hash=wanted[address].spec_hash)
             changes[address] = replace(moved, renamed_from=old)
     _refuse_unapplicable_deletes(changes, wanted, live, options, errors)
 
@@ -333,7 +334,8 @@ def _classify(
 ) -> Change | None:
     def change(action: Action, reason: Reason, diff: tuple[FieldDiff, ...] = (),
                after: Mapping[str, JSON] = resource.spec) -> Change:
-        # One Change per resource, built once: most of a large plan is no-ops.
+        # One Change per resource, built once: most of a large plan is no-ops, which
+        # write nothing and so stamp no hash (hashing every spec was a third of this).
         return Change(
             address=resource.address,
             action=action,
@@ -342,7 +344,7 @@ def _classify(
             after=after,
             diff=diff,
             precondition_version=None if live is None else live.version,
-            spec_hash=resource.spec_hash,
+            spec_hash=None if action == "no-op" else resource.spec_hash,
             labels=resource.labels,
             annotations=resource.annotations,
             location=resource.location,
