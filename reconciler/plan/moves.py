@@ -25,13 +25,14 @@ def found_by_id(
 ) -> tuple[dict[Address, LiveResource], dict[Address, Address]]:
     """``live`` with each moved record's resource under the record's address, and the
     address it was found under, per record address."""
-    by_id = {(address.kind, one): address
-             for address, resource in live.items() for one in _ids(resource.platform_id)}
     paired = dict(live)
     renamed: dict[Address, Address] = {}
-    for address, record in records.items():
-        if address in live:
-            continue
+    missing = [(address, record) for address, record in records.items() if address not in live]
+    if not missing:  # nothing was moved (most plans): no index of every id to build
+        return paired, renamed
+    by_id = {(address.kind, one): address
+             for address, resource in live.items() for one in _ids(resource.platform_id)}
+    for address, record in missing:
         old = next((by_id[(address.kind, one)] for one in _ids(record.platform_id)
                     if (address.kind, one) in by_id), None)
         if old is None or old in records or old not in paired:

@@ -202,8 +202,9 @@ def plan_state(
     what the live resource is compared with; ``None``: all of it. ``plan_versions``:
     the platform keeps learners on the plan version they enrolled in (Capabilities)."""
     live = {resource.address: resource for resource in live_resources}
+    wanted = desired.by_address()
     settled = (
-        settle(snapshot.pending, live, desired.by_address(), held) if snapshot is not None
+        settle(snapshot.pending, live, wanted, held) if snapshot is not None
         else ()
     )
     records: Mapping[Address, Record] = (
@@ -221,7 +222,6 @@ def plan_state(
         )
         if change is not None:
             changes[address] = change
-    wanted = desired.by_address()
     # A record whose resource is gone from the platform has nothing left to remove.
     removed = {
         address: live[address]
