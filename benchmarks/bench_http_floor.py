@@ -1,4 +1,4 @@
-"""The floor under "`sandbox serve` PUT rate": what the HTTP stack alone allows here.
+"""The ceiling over "`sandbox serve` PUT rate": what the HTTP stack alone allows here.
 
     python3 benchmarks/bench_http_floor.py [--requests 3000] [--concurrency 10]
 

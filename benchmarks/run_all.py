@@ -148,8 +148,9 @@ def write_rate_rows(args: argparse.Namespace, scratch: Path) -> list[Row]:
         updated, _ = timed_once(lambda: bench_sandbox.http_writes(
             url, writer, options, "update", versions))
     put_rate = 2 * args.objects / (created + updated)
-    # The same shape with no work in it: the framework, one hand-off to a thread and back.
-    shape_rate, _ = bench_http_floor.measure("FastAPI sync", 2 * args.objects, 10)
+    # A small write runs on the event loop, found by the lane before FastAPI's routing:
+    # its ceiling is the HTTP stack with no work in it at all.
+    shape_rate, _ = bench_http_floor.measure("raw ASGI", 2 * args.objects, 10)
 
     spec_dir = write_specs(scratch / "apply-specs", args.http_resources, args.files, args.users)
     compiled = compile_dir(spec_dir)
@@ -162,7 +163,7 @@ def write_rate_rows(args: argparse.Namespace, scratch: Path) -> list[Row]:
     apply_rate = timing["writes"] / timing["execute"]
     return [
         Row("`sandbox serve` PUT rate, 10 client threads (wall)",
-            f"{put_rate:,.0f} PUT/s (a trivial endpoint of its shape: {shape_rate:,.0f}/s)",
+            f"{put_rate:,.0f} PUT/s (the HTTP stack alone, raw ASGI: {shape_rate:,.0f}/s)",
             ">= 1,000 PUT/s", f"{put_rate / 1000:.2f}x goal", put_rate >= 1000),
         Row(f"learnops apply over HTTP vs raw PUTs (wall, {raw_count:,} writes)",
             f"{apply_rate:,.0f} vs {raw_rate:,.0f} writes/s", ">= 0.8 of raw",
