@@ -57,14 +57,12 @@ class RestProvider:
         (``status=omit``): counting learners is most of a long listing's cost on the
         platform, and a plan looks only at the status of what it changes. The first
         status looked at reads those of its whole kind, in one listing."""
-        resources: list[LiveResource] = []
-        for kind in kinds:
-            statuses = _Statuses(self.api, kind)
-            resources.extend(
-                wire.live_resource(item, statuses.of)
-                for item in self.api.pages(f"/{_collection(kind)}", query=_WITHOUT_STATUS)
-            )
-        return resources
+        statuses = _Statuses(self.api)
+        return [
+            wire.live_resource(item, statuses.of)
+            for kind in kinds
+            for item in self.api.pages(f"/{_collection(kind)}", query=_WITHOUT_STATUS)
+        ]
 
     def read_managed(self, kinds: Sequence[str] = KINDS) -> list[LiveResource]:
         return [r for r in self.read_resources(kinds) if r.managed_by == MANAGED_BY]
@@ -155,18 +153,17 @@ _WITHOUT_STATUS: Final = {"status": "omit"}
 
 
 class _Statuses:
-    """The status of every resource of one kind, read in one listing when the first is
+    """The statuses of a kind's resources, read in one listing when the first is
     wanted. A resource gone meanwhile has an empty one, as a listing without it says."""
 
-    def __init__(self, api: ApiClient, kind: str) -> None:
-        self._api, self._kind = api, kind
-        self._read: dict[str, Mapping[str, JSON]] | None = None
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
+        self._read: dict[str, dict[str, Mapping[str, JSON]]] = {}  # by kind, then name
 
     def of(self, kind: str, name: str) -> Mapping[str, JSON]:
-        if self._read is None:
-            self._read = {
+        if kind not in self._read:
+            self._read[kind] = {
                 resource.address.name: resource.status
-                for resource in map(wire.live_resource,
-                                    self._api.pages(f"/{_collection(self._kind)}"))
+                for resource in map(wire.live_resource, self._api.pages(f"/{_collection(kind)}"))
             }
-        return self._read.get(name, {})
+        return self._read[kind].get(name, {})

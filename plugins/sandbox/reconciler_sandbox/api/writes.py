@@ -7,8 +7,8 @@ worker threads: ten writes in ten threads only queue for the writer's turn
 itself, too: each of its SQLite calls lets go of the interpreter lock, the event
 loop (busy with other requests) takes it, and the write waits for it again and
 again. So a small write whose turn is free (nothing queued before it, no other
-thread or process writing) runs at once on the loop: a third less server CPU per
-PUT of a learning object, and half as many again a second
+thread or process writing) runs at once on the loop: about two fifths less server
+CPU per PUT of a learning object, and about 1.7 times as many a second
 (``benchmarks/bench_sandbox.py``).
 
 A write that would wait (the scheduler or another process is writing, writes are
