@@ -7,6 +7,7 @@ class is checked for the methods its protocol requires before it is trusted
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,15 @@ def protocol_methods(protocol: type) -> tuple[str, ...]:
     return tuple(names)
 
 
+@functools.cache
+def _installed_entries(group: str) -> tuple[EntryPoint, ...]:
+    """The installed entry points of ``group``, read once a process: the read scans
+    every installed distribution's metadata (milliseconds), and a command may look
+    more than once, a long-running server or in-process caller many times. A plugin
+    installed meanwhile is found by the next process."""
+    return tuple(entry_points(group=group))
+
+
 @dataclass(frozen=True)
 class PluginRegistry:
     """Plugin classes by name, each an entry point of ``group`` to load."""
@@ -38,7 +48,7 @@ class PluginRegistry:
 
     @classmethod
     def installed(cls, what: str, group: str) -> PluginRegistry:
-        return cls.of(what, entry_points(group=group))
+        return cls.of(what, _installed_entries(group))
 
     @classmethod
     def of(cls, what: str, entries: Iterable[EntryPoint]) -> PluginRegistry:
