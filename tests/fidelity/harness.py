@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import os
 import random
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -249,11 +251,14 @@ def run_scenario(seed: int, workdir: Path, *, rest: bool = False,
     rng = random.Random(seed)
     program = generate(rng)
     project = Project(workdir / f"s{seed}", program.users_csv())
-    if not rest:
-        return _scenario(seed, rng, project, program, rest, rounds)
-    with _served(project) as url:
-        project.add_target("lms", f"{{type: rest, url: '{url}', token_env: {TOKEN_ENV}}}")
-        return _scenario(seed, rng, project, program, rest, rounds)
+    try:
+        if not rest:
+            return _scenario(seed, rng, project, program, rest, rounds)
+        with _served(project) as url:
+            project.add_target("lms", f"{{type: rest, url: '{url}', token_env: {TOKEN_ENV}}}")
+            return _scenario(seed, rng, project, program, rest, rounds)
+    finally:
+        project.close()
 
 
 @contextlib.contextmanager
@@ -301,6 +306,14 @@ def _remember(project: Project, program: Program, versions: Versions) -> None:
             versions[plan][version] = copy.deepcopy(program.specs["CertificationPlan"][plan])
 
 
-def run_many(seeds: range, *, rest: bool = False, rounds: int = ROUNDS) -> list[Outcome]:
+def run_many(seeds: range, *, rest: bool = False, rounds: int = ROUNDS,
+             jobs: int = 1) -> list[Outcome]:
+    """The scenarios of ``seeds``, in order, on ``jobs`` processes. A scenario depends
+    on its seed alone (its own random generator, project and database), so an outcome
+    is the same whichever process ran it, and one seed reruns it alone."""
     with tempfile.TemporaryDirectory(prefix="fidelity-") as folder:
-        return [run_scenario(seed, Path(folder), rest=rest, rounds=rounds) for seed in seeds]
+        run = functools.partial(run_scenario, workdir=Path(folder), rest=rest, rounds=rounds)
+        if jobs <= 1:
+            return [run(seed) for seed in seeds]
+        with ProcessPoolExecutor(jobs) as pool:
+            return list(pool.map(run, seeds))

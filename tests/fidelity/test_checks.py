@@ -9,6 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+from reconciler_sandbox import engine, plans
+
 from fidelity.checks import (
     Held,
     Holding,
@@ -20,6 +23,7 @@ from fidelity.checks import (
     plan_and_apply,
     time_passes,
 )
+from fidelity.harness import run_scenario
 from fidelity.project import Project, user_row
 
 P1 = item_key({"plan": "p1"})
@@ -135,3 +139,28 @@ def test_steps_released_follow_the_learners_own_version(tmp_path: Path) -> None:
     assert time_passes(project, ["E1"], 4, {"a": "immediately"}, {"p": {1: plan}}) == []
     [found] = time_passes(project, ["E1"], 0, {"a": "immediately"}, {"p": {1: later}})
     assert "has steps ['s1', 's2'] released" in found and "releases ['s1'] by then" in found
+
+
+def test_a_whole_scenario_on_a_platform_that_moves_kept_learners_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The harness end to end (its project, its own handle on the platform between
+    CLI runs) against a planted bug: every new plan version takes every learner, kept
+    or finished. Seed 4's chain edits a kept plan (rename-step): the harness says
+    who was to keep version 1; on the real platform, the same seed passes."""
+
+    def everyone_moves(conn: Any, plan: str, spec: Any, today: date,
+                       at: Any) -> tuple[int, list[int]]:
+        version, moved = plans.record_plan_spec(conn, plan, spec, today, at)
+        taken = [row[0] for row in conn.execute(
+            "UPDATE enrollments SET plan_version = ? WHERE item_kind = 'plan'"
+            " AND item_name = ? AND state = 'active' AND plan_version < ? RETURNING id",
+            (version, plan, version))]
+        return version, taken or moved
+
+    assert run_scenario(4, tmp_path / "real", rounds=1).mismatches == ()
+    monkeypatch.setattr(engine, "record_plan_spec", everyone_moves)
+    outcome = run_scenario(4, tmp_path / "broken", rounds=1)
+    assert outcome.edit == "setup > rename-step"
+    assert 'rename-step: E5 was to keep version 1 of {"plan": "p1"}, is on 2' in (
+        outcome.mismatches)
