@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import datetime
 from typing import Final
 
 from reconciler.apply.executor import (
@@ -47,6 +47,7 @@ from reconciler.plan.export import read_project
 from reconciler.plan.model import Plan
 from reconciler.plan.order import write_dependents
 from reconciler.plan.planner import build_plan
+from reconciler.rules.durations import local_date
 from reconciler.state.target import Target, open_target
 from reconciler.sync.gates import GateOptions, Selection, gated_plan, select
 from reconciler.sync.git import WorkingCopy
@@ -58,7 +59,7 @@ from reconciler.sync.status import (
     SyncFailure,
     SyncState,
     SyncStatus,
-    utc_now,
+    stamp,
 )
 
 TargetOpener = Callable[[ProjectConfig, str | None], Target]
@@ -112,7 +113,9 @@ class _Stopped(Exception):
 
 class Syncer:
     """Runs cycles one at a time (the loop serialises them) and keeps the status.
-    ``today`` gives the date in a time zone (the project's): the caller's clock."""
+    ``clock`` is the caller's (an aware datetime): every timestamp of the status and
+    of the applies' records, and the day releases are due (in the project's time
+    zone), come from it."""
 
     def __init__(
         self,
@@ -121,10 +124,10 @@ class Syncer:
         *,
         opener: TargetOpener = open_target,
         holder: str | None = None,
-        today: Callable[[str], date],
+        clock: Callable[[], datetime],
     ) -> None:
         self.copy = copy
-        self._today = today
+        self._clock = clock
         self.options = options
         self._open = opener
         self._holder = holder or f"learnops sync ({default_holder()})"
@@ -151,6 +154,9 @@ class Syncer:
             self._target = None
             self._provider_config = None
 
+    def _now(self) -> str:
+        return stamp(self._clock())
+
     # -- the cycle -------------------------------------------------------------------
 
     def cycle(self, stop: StopSignal) -> CycleReport:
@@ -164,7 +170,7 @@ class Syncer:
     def _cycle(self, stop: StopSignal) -> CycleReport:
         started = time.perf_counter()
         self.status = replace(self.status, cycles=self.status.cycles + 1,
-                              last_attempt_at=utc_now())
+                              last_attempt_at=self._now())
         try:
             head = self.copy.head()
             # A git failure (the branch deleted, the remote down) that healed is worth one
@@ -261,8 +267,8 @@ class Syncer:
             _between(stop)
             # By what was applied: a change the gates held back is not released either.
             applied = applied_state(compiled.state, provider.state.snapshot().records)
-            report = releases(provider.provider, applied.state,
-                              self._today(compiled.state.project.timezone), dry_run=False)
+            today = local_date(self._clock(), compiled.state.project.timezone)
+            report = releases(provider.provider, applied.state, today, dry_run=False)
             released = tuple(report.lines()) if report is not None else ()
         return self._settle(started, commit, plan, selection, result, released)
 
@@ -324,7 +330,8 @@ class Syncer:
                            descendants=write_dependents(plan.order, descendants),
                            parallelism=self.options.parallelism,
                            stop=stop, state=provider.state, lease=lock,
-                           desired=compiled.state, timeout=self.options.apply_timeout)
+                           desired=compiled.state, timeout=self.options.apply_timeout,
+                           clock=lambda: self._clock().timestamp())
 
     def _hold_good(
         self, stop: StopSignal, started: float, commit: str, invalid: SpecError | UsageError,
@@ -352,7 +359,7 @@ class Syncer:
             failed = tuple(sorted(ChangeRecord(str(c.address), c.action) for c in not_applied))
             plan = self._plan(good, provider)
             selection = select(plan, self.options.gates)
-        now = utc_now()
+        now = self._now()
         self.status = replace(
             self.status, state_version=plan.state_version,
             drifted=tuple(str(c.address) for c in plan.changes if c.reason in _DRIFT),
@@ -391,7 +398,7 @@ class Syncer:
         )
         failed = tuple(sorted(ChangeRecord(str(c.address), c.action) for c in not_applied))
         state: SyncState = "Synced" if selection.in_sync else "OutOfSync"
-        now = utc_now()
+        now = self._now()
         status = replace(
             self.status, state=state, state_version=plan.state_version,
             # Drift still on the platform: held (no --self-heal) or not applied yet.
@@ -445,7 +452,7 @@ class Syncer:
         applied: tuple[ChangeRecord, ...] = (), failed: tuple[ChangeRecord, ...] = (),
     ) -> CycleReport:
         failure = SyncFailure(message=message, code=code, where=where, details=details,
-                              revision=self.status.head, at=utc_now())
+                              revision=self.status.head, at=self._now())
         self.status = replace(self.status, state="Failed", last_error=failure)
         return CycleReport(idle=False, status=self.status,
                            duration=time.perf_counter() - started, applied=applied,

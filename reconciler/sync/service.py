@@ -7,7 +7,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -40,14 +40,15 @@ def default_workdir(remote: Remote) -> Path:
 
 
 class SyncService:
-    """``with SyncService(config, today=clock, listeners=...) as service:
-    service.loop.run_forever()``."""
+    """``with SyncService(config, clock=now, listeners=...) as service:
+    service.loop.run_forever()``. ``clock`` (an aware datetime) is the only time the
+    sync knows: its status, its reports and its releases' day come from it."""
 
-    def __init__(self, config: ServiceConfig, *, today: Callable[[str], date],
+    def __init__(self, config: ServiceConfig, *, clock: Callable[[], datetime],
                  listeners: Sequence[Listener] = ()) -> None:
         remote = Remote.of(config.repo, config.branch)
         self.copy = WorkingCopy(remote, config.workdir or default_workdir(remote))
-        self.syncer = Syncer(self.copy, config.options, today=today)
+        self.syncer = Syncer(self.copy, config.options, clock=clock)
         self.metrics = SyncMetrics()
         self.notifier = Notifier(config.notify_url) if config.notify_url else None
         every: list[Listener] = [self.metrics]

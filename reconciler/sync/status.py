@@ -17,8 +17,10 @@ from reconciler.model import JSON
 SyncState = Literal["Unknown", "Synced", "OutOfSync", "Failed"]
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def stamp(moment: datetime) -> str:
+    """A status timestamp: UTC to the second, ``Z``-suffixed. ``moment`` comes from the
+    clock the sync is given (STYLE 12): the sync never reads the real time itself."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

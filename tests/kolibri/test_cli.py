@@ -197,9 +197,9 @@ def test_a_sync_cycle_applies_and_releases_a_dated_step_on_its_date(
     git("init", "--quiet", "--initial-branch=main")
     git("add", "--all")
     git("commit", "--quiet", "-m", "program")
-    today = [date(2027, 5, 31)]
+    now = [datetime(2027, 5, 31, 12, tzinfo=UTC)]
     syncer = Syncer(WorkingCopy(Remote.of(str(program), "main"), tmp_path / "copy"),
-                    SyncOptions(path=".", auto_apply=True), today=lambda zone: today[0])
+                    SyncOptions(path=".", auto_apply=True), clock=lambda: now[0])
     try:
         first = syncer.cycle(StopSignal())
         assert first.failure is None, first.failure
@@ -207,7 +207,7 @@ def test_a_sync_cycle_applies_and_releases_a_dated_step_on_its_date(
         assert "CertificationPlan/hipaa-annual step basics -> E1001" in first.released
         assert not any("refresher" in line for line in first.released)
         assert syncer.cycle(StopSignal()).released == ()
-        today[0] = date(2027, 6, 1)
+        now[0] = datetime(2027, 6, 1, 12, tzinfo=UTC)
         on_the_day = syncer.cycle(StopSignal())
         assert on_the_day.applied == ()
         assert sorted(on_the_day.released) == [

@@ -8,13 +8,15 @@ it) looks at one stable platform.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from reconciler_sandbox.engine import Platform
 
 from reconciler.apply.executor import StopSignal
-from reconciler.cli import clock
+from reconciler.cli import clock as wall_clock
 from reconciler.model import KINDS
 from reconciler.sync.cycle import Syncer, SyncOptions
 from reconciler.sync.git import Remote, WorkingCopy
@@ -117,10 +119,10 @@ class SpecRepo:
         return done.stdout
 
 
-def make_syncer(repo: SpecRepo, workdir: Path, **options: Any) -> Syncer:
+def make_syncer(repo: SpecRepo, workdir: Path, *,
+                clock: Callable[[], datetime] = wall_clock.now, **options: Any) -> Syncer:
     copy = WorkingCopy(Remote.of(str(repo.root), "main"), workdir)
-    return Syncer(copy, SyncOptions(path="specs", target="live", **options),
-                  today=clock.today)
+    return Syncer(copy, SyncOptions(path="specs", target="live", **options), clock=clock)
 
 
 def cycle(syncer: Syncer) -> CycleReport:

@@ -100,7 +100,7 @@ def test_a_failure_before_any_revision_names_no_placeholder(
 ) -> None:
     nowhere = tmp_path / "nowhere"
     syncer = Syncer(WorkingCopy(Remote.of(str(nowhere), "main"), tmp_path / "copy"),
-                    SyncOptions(), today=clock.today)
+                    SyncOptions(), clock=clock.now)
     SyncLoop(syncer, interval=3600, listeners=[Notifier(chat.url)]).run_once()
     assert chat.texts() == [
         f"learnops sync failed at {nowhere}@main: {nowhere}: git ls-remote failed: "

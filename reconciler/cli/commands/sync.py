@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     log = args.output == "text"
-    with SyncService(config, today=clock.today,
+    with SyncService(config, clock=clock.now,
                      listeners=[log_cycle] if log else []) as service:
         if service.server is not None and log:
             print(f"Serving /status, /metrics and /webhook on {service.server.url}", flush=True)
