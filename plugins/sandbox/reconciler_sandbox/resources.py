@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.errors import InvalidRequest
 from reconciler.model import API_VERSION, JSON, canonical_json
 from reconciler_sandbox.specs import references
 
 
-@dataclass(frozen=True)
-class StoredResource:
+class StoredResource(NamedTuple):
+    """A row of ``resources``, decoded. A named tuple, as ``Address`` is: a plan reads
+    every row, and a tuple is built in C where a frozen dataclass sets each field."""
+
     kind: str
     name: str
     version: int
@@ -66,19 +67,21 @@ def _stored_json(text: str) -> Any:
     return value if end == len(text) else json.loads(text)
 
 
+# The columns in StoredResource's order: rows are read by position, not by name.
+_COLUMNS = ("kind, name, version, managed_by, spec_hash, labels, annotations, spec,"
+            " created_at, updated_at")
+
+
 def _row(row: sqlite3.Row) -> StoredResource:
     return StoredResource(
-        kind=row["kind"], name=row["name"], version=row["version"],
-        managed_by=row["managed_by"], spec_hash=row["spec_hash"],
-        labels=_stored_json(row["labels"]), annotations=_stored_json(row["annotations"]),
-        spec=_stored_json(row["spec"]), created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        row[0], row[1], row[2], row[3], row[4], _stored_json(row[5]),
+        _stored_json(row[6]), _stored_json(row[7]), row[8], row[9],
     )
 
 
 def fetch(conn: sqlite3.Connection, kind: str, name: str) -> StoredResource | None:
     row = conn.execute(
-        "SELECT * FROM resources WHERE kind = ? AND name = ?", (kind, name)
+        f"SELECT {_COLUMNS} FROM resources WHERE kind = ? AND name = ?", (kind, name)
     ).fetchone()
     return None if row is None else _row(row)
 
@@ -87,7 +90,7 @@ def fetch_page(conn: sqlite3.Connection, kind: str, after: str | None,
                limit: int) -> list[StoredResource]:
     """Keyset pages by name: a write between two pages never skips or repeats a name."""
     rows = conn.execute(
-        "SELECT * FROM resources WHERE kind = ? AND name > ? ORDER BY name LIMIT ?",
+        f"SELECT {_COLUMNS} FROM resources WHERE kind = ? AND name > ? ORDER BY name LIMIT ?",
         (kind, after or "", limit),
     ).fetchall()
     return [_row(row) for row in rows]
