@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from jsonschema import Draft202012Validator
-
 from reconciler.errors import PlanFileError
 from reconciler.model import JSON, Address, Location
 from reconciler.plan.model import (
@@ -61,6 +59,10 @@ def plan_to_json(plan: Plan) -> dict[str, JSON]:
 
 def plan_from_json(document: JSON) -> Plan:
     """A plan from its JSON form; :class:`PlanFileError` lists what is wrong."""
+    # Imported here: only reading a saved plan needs it, and writing one (every
+    # ``plan --out``) would otherwise pay its import (tens of milliseconds).
+    from jsonschema import Draft202012Validator
+
     problems = sorted(
         Draft202012Validator(load_schema(SCHEMA_FILE)).iter_errors(document),
         key=lambda e: list(e.absolute_path),

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Final
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, Final
 
 from reconciler.errors import InvalidRequest, SchemaViolation
 from reconciler.model import API_VERSION, JSON
 from reconciler.schemas import inlined_schema
 from reconciler.validate.predicates import Predicate, Unsupported, compile_predicate
+
+if TYPE_CHECKING:  # only annotations: jsonschema is imported when a body fails
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILES: Final[Mapping[str, str]] = {
     "LearningObject": "learning-object.schema.json",
@@ -39,9 +39,12 @@ _DOCUMENT_KEYS: Final = frozenset({"apiVersion", "kind", "metadata", "spec", "st
 
 
 @cache
-def validator(kind: str) -> Draft202012Validator:
+def validator(kind: str) -> Any:  # a Draft202012Validator (jsonschema ships no type hints)
     """The kind's schema with every ``$ref`` inlined (:func:`inlined_schema`): the same
-    verdicts and messages, without resolving references on each write."""
+    verdicts and messages, without resolving references on each write. jsonschema is
+    imported here, not with the platform: a plan, which writes nothing, never needs it."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(inlined_schema(SCHEMA_FILES[kind]))
 
 
@@ -86,6 +89,8 @@ def check_document(kind: str, name: str, body: Mapping[str, JSON]) -> None:
         return
     errors = sorted(validator(kind).iter_errors(document), key=_place)
     if errors:
+        from jsonschema.exceptions import best_match
+
         first = best_match(errors)
         at = pointer(first.absolute_path)
         raise SchemaViolation(

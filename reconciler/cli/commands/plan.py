@@ -20,7 +20,6 @@ from reconciler.cli.project_file import project_zone
 from reconciler.plan.facade import plan_directory
 from reconciler.plan.model import Plan
 from reconciler.render.json import render_json
-from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text
 
 Output = Literal["text", "markdown", "json"]
@@ -75,6 +74,9 @@ def render(plan: Plan, output: Output, schedule_start: date) -> str:
         case "text":
             return render_text(plan, colour=console.colour_enabled(sys.stdout))
         case "markdown":
+            # Imported for its one format: it brings the schedule previews along.
+            from reconciler.render.markdown import render_markdown
+
             return render_markdown(plan, schedule_start=schedule_start)
         case "json":
             return render_json(plan)
