@@ -575,15 +575,11 @@ def _in_order(
     removed: Mapping[Address, LiveResource],
 ) -> tuple[Change, ...]:
     """Every change, in the order a reviewer reads best: apply order, removals last."""
-    ordered: list[Change] = []
-    seen: set[Address] = set()
-    for generation in generations:
-        for address in generation:
-            if address in changes and address not in seen:
-                ordered.append(changes[address])
-                seen.add(address)
-    rest = sorted(a for a in changes if a not in seen and a not in removed)
-    ordered.extend(changes[a] for a in rest)
+    # The graph holds each address once, and none of the removed ones.
+    ordered = [changes[a] for generation in generations for a in generation if a in changes]
+    if len(ordered) + len(removed) < len(changes):  # some the graph does not hold
+        seen = {change.address for change in ordered}
+        ordered.extend(changes[a] for a in sorted(changes) if a not in seen and a not in removed)
     ordered.extend(changes[a] for a in sorted(removed, key=_removal_key))
     return tuple(ordered)
 
