@@ -24,15 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from specgen import add_workload_options, write_specs
+from timing import wall_best
 
 from reconciler.compiler import compile_dir
 from reconciler.graph import ProgramGraph
@@ -52,15 +51,6 @@ def parse_floor(root: Path) -> int:
         text = (root / relative).read_text(encoding="utf-8")
         count += sum(1 for _ in yaml.load_all(text, Loader=yaml.CSafeLoader))
     return count
-
-
-def best(repeat: int, run: Callable[[], Any]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def stages(root: Path) -> dict[str, float]:
@@ -120,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"workload: {args.resources:,} resources in {files} files ({size:.1f} MiB), "
               f"best of {args.repeat}")
         documents = parse_floor(root)
-        floor = best(args.repeat, lambda: parse_floor(root))
+        floor, _ = wall_best(args.repeat, lambda: parse_floor(root))
         print(f"  parse floor (CSafeLoader)   {floor:6.2f} s   {documents:,} documents")
-        compiled = best(args.repeat, lambda: compile_dir(root))
+        compiled, _ = wall_best(args.repeat, lambda: compile_dir(root))
         print(f"  compile_dir (in-process)    {compiled:6.2f} s   {compiled / floor:.2f}x floor")
         took = min((stages(root) for _ in range(args.repeat)), key=lambda t: sum(t.values()))
         print("    " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in took.items()))
@@ -136,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         (tiny / "one.yaml").write_text(
             "apiVersion: learnops/v1\nkind: LearningObject\nmetadata: {name: one}\n"
             "spec: {title: One, type: course}\n")
-        startup = best(args.repeat, lambda: subprocess.run(
+        startup, _ = wall_best(args.repeat, lambda: subprocess.run(
             [sys.executable, "-m", "reconciler", "validate", str(tiny)],
             check=True, capture_output=True))
         print(f"  validate of 1 object (process) {startup:4.2f} s   "

@@ -10,14 +10,15 @@ workload each and prints one table.
 Where a measure runs in this process, its figure is CPU time (``time.process_time``:
 every thread of this process, not what other programs on a shared machine take from
 it); where a server in another process does the work, the figure is wall time and the
-table says so. Ratios compare measures of the same run. ``--tests`` also times the
+table says so. Each is the best of ``--repeat`` runs, every run freeing what it built
+inside its timer, as a command does before its process exits (benchmarks/timing.py).
+Ratios compare measures of the same run. ``--tests`` also times the
 README's test command (``python -m pytest -q``; minutes). Figures, never assertions.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import subprocess
 import sys
@@ -37,6 +38,7 @@ import bench_plan
 import bench_sandbox
 from bench_validate import parse_floor
 from specgen import add_workload_options, write_specs
+from timing import cpu_best, process_best, wall_best
 from workload import generate_audiences, generate_users
 
 from reconciler.compiler import compile_dir
@@ -55,35 +57,10 @@ class Row:
     met: bool | None  # None: not measured in this run
 
 
-def cpu_best(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    """The least CPU time of ``repeat`` runs (all threads of this process), and the last
-    run's result."""
-    return _best(repeat, run, time.process_time)
-
-
-def wall_best(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    return _best(repeat, run, time.perf_counter)
-
-
 def timed_once(run: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = run()
     return time.perf_counter() - started, result
-
-
-def _best(repeat: int, run: Callable[[], Any], clock: Callable[[], float]) -> tuple[float, Any]:
-    """After one untimed run (first-use costs: compiled schemas, caches), each timed
-    run starts from a collected heap, as a fresh ``learnops`` process does: the last
-    run's result is not left for this one's collector to scan."""
-    run()
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        result = None
-        gc.collect()
-        started = clock()
-        result = run()
-        best = min(best, clock() - started)
-    return best, result
 
 
 def compiler_rows(args: argparse.Namespace, scratch: Path) -> list[Row]:
@@ -97,6 +74,9 @@ def compiler_rows(args: argparse.Namespace, scratch: Path) -> list[Row]:
     # The floor under it: its rows stored with bare executemany, a commit per write.
     stored = bench_apply_floor.floor(root / ".learnops" / "sandbox.db", scratch / "floor.db")
     plan, _ = cpu_best(args.repeat, lambda: bench_plan.no_op(plan_directory(root)))
+    # The same two commands as a user runs them: whole processes, imports included.
+    validate_cli, plan_cli = process_best(args.repeat, [["validate", str(root)],
+                                                        ["plan", str(root)]])
     over_http = _plan_over_http(args, root)
     return [
         Row("validate vs CSafeLoader load_all (CPU)",
@@ -109,6 +89,9 @@ def compiler_rows(args: argparse.Namespace, scratch: Path) -> list[Row]:
             applied["cpu"] / validate <= 3.0),
         Row("no-op plan vs validate, in-process sandbox (CPU)",
             f"{plan:.2f} s", "<= 1.3x", f"{plan / validate:.2f}x", plan / validate <= 1.3),
+        Row("`learnops plan` vs `learnops validate`, no-op, whole processes (CPU)",
+            f"{plan_cli:.2f} s vs {validate_cli:.2f} s", "<= 1.3x",
+            f"{plan_cli / validate_cli:.2f}x", plan_cli / validate_cli <= 1.3),
         Row("no-op plan over HTTP vs validate (wall: the server is a child process)",
             f"{over_http:.2f} s vs {validate_wall:.2f} s", "(issue 4: <= 3x)",
             f"{over_http / validate_wall:.2f}x", over_http / validate_wall <= 3.0),
