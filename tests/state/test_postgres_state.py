@@ -4,10 +4,13 @@ created and migrated by learnops, and a DSN's password is never shown."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -47,21 +50,80 @@ def serial(dsn: str, schema: str) -> int:
     return int(row[0])
 
 
+def full_pipe() -> tuple[int, int, int]:
+    """A pipe whose buffer is already full: ``(read_end, write_end, filler)``. A process
+    writing to it blocks at its first write until the reader drains ``filler`` bytes."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    filler = 0
+    with contextlib.suppress(BlockingIOError):
+        while True:  # PIPE_BUF-sized writes are whole or refused: never half a chunk
+            filler += os.write(write_end, b"." * select.PIPE_BUF)
+    os.set_blocking(write_end, True)
+    return read_end, write_end, filler
+
+
+def lock_holder(dsn: str, schema: str, first: subprocess.Popen[str]) -> str:
+    """The holder the apply lock's row names, once ``first`` has taken the lock."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while first.poll() is None:  # a hang guard: pytest's own timeout ends the rest
+            with contextlib.suppress(psycopg.errors.UndefinedTable):
+                row = conn.execute(f"SELECT holder FROM {schema}.locks WHERE workspace = "
+                                   "'provider'").fetchone()
+                if row is not None:
+                    return str(row[0])
+            time.sleep(0.02)  # polling for an event, not a margin: nothing races it
+    raise AssertionError(f"the first apply ended without taking the lock: {first.returncode}")
+
+
 def test_two_concurrent_applies_take_turns(
     tmp_path: Path, postgres_dsn: str, postgres_schema: str
 ) -> None:
+    """The second apply waits on the first's advisory lock, and plans after the first's
+    writes. No timing: the first is held inside its lock (its stdout, where it prints
+    the plan it made under the lock before any write, is a full pipe) until the second
+    has said whose lock it waits for."""
     project = project_on_postgres(tmp_path, postgres_schema)
-    env = {**os.environ, "LEARNOPS_STATE_DSN": postgres_dsn, "NO_COLOR": "1"}
+    env = {**os.environ, "LEARNOPS_STATE_DSN": postgres_dsn, "NO_COLOR": "1",
+           "PYTHONUNBUFFERED": "1"}  # the plan reaches the pipe while the lock is held
     command = [str(Path(sys.executable).parent / "learnops"), "apply", str(project),
-               "--auto-approve", "--lock-timeout", "120s"]
-    runners = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outputs = [runner.communicate(timeout=240) for runner in runners]
-    assert [runner.returncode for runner in runners] == [0, 0], outputs
-    created = [out.count("created ") for out, _ in outputs]
-    # One apply wrote everything; the other planned after it, under the lock, and
+               "--auto-approve", "--lock-timeout", "300s"]
+    read_end, write_end, filler = full_pipe()
+    first = subprocess.Popen(command, env=env, stdout=write_end, stderr=subprocess.PIPE,
+                             text=True)
+    os.close(write_end)
+    second: subprocess.Popen[str] | None = None
+    try:
+        holder = lock_holder(postgres_dsn, postgres_schema, first)
+        assert holder.endswith(f" pid {first.pid}")
+        second = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        assert second.stderr is not None
+        waiting = ""
+        while "for the apply lock held by" not in waiting:  # or it ends without waiting
+            line = second.stderr.readline()
+            if not line:
+                break
+            waiting += line
+        # It found the lock taken, by the first apply (held there, writing nothing yet).
+        assert f"for the apply lock held by {holder}" in waiting, waiting
+        assert first.poll() is None
+        with os.fdopen(read_end, "rb") as drained:  # the first apply goes on
+            first_out = drained.read()[filler:].decode()
+        first_err = first.communicate(timeout=240)[1]
+        second_out, second_err = second.communicate(timeout=240)
+    finally:
+        for runner in (first, second):
+            if runner is not None and runner.poll() is None:
+                runner.kill()
+                runner.wait()
+    outputs = [(first_out, first_err), (second_out, waiting + second_err)]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    # The first wrote everything; the second planned after it, under the lock, and
     # found nothing to do (had they overlapped, both would have planned creates).
-    assert sorted(created)[0] == 0 and sorted(created)[1] > 10, outputs
+    assert first_out.count("created ") > 10, outputs
+    assert second_out.count("created ") == 0, outputs
+    assert "No changes" in second_out, outputs
     assert serial(postgres_dsn, postgres_schema) == 1
 
 
