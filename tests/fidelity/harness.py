@@ -2,7 +2,7 @@
 planned and applied through the CLI and compared with what the platform then holds
 (tests/fidelity/checks.py says what is compared). Used by
 tests/fidelity/test_harness.py (hypothesis, bounded) and benchmarks/fidelity.py
-(``--scenarios N``).
+(``--scenarios N``, through tests/fidelity/pool.py).
 
 A scenario: the program's first apply (checked like any other), then ``rounds``
 rounds of: the platform's date moves ahead (``learnops sandbox tick``, as a cron job
@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import functools
 import os
 import random
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -304,16 +301,3 @@ def _remember(project: Project, program: Program, versions: Versions) -> None:
     for plan, version in newest_versions(project).items():
         if version is not None and version not in versions.setdefault(plan, {}):
             versions[plan][version] = copy.deepcopy(program.specs["CertificationPlan"][plan])
-
-
-def run_many(seeds: range, *, rest: bool = False, rounds: int = ROUNDS,
-             jobs: int = 1) -> list[Outcome]:
-    """The scenarios of ``seeds``, in order, on ``jobs`` processes. A scenario depends
-    on its seed alone (its own random generator, project and database), so an outcome
-    is the same whichever process ran it, and one seed reruns it alone."""
-    with tempfile.TemporaryDirectory(prefix="fidelity-") as folder:
-        run = functools.partial(run_scenario, workdir=Path(folder), rest=rest, rounds=rounds)
-        if jobs <= 1:
-            return [run(seed) for seed in seeds]
-        with ProcessPoolExecutor(jobs) as pool:
-            return list(pool.map(run, seeds))

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fidelity.checks import item_key, plan_and_apply, snapshot, time_passes
-from fidelity.harness import run_many, run_scenario
+from fidelity.harness import run_scenario
 from fidelity.project import Project, user_row
 
 SEEDS = st.integers(min_value=0, max_value=10**6)
@@ -37,17 +37,6 @@ def test_the_plan_keeps_its_word_through_rest(
     monkeypatch.delenv("LEARNOPS_FIDELITY_TOKEN", raising=False)
     outcome = run_scenario(seed, tmp_path, rest=True)
     assert outcome.mismatches == (), f"seed {seed}, edit {outcome.edit}: {outcome.mismatches}"
-
-
-def test_scenarios_on_two_processes_are_each_seeds_own() -> None:
-    """The benchmark's ``--jobs``: a scenario depends on its seed alone, so a pool of
-    processes hands back, in seed order, what one process finds (the same chain of
-    edits and the same findings), and a seed reruns alone."""
-    seeds = range(3, 6)
-    pooled = run_many(seeds, rounds=1, jobs=2)
-    assert [o.seed for o in pooled] == [3, 4, 5]
-    assert pooled == run_many(seeds, rounds=1)
-    assert len({o.edit for o in pooled}) == 3  # three different chains
 
 
 def test_a_chain_through_time_renews_on_the_newest_and_migrates_every_version(
