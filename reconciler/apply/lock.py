@@ -5,6 +5,12 @@ platform's lock endpoint, a row of the local or shared state) with an expiry, so
 a crashed apply frees it by itself; while an apply runs, a background thread
 renews it. A second apply polls until ``wait`` runs out, then fails naming the
 holder and the lock id (``learnops force-unlock LOCK_ID`` frees a lease whose holder is dead).
+
+Only the wait is a user's choice (``--lock-timeout``, as Terraform's ``-lock-timeout``).
+The ttl (30 s, renewed every third of it) only bounds how long a dead apply's lease
+outlives it, whatever the apply's length: no option, as Terraform has none. Time (the
+wait's deadline, the polls, the renewals) is the lease's :class:`LeaseClock`, a
+parameter (STYLE 12).
 """
 
 from __future__ import annotations
@@ -16,10 +22,32 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import Final, Protocol
 
 from reconciler.errors import LockHeldError, PermanentError, TemporaryError
 from reconciler.providers import Lock
 from reconciler.state import StateLocker
+
+
+class LeaseClock(Protocol):
+    """The lease's time: seconds on a clock that never goes back."""
+
+    def monotonic(self) -> float: ...
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        """Sleep ``seconds``, or until ``stop`` is set; ``True`` when it was."""
+        ...
+
+
+class _RealTime:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        return stop.wait(seconds)
+
+
+REAL_TIME: Final[LeaseClock] = _RealTime()
 
 
 def default_holder() -> str:
@@ -52,8 +80,10 @@ class ApplyLease:
         on_wait: Callable[[LockHeldError], None] | None = None,
         on_lost: Callable[[str], None] | None = None,
         on_unreleased: Callable[[Lock], None] | None = None,
+        clock: LeaseClock = REAL_TIME,
     ) -> None:
         self.locker = locker
+        self._clock = clock
         self.holder = holder or default_holder()
         self.ttl = ttl
         self.wait = wait
@@ -74,24 +104,24 @@ class ApplyLease:
     # -- acquire -----------------------------------------------------------------------
 
     def acquire(self) -> Lock:
-        deadline = time.monotonic() + self.wait
+        self._stopping.clear()
+        deadline = self._clock.monotonic() + self.wait
         told = False
         while True:
             try:
                 self._lock = self.locker.acquire_lock(self.holder, self.ttl)
                 break
             except LockHeldError as held:
-                if time.monotonic() + self.poll > deadline:
+                if self._clock.monotonic() + self.poll > deadline:
                     raise _held_after_waiting(held, self.wait) from None
                 if not told and self._on_wait is not None:
                     self._on_wait(held)
                 told = True
-                time.sleep(self.poll)
+                self._clock.wait(self._stopping, self.poll)
             except TemporaryError as problem:
-                if time.monotonic() + problem.delay > deadline:
+                if self._clock.monotonic() + problem.delay > deadline:
                     raise
-                time.sleep(problem.delay)
-        self._stopping.clear()
+                self._clock.wait(self._stopping, problem.delay)
         self._renewer = threading.Thread(target=self._renew_loop, name="apply-lease", daemon=True)
         self._renewer.start()
         return self._lock
@@ -100,7 +130,7 @@ class ApplyLease:
 
     def _renew_loop(self) -> None:
         interval = self.ttl / 3
-        while not self._stopping.wait(interval):
+        while not self._clock.wait(self._stopping, interval):
             try:
                 self._lock = self.locker.renew_lock(self.lock, self.ttl)
                 interval = self.ttl / 3
@@ -129,7 +159,7 @@ class ApplyLease:
                 released = True
                 break
             except TemporaryError as problem:
-                time.sleep(min(problem.delay, 2.0))
+                self._clock.wait(threading.Event(), min(problem.delay, 2.0))  # never stopped
             except (PermanentError, LockHeldError):
                 released = True  # already gone (expired or forced): nothing is held any more
                 break
