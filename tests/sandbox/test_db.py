@@ -157,3 +157,22 @@ def test_only_the_first_write_of_an_unless_busy_block_may_refuse(tmp_path: Path)
     assert _count(store) == 2
     other.close()
     store.close()
+
+
+def test_opening_a_file_at_the_newest_schema_waits_for_no_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A plan opens the platform while an apply writes: opening only reads the schema
+    # version, so it neither waits for the writer nor fails when the wait runs out.
+    path = tmp_path / "p.db"
+    Database(path).close()
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 100)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        store = Database(path)
+        assert store.schema_version() == len(database.MIGRATIONS)
+        store.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

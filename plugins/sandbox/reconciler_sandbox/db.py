@@ -148,8 +148,13 @@ class Database:
             conn.execute(end)
 
     def _migrate(self) -> None:
-        """Bring the file to the newest schema; each step runs once, in order, atomically."""
+        """Bring the file to the newest schema; each step runs once, in order, atomically.
+        A file already at it is only read: opening the platform to plan takes no write
+        lock, so it never queues behind an apply's writes."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.read() as conn:
+            if _has_table(conn, "schema_version") and self.schema_version() >= len(MIGRATIONS):
+                return
         with self.write() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
@@ -171,6 +176,12 @@ class Database:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone() is not None
 
 
 def _begin_now(conn: sqlite3.Connection) -> None:
