@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -128,6 +129,19 @@ class LiveKolibri:
         own UI, done without a browser. One process serves the session (Django starts
         once); a failure comes back as the traceback's last line."""
         self.console.run(code)
+
+    def assigned_learners(self, lesson_id: str, answer: Path) -> set[str]:
+        """The usernames Kolibri itself counts as assigned the lesson (its
+        ``Lesson.get_all_learners``), handed back through the file ``answer``."""
+        self.shell(f"""
+import json
+from kolibri.core.lessons.models import Lesson
+learners = Lesson.objects.get(id={lesson_id!r}).get_all_learners()
+with open({str(answer)!r}, "w") as out:
+    json.dump(sorted(learner.username for learner in learners), out)
+""")
+        found: list[str] = json.loads(answer.read_text(encoding="utf-8"))
+        return set(found)
 
     def complete(self, username: str, node_id: str, on: str) -> None:
         """``username`` finishes the content of node ``node_id`` on day ``on`` (ISO), as

@@ -84,7 +84,7 @@ def test_a_plan_renamed_without_state_mv_is_a_change_to_its_assignment_not_drift
         "~ update Assignment/hipaa-nurses (spec changed)",
         '    ~ items[0].plan: "hipaa-annual" -> "hipaa-yearly"',
         "    learners: 2 learners gain hipaa-yearly; 2 learners lose hipaa-annual; "
-        "2 enrollments"], lines
+        "2 learners enrolled"], lines
     code, out = run(capsys, "apply", str(program), "--auto-approve", "--allow-delete")
     assert code == 0, out
     assert_no_changes(capsys, program)
@@ -105,6 +105,6 @@ def test_a_lesson_learnops_never_applied_is_adopted_with_the_plans_its_learners_
     lines = planned(capsys, program, "Assignment/hipaa-nurses")
     assert lines[0] == "~ adopt Assignment/hipaa-nurses (adopt requested)", lines
     assert '    + items[0].plan: "hipaa-annual"' in lines, lines
-    assert lines[-1] == "    learners: 2 learners gain hipaa-annual; 2 enrollments", lines
+    assert lines[-1] == "    learners: 2 learners gain hipaa-annual; 2 learners enrolled", lines
     apply(capsys, program)
     assert_no_changes(capsys, program)

@@ -96,7 +96,7 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str], terms: Terms = NO_T
                 found.extend(
                     _assignment(lesson, terms.naming(Address("Assignment", title), by_node),
                                 _plans_held(title, terms, applied, plans),
-                                snapshot.groups, audience_names)
+                                snapshot, audience_names)
                     for title, lesson in sorted(snapshot.lessons.items())
                     if NAME.match(title))
             case "CertificationPlan":
@@ -207,17 +207,32 @@ def lesson_essence(lesson: Lesson) -> dict[str, JSON]:
             "groups": sorted(lesson.group_ids)}
 
 
+def reached_by(lesson: Lesson, snapshot: Snapshot) -> frozenset[str]:
+    """The learners (account ids) Kolibri counts as assigned ``lesson``, as its own
+    ``Lesson.get_all_learners`` does: those assigned one by one and every member of each
+    group, or of the whole classroom (a coach's doing), the lesson is assigned to."""
+    reached = set(lesson.learner_ids)
+    for group in snapshot.groups.values():
+        if group.id in lesson.group_ids:
+            reached |= group.user_ids
+    if snapshot.classroom_id is not None and snapshot.classroom_id in lesson.group_ids:
+        reached |= snapshot.classroom_members
+    return frozenset(reached)
+
+
 def _assignment(lesson: Lesson, naming: Mapping[str, str], plans: Sequence[str],
-                groups: Mapping[str, Group], audience_names: Mapping[str, str]) -> LiveResource:
-    assigned = [g for g in groups.values() if g.id in lesson.group_ids]
+                snapshot: Snapshot, audience_names: Mapping[str, str]) -> LiveResource:
+    assigned = [g for g in snapshot.groups.values() if g.id in lesson.group_ids]
     audiences = sorted(audience_names[g.id] for g in assigned)
-    reached = set(lesson.learner_ids).union(*(g.user_ids for g in assigned))
+    reached = len(reached_by(lesson, snapshot))
     spec = assignment_spec(lesson.description, plans, _object_names(lesson, naming),
                            audiences[0] if audiences else "", lesson.active)
     return LiveResource(
         address=Address("Assignment", lesson.title), spec=spec, platform_id=lesson.id,
+        # Kolibri enrolls a learner in an assignment once, in its lesson (no record per
+        # item): its enrollments are its learners, and the plan says "N learners enrolled".
         status={"kolibri_id": lesson.id, "active": lesson.active,
-                "enrolled": len(reached),  # learners the lesson reaches
+                "enrolled": reached, "learners": reached,
                 "fingerprint": fingerprint(lesson_essence(lesson))},
     )
 
