@@ -225,7 +225,7 @@ def plan_state(
     # A record whose resource is gone from the platform has nothing left to remove.
     removed = {
         address: live[address]
-        for address in sorted(a for a in records if a not in wanted and a in live)
+        for address in sorted((records.keys() - wanted.keys()) & live.keys())
     }
     owned, kept = _inline_audiences(removed, wanted, live)
     for address in kept:
