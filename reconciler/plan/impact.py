@@ -113,7 +113,7 @@ def _scope(
     concerned = {c.address.name for c in writing if c.address.kind == "Assignment"}
     for assignments, _ in sides:
         concerned.update(name for name, spec in assignments.items()
-                         if spec.get("audience") in reached)
+                         if _audience(spec) in reached)
     items = {item for assignments, _ in sides for name in concerned
              for item in assignment_items(assignments.get(name) or {})}
     # Every assignment handing out one of those items: who else gives it decides who
@@ -122,9 +122,9 @@ def _scope(
     for assignments, _ in sides:
         names.update(name for name, spec in assignments.items()
                      if not items.isdisjoint(assignment_items(spec)))
-    targets = {spec.get("audience") for assignments, _ in sides
+    targets = {_audience(spec) for assignments, _ in sides
                for name, spec in assignments.items() if name in names}
-    wanted = {audience for audience in targets if isinstance(audience, str)}
+    wanted = {audience for audience in targets if audience is not None}
     return Scope(frozenset(names), frozenset(wanted | changed_audiences))
 
 
@@ -159,13 +159,18 @@ def _planned_specs(
 def reach_before(
     live: Mapping[Address, LiveResource], directory: Directory, scope: Scope | None = None
 ) -> Reach:
-    """Who gets what on the platform as it is (``scope``: only that part of it)."""
+    """Who gets what on the platform as it is (``scope``: only that part of it). An
+    assignment whose platform counts whom it reaches (status ``reached``: employee ids,
+    whoever gave it to them) reaches those but the people ``directory`` has inactive;
+    any other, its audience's members."""
     audiences = {a.name: r.spec for a, r in live.items() if a.kind == "Audience"}
     assignments = {
         a.name: r.spec for a, r in live.items()
         if a.kind == "Assignment" and _in(scope, a.name) and _active(r.spec, r)
     }
-    return _reach(assignments, audiences, directory, scope)
+    counted = {name: found for name in assignments
+               if (found := _reached(live[Address("Assignment", name)], directory)) is not None}
+    return _reach(assignments, audiences, directory, scope, counted)
 
 
 def reach_after(
@@ -193,12 +198,31 @@ def _in(scope: Scope | None, assignment: str) -> bool:
     return scope is None or assignment in scope.assignments
 
 
+def _reached(resource: LiveResource, directory: Directory) -> frozenset[str] | None:
+    """Whom the platform says ``resource`` reaches now, if it says; as in an audience, an
+    inactive person is reached by nothing (one the directory does not know still is)."""
+    found = resource.status.get("reached")
+    if not isinstance(found, list):
+        return None
+    return frozenset(str(u) for u in found
+                     if (user := directory.get(str(u))) is None or user.active)
+
+
+def _audience(spec: Mapping[str, JSON]) -> str | None:
+    """The audience an assignment targets by name (a live one may be inline: whom a
+    platform gives it to beyond any one audience)."""
+    audience = spec.get("audience")
+    return audience if isinstance(audience, str) else None
+
+
 def _reach(
     assignments: Mapping[str, Mapping[str, JSON]],
     audiences: Mapping[str, Mapping[str, JSON]],
     directory: Directory,
     scope: Scope | None = None,
+    counted: Mapping[str, frozenset[str]] | None = None,
 ) -> Reach:
+    """``counted``: assignments whose reach the platform counted (not resolved here)."""
     names = None if scope is None else scope.audiences
     normalized = _Normalized(audiences)
     try:
@@ -212,11 +236,12 @@ def _reach(
     by_item: dict[Item, set[str]] = {}
     targets: dict[str, str] = {}
     for name, spec in assignments.items():
-        audience = spec.get("audience")
-        if isinstance(audience, str):
+        audience = _audience(spec)
+        if audience is not None:
             targets[name] = audience
         members[name] = (
-            audience_members.get(audience, _NO_ONE) if isinstance(audience, str) else _NO_ONE
+            counted[name] if counted is not None and name in counted
+            else audience_members.get(audience, _NO_ONE) if audience is not None else _NO_ONE
         )
         items[name] = tuple(assignment_items(spec))
         for item in items[name]:

@@ -67,7 +67,9 @@ class LiveResource:
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     # What the platform knows: enrolled / in_progress / completed / certified counts,
-    # ``active`` for assignments, ``current_version`` for plans.
+    # ``active`` for assignments, ``current_version`` for plans; ``reached`` (employee
+    # ids) where the platform counts whom an assignment reaches, whoever gave it to
+    # them: the plan's "before" side then takes them, not its audience's members.
     status: Mapping[str, JSON] = field(default_factory=dict)
 
 

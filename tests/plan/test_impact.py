@@ -320,3 +320,25 @@ def test_a_change_looks_only_at_assignments_sharing_its_items() -> None:
     # The physicians join nurses-hipaa's reach but all-hipaa gave them hipaa already.
     assert (impact.newly_reached, impact.learners_added) == (2, 0)
     assert "all-fire" not in looked and {"nurses-hipaa", "all-hipaa"} <= set(looked)
+
+
+def test_an_assignment_the_platform_says_reaches_more_takes_it_from_those_only_it_reached(
+) -> None:
+    """A platform that counts whom an assignment reaches (status ``reached``; Kolibri:
+    a coach gave its lesson to the whole class) is believed over the audience: putting
+    the assignment back to its audience takes the item from those beyond it, and an
+    inactive person was never reached."""
+    given = assignment("nurses", ("object", "video"))
+    beyond = {**given, "audience": {"include": ["nurses"], "users": ["E4", "E6"]}}
+    plan = make_plan(
+        [desired("Audience", "nurses", NURSES), desired(A, "video", given)],
+        [live("Audience", "nurses", NURSES),
+         live(A, "video", beyond, status={"reached": ["E1", "E2", "E3", "E4", "E6"]})],
+        users=directory(),
+    )
+    change = plan.by_address()[Address(A, "video")]
+    assert change.action == "update"
+    impact = change.impact
+    assert (impact.learners_removed, impact.sample_removed) == (1, ("E4",))
+    assert (impact.no_longer_reached, impact.newly_reached) == (1, 0)
+    assert impact.items_lost == (("video", 1),) and impact.learners_added == 0

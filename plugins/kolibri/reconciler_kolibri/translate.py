@@ -96,7 +96,7 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str], terms: Terms = NO_T
                 found.extend(
                     _assignment(lesson, terms.naming(Address("Assignment", title), by_node),
                                 _plans_held(title, terms, applied, plans),
-                                snapshot, audience_names)
+                                snapshot, audience_names, usernames)
                     for title, lesson in sorted(snapshot.lessons.items())
                     if NAME.match(title))
             case "CertificationPlan":
@@ -154,7 +154,7 @@ def audience_spec(members: Iterable[str]) -> dict[str, JSON]:
     return {"users": sorted(members), "groups": [], "include": [], "where": {}, "exclude": []}
 
 
-def assignment_spec(title: str, plans: Iterable[str], objects: Iterable[str], audience: str,
+def assignment_spec(title: str, plans: Iterable[str], objects: Iterable[str], audience: JSON,
                     active: bool) -> dict[str, JSON]:
     """What Kolibri holds of an assignment: its lesson, and the plans whose step lessons
     ``learnops release`` hands its learners (plans first, then the lesson's objects)."""
@@ -220,19 +220,46 @@ def reached_by(lesson: Lesson, snapshot: Snapshot) -> frozenset[str]:
     return frozenset(reached)
 
 
+def assigned_audience(lesson: Lesson, snapshot: Snapshot, reached: frozenset[str],
+                      audience_names: Mapping[str, str], usernames: Mapping[str, str]) -> JSON:
+    """The audience ``lesson`` (reaching ``reached``: account ids) reads back as: the
+    name of the one learner group learnops gives it to. Given to more in Kolibri (a
+    coach's doing: another group, the whole class, learners one by one), an inline
+    audience of exactly whom it reaches: the audiences of its groups, and by name
+    everyone else it reaches; so the live spec differs from the one applied (drift),
+    and the plan says who the apply putting it back takes it from."""
+    groups = [g for g in snapshot.groups.values() if g.id in lesson.group_ids]
+    named = [g for g in groups if NAME.match(g.name)]  # the groups that are audiences
+    if not lesson.learner_ids and len(named) == len(lesson.group_ids) <= 1:
+        return audience_names[named[0].id] if named else ""
+    by_name = frozenset().union(*(g.user_ids for g in named))
+    audience: dict[str, JSON] = {}
+    if named:
+        audience["include"] = sorted(audience_names[g.id] for g in named)
+    others = sorted(usernames.get(u, u) for u in reached - by_name)
+    if others:
+        audience["users"] = list(others)
+    return audience
+
+
 def _assignment(lesson: Lesson, naming: Mapping[str, str], plans: Sequence[str],
-                snapshot: Snapshot, audience_names: Mapping[str, str]) -> LiveResource:
-    assigned = [g for g in snapshot.groups.values() if g.id in lesson.group_ids]
-    audiences = sorted(audience_names[g.id] for g in assigned)
-    reached = len(reached_by(lesson, snapshot))
+                snapshot: Snapshot, audience_names: Mapping[str, str],
+                usernames: Mapping[str, str]) -> LiveResource:
+    reached_ids = reached_by(lesson, snapshot)
+    reached = sorted(usernames.get(u, u) for u in reached_ids)
     spec = assignment_spec(lesson.description, plans, _object_names(lesson, naming),
-                           audiences[0] if audiences else "", lesson.active)
+                           assigned_audience(lesson, snapshot, reached_ids, audience_names,
+                                             usernames),
+                           lesson.active)
     return LiveResource(
         address=Address("Assignment", lesson.title), spec=spec, platform_id=lesson.id,
         # Kolibri enrolls a learner in an assignment once, in its lesson (no record per
         # item): its enrollments are its learners, and the plan says "N learners enrolled".
+        # ``reached``: who the lesson reaches now, whoever gave it to them (the plan's
+        # "before" side: reconciler.plan.impact).
         status={"kolibri_id": lesson.id, "active": lesson.active,
-                "enrolled": reached, "learners": reached,
+                "enrolled": len(reached), "learners": len(reached),
+                "reached": list(reached),
                 "fingerprint": fingerprint(lesson_essence(lesson))},
     )
 
@@ -298,7 +325,10 @@ def assignment_body(name: str, spec: Mapping[str, JSON], snapshot: Snapshot,
         "resources": list(resources(objects, snapshot, where)),
         "active": is_active(spec) and started,
         "collection": classroom_id,
+        # Its audience's group alone: a class, group or learners a coach gave it to in
+        # Kolibri lose it, as the plan of that drift says (assigned_audience).
         "assignments": [group.id],
+        "learner_ids": [],
     }
 
 
