@@ -24,7 +24,7 @@ or moves learners in progress (``migrate``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reconciler.model import JSON, Address, DesiredState
 from reconciler.plan.model import SAMPLE_SIZE, Change, Impact
@@ -46,6 +46,14 @@ class Reach:
     audiences: Mapping[str, frozenset[str]]  # audience name -> members
     targets: Mapping[str, str]  # assignment name -> the audience it targets
     feeds: Mapping[str, frozenset[str]]  # audience -> audiences including or excluding it
+    # (assignment, item) -> who holds the item through it, where a platform counts that
+    # apart from everyone the assignment reaches (status ``reached_items``).
+    holders: Mapping[tuple[str, Item], frozenset[str]] = field(default_factory=dict)
+
+    def holding(self, assignment: str, item: Item) -> frozenset[str]:
+        """Who holds ``item`` through ``assignment``."""
+        found = self.holders.get((assignment, item))
+        return self.members.get(assignment, _NO_ONE) if found is None else found
 
 
 @dataclass(frozen=True)
@@ -161,8 +169,10 @@ def reach_before(
 ) -> Reach:
     """Who gets what on the platform as it is (``scope``: only that part of it). An
     assignment whose platform counts whom it reaches (status ``reached``: employee ids,
-    whoever gave it to them) reaches those but the people ``directory`` has inactive;
-    any other, its audience's members."""
+    whoever gave it to them) reaches those but the people ``directory`` has inactive,
+    and each item is held by those the platform says (``reached_items``: kind -> item
+    name -> employee ids; an item it does not name, by everyone reached); any other
+    assignment reaches its audience's members."""
     audiences = {a.name: r.spec for a, r in live.items() if a.kind == "Audience"}
     assignments = {
         a.name: r.spec for a, r in live.items()
@@ -198,14 +208,33 @@ def _in(scope: Scope | None, assignment: str) -> bool:
     return scope is None or assignment in scope.assignments
 
 
-def _reached(resource: LiveResource, directory: Directory) -> frozenset[str] | None:
+@dataclass(frozen=True)
+class _Counted:
+    """An assignment's reach as its platform counts it."""
+
+    members: frozenset[str]
+    holders: Mapping[Item, frozenset[str]]
+
+
+def _reached(resource: LiveResource, directory: Directory) -> _Counted | None:
     """Whom the platform says ``resource`` reaches now, if it says; as in an audience, an
     inactive person is reached by nothing (one the directory does not know still is)."""
     found = resource.status.get("reached")
     if not isinstance(found, list):
         return None
-    return frozenset(str(u) for u in found
-                     if (user := directory.get(str(u))) is None or user.active)
+
+    def active(ids: list[JSON]) -> frozenset[str]:
+        return frozenset(str(u) for u in ids
+                         if (user := directory.get(str(u))) is None or user.active)
+
+    per_kind = resource.status.get("reached_items")
+    holders: dict[Item, frozenset[str]] = {}
+    for kind in ("plan", "object"):
+        by_name = per_kind.get(kind) if isinstance(per_kind, Mapping) else None
+        if isinstance(by_name, Mapping):
+            holders.update((Item(kind, str(name)), active(ids))
+                           for name, ids in by_name.items() if isinstance(ids, list))
+    return _Counted(active(found), holders)
 
 
 def _audience(spec: Mapping[str, JSON]) -> str | None:
@@ -220,7 +249,7 @@ def _reach(
     audiences: Mapping[str, Mapping[str, JSON]],
     directory: Directory,
     scope: Scope | None = None,
-    counted: Mapping[str, frozenset[str]] | None = None,
+    counted: Mapping[str, _Counted] | None = None,
 ) -> Reach:
     """``counted``: assignments whose reach the platform counted (not resolved here)."""
     names = None if scope is None else scope.audiences
@@ -235,18 +264,24 @@ def _reach(
     items: dict[str, tuple[Item, ...]] = {}
     by_item: dict[Item, set[str]] = {}
     targets: dict[str, str] = {}
+    holders: dict[tuple[str, Item], frozenset[str]] = {}
     for name, spec in assignments.items():
         audience = _audience(spec)
         if audience is not None:
             targets[name] = audience
+        platform = counted.get(name) if counted is not None else None
         members[name] = (
-            counted[name] if counted is not None and name in counted
+            platform.members if platform is not None
             else audience_members.get(audience, _NO_ONE) if audience is not None else _NO_ONE
         )
         items[name] = tuple(assignment_items(spec))
         for item in items[name]:
-            by_item.setdefault(item, set()).update(members[name])
+            held = platform.holders.get(item) if platform is not None else None
+            if held is not None:
+                holders[(name, item)] = held
+            by_item.setdefault(item, set()).update(members[name] if held is None else held)
     return Reach(
+        holders=holders,
         members=members,
         items=items,
         by_item={item: frozenset(ids) for item, ids in by_item.items()},
@@ -362,14 +397,13 @@ def _gained_and_lost(
 ) -> tuple[dict[Item, frozenset[str]], dict[Item, frozenset[str]]]:
     """Per item, who gains it through ``assignment`` (no active assignment gave it
     before) and who loses it (no active assignment gives it after)."""
-    reached_before = before.members.get(assignment, _NO_ONE)
     reached_after = after.members.get(assignment, _NO_ONE)
     gained = {
         item: reached_after - before.by_item.get(item, _NO_ONE)
         for item in after.items.get(assignment, ())
     }
     lost = {
-        item: reached_before - after.by_item.get(item, _NO_ONE)
+        item: before.holding(assignment, item) - after.by_item.get(item, _NO_ONE)
         for item in before.items.get(assignment, ())
     }
     return gained, lost

@@ -69,7 +69,9 @@ class LiveResource:
     # What the platform knows: enrolled / in_progress / completed / certified counts,
     # ``active`` for assignments, ``current_version`` for plans; ``reached`` (employee
     # ids) where the platform counts whom an assignment reaches, whoever gave it to
-    # them: the plan's "before" side then takes them, not its audience's members.
+    # them: the plan's "before" side then takes them, not its audience's members; and
+    # ``reached_items`` ({"plan"|"object": {name: [employee ids]}}) for items it gives
+    # fewer of them (Kolibri: a plan's steps go to the audience's group alone).
     status: Mapping[str, JSON] = field(default_factory=dict)
 
 

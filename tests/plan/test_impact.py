@@ -327,13 +327,16 @@ def test_an_assignment_the_platform_says_reaches_more_takes_it_from_those_only_i
     """A platform that counts whom an assignment reaches (status ``reached``; Kolibri:
     a coach gave its lesson to the whole class) is believed over the audience: putting
     the assignment back to its audience takes the item from those beyond it, and an
-    inactive person was never reached."""
-    given = assignment("nurses", ("object", "video"))
+    inactive person was never reached; an item the platform says fewer hold
+    (``reached_items``: Kolibri hands a plan's steps to the audience's group alone) is
+    lost by none of the others."""
+    given = assignment("nurses", ("object", "video"), ("plan", "hipaa"))
     beyond = {**given, "audience": {"include": ["nurses"], "users": ["E4", "E6"]}}
+    counted = {"reached": ["E1", "E2", "E3", "E4", "E6"],
+               "reached_items": {"plan": {"hipaa": ["E1", "E2", "E3"]}}}
     plan = make_plan(
         [desired("Audience", "nurses", NURSES), desired(A, "video", given)],
-        [live("Audience", "nurses", NURSES),
-         live(A, "video", beyond, status={"reached": ["E1", "E2", "E3", "E4", "E6"]})],
+        [live("Audience", "nurses", NURSES), live(A, "video", beyond, status=counted)],
         users=directory(),
     )
     change = plan.by_address()[Address(A, "video")]

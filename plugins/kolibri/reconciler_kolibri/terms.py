@@ -103,6 +103,12 @@ class AsApplied:
         spec = self._spec(Address("Assignment", assignment))
         return () if spec is None else plans_of(spec)
 
+    def audience(self, assignment: str) -> str | None:
+        """The audience ``assignment`` (its learnops name) was applied with, by name."""
+        spec = self._spec(Address("Assignment", assignment))
+        audience = spec.get("audience") if spec is not None else None
+        return audience if isinstance(audience, str) else None
+
     def steps(self, plan: str) -> tuple[str, ...]:
         """The names of ``plan``'s steps, in spec order."""
         spec = self._spec(Address("CertificationPlan", plan))

@@ -96,6 +96,8 @@ def live_resources(snapshot: Snapshot, kinds: Sequence[str], terms: Terms = NO_T
                 found.extend(
                     _assignment(lesson, terms.naming(Address("Assignment", title), by_node),
                                 _plans_held(title, terms, applied, plans),
+                                snapshot.groups.get(applied.audience(
+                                    terms.name_of("Assignment", title)) or ""),
                                 snapshot, audience_names, usernames)
                     for title, lesson in sorted(snapshot.lessons.items())
                     if NAME.match(title))
@@ -243,8 +245,10 @@ def assigned_audience(lesson: Lesson, snapshot: Snapshot, reached: frozenset[str
 
 
 def _assignment(lesson: Lesson, naming: Mapping[str, str], plans: Sequence[str],
-                snapshot: Snapshot, audience_names: Mapping[str, str],
-                usernames: Mapping[str, str]) -> LiveResource:
+                releasing: Group | None, snapshot: Snapshot,
+                audience_names: Mapping[str, str], usernames: Mapping[str, str]) -> LiveResource:
+    """``releasing``: the group of the audience it was applied with, whose members
+    ``learnops release`` hands its plans' steps to (the lesson's reach aside)."""
     reached_ids = reached_by(lesson, snapshot)
     reached = sorted(usernames.get(u, u) for u in reached_ids)
     spec = assignment_spec(lesson.description, plans, _object_names(lesson, naming),
@@ -255,13 +259,22 @@ def _assignment(lesson: Lesson, naming: Mapping[str, str], plans: Sequence[str],
         address=Address("Assignment", lesson.title), spec=spec, platform_id=lesson.id,
         # Kolibri enrolls a learner in an assignment once, in its lesson (no record per
         # item): its enrollments are its learners, and the plan says "N learners enrolled".
-        # ``reached``: who the lesson reaches now, whoever gave it to them (the plan's
-        # "before" side: reconciler.plan.impact).
+        # ``reached``: who the lesson reaches now, whoever gave it to them; its plans only
+        # the learners release hands their steps to (the plan's "before" side:
+        # reconciler.plan.impact).
         status={"kolibri_id": lesson.id, "active": lesson.active,
                 "enrolled": len(reached), "learners": len(reached),
-                "reached": list(reached),
+                "reached": list(reached), **_plan_holders(plans, releasing, usernames),
                 "fingerprint": fingerprint(lesson_essence(lesson))},
     )
+
+
+def _plan_holders(plans: Sequence[str], releasing: Group | None,
+                  usernames: Mapping[str, str]) -> dict[str, JSON]:
+    if releasing is None or not plans:
+        return {}
+    holders: list[JSON] = sorted(usernames.get(u, u) for u in releasing.user_ids)
+    return {"reached_items": {"plan": {plan: list(holders) for plan in plans}}}
 
 
 def _plan(plan: str, steps: list[tuple[str, Lesson]], naming: Mapping[str, str],
