@@ -31,39 +31,33 @@ from typing import Any
 
 def cpu_best(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
     """The least CPU time of ``repeat`` runs (every thread of this process)."""
-    return _best(repeat, run, time.process_time)
+    (took,), (result,) = _best(repeat, [run], time.process_time)
+    return took, result
+
+
+def wall_best(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
+    (took,), (result,) = _best(repeat, [run], time.perf_counter)
+    return took, result
 
 
 def cpu_best_alternated(repeat: int, *runs: Callable[[], Any]) -> list[float]:
     """The least CPU time of each of ``runs``, run in turn ``repeat`` times, for a
     measure that is a ratio of two: each then runs after the others as often as after
-    itself, so neither has the heap (and the machine) left warmest by its own last run.
-    Untimed first runs and freeing inside the timer as :func:`cpu_best`."""
-    for run in runs:
-        run()
+    itself, so neither has the heap (and the machine) left warmest by its own last run."""
+    return _best(repeat, runs, time.process_time)[0]
+
+
+def _best(repeat: int, runs: Sequence[Callable[[], Any]],
+          clock: Callable[[], float]) -> tuple[list[float], list[Any]]:
+    results = [run() for run in runs]  # untimed: first-use costs; the results are the caller's
     best = [float("inf")] * len(runs)
     for _ in range(repeat):
         for index, run in enumerate(runs):
             gc.collect()
-            started = time.process_time()
-            run()
-            best[index] = min(best[index], time.process_time() - started)
-    return best
-
-
-def wall_best(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    return _best(repeat, run, time.perf_counter)
-
-
-def _best(repeat: int, run: Callable[[], Any], clock: Callable[[], float]) -> tuple[float, Any]:
-    result = run()
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        started = clock()
-        run()  # its result is freed here, inside the timer
-        best = min(best, clock() - started)
-    return best, result
+            started = clock()
+            run()  # its result is freed here, inside the timer
+            best[index] = min(best[index], clock() - started)
+    return best, results
 
 
 def process_best(repeat: int, commands: Sequence[Sequence[str]],
