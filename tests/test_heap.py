@@ -71,6 +71,7 @@ def test_a_full_collection_starts_the_next_block_once_enough_has_been_moved(
 ) -> None:
     monkeypatch.setattr(heap, "FULL_COLLECTION_AFTER", 500)
     monkeypatch.setattr(heap, "_survivors", 0)
+    monkeypatch.setattr(heap, "_moved", 0)  # not what earlier tests of this process moved
     with cycle_collection_paused():
         node = weakref.ref(_Node())  # garbage already, kept alive by its own cycle
         kept = [[n] for n in range(1000)]
@@ -87,6 +88,7 @@ def test_the_bound_grows_with_what_survived_the_last_full_collection(
 ) -> None:
     monkeypatch.setattr(heap, "FULL_COLLECTION_AFTER", 500)
     monkeypatch.setattr(heap, "_survivors", 0)
+    monkeypatch.setattr(heap, "_moved", 0)  # not what earlier tests of this process moved
     with cycle_collection_paused():
         kept = [[n] for n in range(1000)]
     with cycle_collection_paused():  # collects, and counts the heap that survives
