@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 DEFAULT_SCHEMA: Final = "learnops"
 _OPTIONS: Final = frozenset({"dsn_env", "schema"})
 _MIGRATION_KEY: Final = 0x6C6561726E6F7073  # "learnops": one migration at a time
+TERMINATE_WAIT_MS: Final = 5_000  # force-unlock waits this long for the holder to go
 
 
 class PostgresState(SqlState):
@@ -194,7 +195,11 @@ class PostgresState(SqlState):
                         (self.workspace, lock_id))
         pid = str(row[0] or "")
         if pid.isdigit():  # end the holder's session, and with it the advisory lock
-            self._conn.execute("SELECT pg_terminate_backend(%s)", (int(pid),))
+            # Waiting (up to the timeout, in ms; PostgreSQL 14+) until the session is gone:
+            # without it the lock outlived this call a moment, and an apply started
+            # right after a force-unlock found it still held.
+            self._conn.execute("SELECT pg_terminate_backend(%s, %s)",
+                               (int(pid), TERMINATE_WAIT_MS))
 
     def close(self) -> None:
         for conn in self._lock_conns.values():
